@@ -1,0 +1,176 @@
+"""assettui: Dagster-compatible software-defined assets in one terminal program.
+
+``import assettui as dg`` gives Dagster's public names. Imports are lazy: ``import assettui``
+loads nothing heavy (no Textual, no polars) until a name is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {}
+
+
+def _export(module: str, *names: str) -> None:
+    for name in names:
+        _EXPORTS[name] = module
+
+
+_export(
+    "assettui.errors",
+    "AssettuiError",
+    "DefinitionError",
+    "SelectionError",
+    "PartitionError",
+    "ConfigError",
+    "ProjectLoadError",
+    "StorageError",
+    "ExecutionError",
+    "ScheduleError",
+    "DagsterError",
+    "DagsterInvalidDefinitionError",
+    "DagsterInvalidSubsetError",
+    "DagsterInvalidConfigError",
+    "DagsterExecutionStepExecutionError",
+    "DagsterInvariantViolationError",
+    "DagsterInvalidInvocationError",
+    "DagsterUnknownPartitionError",
+    "DagsterInvalidPropertyError",
+    "DagsterTypeCheckDidNotPass",
+    "DagsterUserCodeExecutionError",
+    "DagsterRunNotFoundError",
+)
+_export("assettui.model.asset_key", "AssetKey")
+_export("assettui.model.metadata", "MetadataValue")
+_export(
+    "assettui.model.asset_spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut", "SourceAsset"
+)
+_export("assettui.model.assets_definition", "AssetsDefinition", "AssetCheckSpec")
+_export("assettui.model.asset_decorator", "asset", "multi_asset")
+_export("assettui.model.checks", "asset_check", "multi_asset_check", "AssetChecksDefinition")
+_export(
+    "assettui.model.results",
+    "Output",
+    "MaterializeResult",
+    "AssetCheckResult",
+    "AssetCheckSeverity",
+    "AssetCheckKey",
+    "AssetCheckEvaluation",
+    "AssetMaterialization",
+    "AssetObservation",
+    "DataVersion",
+)
+_export("assettui.model.policies", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
+_export(
+    "assettui.model.config",
+    "Config",
+    "PermissiveConfig",
+    "ConfigurableResource",
+    "EnvVar",
+    "RunConfig",
+    "ResourceParam",
+    "ResourceDefinition",
+    "resource",
+)
+_export("assettui.model.asset_graph", "AssetGraph")
+_export("assettui.model.selection", "AssetSelection")
+_export("assettui.model.jobs", "define_asset_job", "JobDefinition")
+_export(
+    "assettui.model.executor", "ExecutorDefinition", "in_process_executor", "multiprocess_executor"
+)
+_export("assettui.model.definitions", "Definitions")
+_export(
+    "assettui.model.loaders",
+    "load_assets_from_modules",
+    "load_assets_from_package_module",
+    "load_assets_from_package_name",
+    "load_asset_checks_from_modules",
+    "load_asset_checks_from_package_module",
+)
+_export(
+    "assettui.model.partitions",
+    "PartitionsDefinition",
+    "StaticPartitionsDefinition",
+    "DynamicPartitionsDefinition",
+    "MultiPartitionsDefinition",
+    "MultiPartitionKey",
+    "PartitionKeyRange",
+)
+_export(
+    "assettui.model.time_partitions",
+    "TimeWindow",
+    "TimeWindowPartitionsDefinition",
+    "DailyPartitionsDefinition",
+    "HourlyPartitionsDefinition",
+    "WeeklyPartitionsDefinition",
+    "MonthlyPartitionsDefinition",
+)
+_export(
+    "assettui.model.partition_mapping",
+    "PartitionMapping",
+    "IdentityPartitionMapping",
+    "TimeWindowPartitionMapping",
+    "AllPartitionMapping",
+    "LastPartitionMapping",
+    "StaticPartitionMapping",
+    "MultiToSingleDimensionPartitionMapping",
+)
+
+_export(
+    "assettui.execution.context",
+    "AssetExecutionContext",
+    "AssetCheckExecutionContext",
+    "OpExecutionContext",
+    "build_asset_context",
+    "build_op_context",
+)
+_export(
+    "assettui.execution.io_manager",
+    "IOManager",
+    "ConfigurableIOManager",
+    "ConfigurableIOManagerFactory",
+    "IOManagerDefinition",
+    "InputContext",
+    "OutputContext",
+    "io_manager",
+)
+_export(
+    "assettui.execution.fs_io_manager",
+    "FilesystemIOManager",
+    "PickledObjectFilesystemIOManager",
+    "InMemoryIOManager",
+)
+_export("assettui.execution.polars_io_manager", "PolarsParquetIOManager")
+_export("assettui.execution.resources", "InitResourceContext")
+_export(
+    "assettui.execution.in_process", "materialize", "materialize_to_memory"
+)
+_export("assettui.execution.result", "ExecuteInProcessResult")
+_export("assettui.errors", "Failure", "RetryRequested")
+_export(
+    "assettui.storage.instance", "DagsterInstance"
+)
+_export(
+    "assettui.storage.runs", "DagsterRun", "DagsterRunStatus", "RunsFilter", "RunRecord"
+)
+_export("assettui.storage.events", "DagsterEventType")
+_export("assettui.storage.event_log_entry", "EventLogEntry", "AssetRecordsFilter")
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assettui' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,0 +1,64 @@
+"""Options and helpers shared by the subcommands: which project, which instance."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from assettui.errors import AssettuiError
+from assettui.model.definitions import Definitions
+from assettui.project import LoadFailure, ProjectTarget, find_project, load_project, resolve_home
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def project_options(fn: F) -> F:
+    """``[PROJECT]``, ``-m/--module`` and ``--home`` on a command."""
+    fn = click.option(
+        "--home",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Instance folder (default: <project>/.assettui, or $ASSETTUI_HOME).",
+    )(fn)
+    fn = click.option(
+        "-m", "--module", "module", default=None, help="Load the project from this module."
+    )(fn)
+    fn = click.argument("project", required=False, type=click.Path())(fn)
+    return fn
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    """A loaded project with its instance folder."""
+
+    target: ProjectTarget
+    defs: Definitions
+    home: Path
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def resolve_target(project: str | None, module: str | None) -> ProjectTarget:
+    try:
+        return find_project(project, module)
+    except AssettuiError as exc:
+        fail(str(exc), 2)
+        raise  # unreachable; for type checkers
+
+
+def load(project: str | None, module: str | None, home: str | None) -> ProjectContext:
+    """Load the project or exit with its error (code 1)."""
+    target = resolve_target(project, module)
+    result = load_project(target)
+    if isinstance(result, LoadFailure):
+        fail(result.describe())
+        raise SystemExit(1)  # unreachable
+    return ProjectContext(target, result.defs, resolve_home(target, home))

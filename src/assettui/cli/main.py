@@ -1,0 +1,45 @@
+"""The ``assettui`` click group: ``assettui [PROJECT]`` opens the UI, subcommands run headless."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from assettui import __version__
+
+
+class DefaultToUiGroup(click.Group):
+    """A group whose unknown first word is a PROJECT for the ``ui`` command.
+
+    ``assettui``, ``assettui sample_project`` and ``assettui --home X sample_project`` all
+    open the UI, while ``assettui validate ...`` runs the subcommand.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["ui", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultToUiGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="assettui")
+def cli() -> None:
+    """A local data platform in your terminal: Dagster-compatible assets, runs, logs,
+    partitions, schedules and sensors, with one SQLite instance.
+
+    Run `assettui [PROJECT]` to open the UI, or a subcommand below.
+    """
+
+
+def _register() -> None:
+    from assettui.cli import project_commands, run_commands, ui_command
+
+    for module in (project_commands, run_commands, ui_command):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    _register()
+    return cli.main(args=argv, prog_name="assettui")

@@ -1,0 +1,304 @@
+"""``AssetExecutionContext``: what an asset or check function sees of its run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assettui.errors import DagsterInvalidPropertyError
+from assettui.execution.resources import Resources
+from assettui.execution.run_logger import RunLogger
+from assettui.model.asset_key import AssetKey
+from assettui.model.metadata import MetadataValue, normalize_metadata
+
+
+class AssetExecutionContext:
+    """The context of one step: run, partition(s), resources, logging and metadata.
+
+    Attributes:
+        log: log records go to the run's event log.
+        run_id: the run's id.
+        run: the run record (``DagsterRun``).
+        resources: the run's resources, as attributes.
+        instance: the ``DagsterInstance`` the run writes to.
+        retry_number: 0 on the first attempt, then 1, 2, ...
+    """
+
+    def __init__(
+        self,
+        *,
+        run_id: str = "",
+        run: Any = None,
+        log: RunLogger | None = None,
+        resources: Mapping[str, Any] | Resources | None = None,
+        instance: Any = None,
+        asset_keys: Sequence[AssetKey] = (),
+        selected_asset_keys: Sequence[AssetKey] | None = None,
+        selected_asset_check_keys: Sequence[Any] = (),
+        partition_key: str | None = None,
+        partition_keys: Sequence[str] | None = None,
+        partitions_def: Any = None,
+        op_config: Any = None,
+        retry_number: int = 0,
+        run_tags: Mapping[str, str] | None = None,
+        step_key: str = "",
+        partition_keys_by_input: Mapping[str, Sequence[str]] | None = None,
+        partitions_defs_by_input: Mapping[str, Any] | None = None,
+        assets_def: Any = None,
+    ):
+        self.run_id = run_id
+        self._run = run
+        self.log = log or RunLogger()
+        self.resources = resources if isinstance(resources, Resources) else Resources(resources or {})
+        self.instance = instance
+        self._asset_keys = list(asset_keys)
+        self._selected = list(selected_asset_keys if selected_asset_keys is not None else asset_keys)
+        self.selected_asset_check_keys = set(selected_asset_check_keys)
+        self._partition_key = partition_key
+        self._partition_keys = list(partition_keys) if partition_keys else (
+            [partition_key] if partition_key else []
+        )
+        self._partitions_def = partitions_def
+        self.op_config = op_config
+        self.retry_number = retry_number
+        self._run_tags = dict(run_tags or {})
+        self.step_key = step_key
+        self._input_partitions = dict(partition_keys_by_input or {})
+        self._input_defs = dict(partitions_defs_by_input or {})
+        self.assets_def = assets_def
+        self.output_metadata: dict[AssetKey | None, dict[str, MetadataValue]] = {}
+        self.logged_events: list[Any] = []
+
+    # ---- identity ----------------------------------------------------------------------
+
+    @property
+    def run(self) -> Any:
+        return self._run
+
+    dagster_run = run
+
+    @property
+    def job_name(self) -> str | None:
+        return getattr(self._run, "job_name", None)
+
+    @property
+    def op_execution_context(self) -> AssetExecutionContext:
+        return self
+
+    @property
+    def asset_key(self) -> AssetKey:
+        if len(self._selected) != 1:
+            raise DagsterInvalidPropertyError(
+                f"This step materializes {len(self._selected)} assets; use "
+                "context.selected_asset_keys instead of context.asset_key."
+            )
+        return self._selected[0]
+
+    @property
+    def selected_asset_keys(self) -> set[AssetKey]:
+        return set(self._selected)
+
+    @property
+    def asset_keys(self) -> list[AssetKey]:
+        return list(self._asset_keys)
+
+    @property
+    def is_subset(self) -> bool:
+        return set(self._selected) != set(self._asset_keys)
+
+    @property
+    def run_tags(self) -> dict[str, str]:
+        return dict(self._run_tags)
+
+    def has_tag(self, key: str) -> bool:
+        return key in self._run_tags
+
+    def get_tag(self, key: str) -> str | None:
+        return self._run_tags.get(key)
+
+    # ---- partitions --------------------------------------------------------------------
+
+    @property
+    def has_partition_key(self) -> bool:
+        return self._partition_key is not None
+
+    @property
+    def has_partition_key_range(self) -> bool:
+        return len(self._partition_keys) > 1
+
+    @property
+    def partition_key(self) -> str:
+        if self._partition_key is None:
+            if len(self._partition_keys) > 1:
+                raise DagsterInvalidPropertyError(
+                    "This run covers a partition range; use context.partition_keys or "
+                    "context.partition_key_range."
+                )
+            raise DagsterInvalidPropertyError(
+                "This asset is not partitioned (or no partition was chosen for the run); "
+                "context.partition_key has no value."
+            )
+        return self._partition_key
+
+    @property
+    def asset_partition_key(self) -> str:
+        return self.partition_key
+
+    @property
+    def partition_keys(self) -> list[str]:
+        if not self._partition_keys:
+            raise DagsterInvalidPropertyError("This run has no partitions.")
+        return list(self._partition_keys)
+
+    @property
+    def partition_key_range(self) -> Any:
+        from assettui.model.partitions import PartitionKeyRange
+
+        keys = self.partition_keys
+        return PartitionKeyRange(keys[0], keys[-1])
+
+    asset_partition_key_range = partition_key_range
+
+    @property
+    def partition_time_window(self) -> Any:
+        pdef = self._time_partitions_def()
+        keys = self.partition_keys
+        first = pdef.time_window_for_partition_key(keys[0])
+        last = pdef.time_window_for_partition_key(keys[-1])
+        return type(first)(first.start, last.end)
+
+    asset_partitions_time_window = partition_time_window
+
+    @property
+    def asset_partitions_def(self) -> Any:
+        return self._partitions_def
+
+    def _time_partitions_def(self) -> Any:
+        pdef = self._partitions_def
+        inner = getattr(pdef, "time_window_partitions_def", None)
+        if inner is not None and not hasattr(pdef, "time_window_for_partition_key"):
+            pdef = inner
+        if pdef is None or not hasattr(pdef, "time_window_for_partition_key"):
+            raise DagsterInvalidPropertyError(
+                "context.partition_time_window needs a time-partitioned asset."
+            )
+        return pdef
+
+    def asset_partition_keys_for_input(self, input_name: str) -> list[str]:
+        """The upstream partitions that input ``input_name`` reads."""
+        if input_name not in self._input_partitions:
+            raise DagsterInvalidPropertyError(
+                f"Input {input_name!r} is not partitioned (or is not an input of this asset)."
+            )
+        return list(self._input_partitions[input_name])
+
+    def asset_partition_key_range_for_input(self, input_name: str) -> Any:
+        from assettui.model.partitions import PartitionKeyRange
+
+        keys = self.asset_partition_keys_for_input(input_name)
+        return PartitionKeyRange(keys[0], keys[-1])
+
+    def asset_partition_key_for_input(self, input_name: str) -> str:
+        keys = self.asset_partition_keys_for_input(input_name)
+        if len(keys) != 1:
+            raise DagsterInvalidPropertyError(
+                f"Input {input_name!r} spans {len(keys)} partitions; use "
+                "asset_partition_keys_for_input."
+            )
+        return keys[0]
+
+    def asset_partitions_time_window_for_input(self, input_name: str) -> Any:
+        keys = self.asset_partition_keys_for_input(input_name)
+        pdef = self._input_defs.get(input_name)
+        first = pdef.time_window_for_partition_key(keys[0])
+        last = pdef.time_window_for_partition_key(keys[-1])
+        return type(first)(first.start, last.end)
+
+    # ---- metadata and events -------------------------------------------------------------
+
+    def add_output_metadata(
+        self,
+        metadata: Mapping[str, Any],
+        output_name: str | None = None,
+        mapping_key: str | None = None,
+    ) -> None:
+        """Metadata to record on this step's materialization (per output in multi-assets)."""
+        key: AssetKey | None = None
+        if output_name is not None and self.assets_def is not None:
+            key = self.assets_def.keys_by_output_name.get(output_name)
+        self.output_metadata.setdefault(key, {}).update(normalize_metadata(metadata))
+
+    def add_asset_metadata(
+        self, metadata: Mapping[str, Any], asset_key: Any = None, partition_key: str | None = None
+    ) -> None:
+        key = AssetKey.from_coercible(asset_key) if asset_key is not None else None
+        self.output_metadata.setdefault(key, {}).update(normalize_metadata(metadata))
+
+    def log_event(self, event: Any) -> None:
+        """Record an ``AssetMaterialization`` or ``AssetObservation`` from inside the step."""
+        self.logged_events.append(event)
+
+    @property
+    def pdb(self) -> Any:
+        import pdb
+
+        return pdb.Pdb()
+
+    def __enter__(self) -> AssetExecutionContext:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+OpExecutionContext = AssetExecutionContext
+AssetCheckExecutionContext = AssetExecutionContext
+
+
+def build_asset_context(
+    resources: Mapping[str, Any] | None = None,
+    resources_config: Mapping[str, Any] | None = None,
+    asset_config: Any = None,
+    instance: Any = None,
+    partition_key: str | None = None,
+    partition_key_range: Any = None,
+    run_tags: Mapping[str, str] | None = None,
+    event_loop: Any = None,
+    **_unsupported: Any,
+) -> AssetExecutionContext:
+    """A context for calling an asset function directly in a unit test.
+
+    Args:
+        resources: resources by key (``ConfigurableResource`` values get their EnvVars
+            resolved, plain objects such as a ``MagicMock`` are used as they are).
+        asset_config: the config the asset's ``Config`` parameter receives.
+        instance: a ``DagsterInstance`` (e.g. ``DagsterInstance.ephemeral()``).
+        partition_key: the partition being materialized.
+        partition_key_range: a ``PartitionKeyRange`` being materialized.
+        run_tags: tags of the pretend run.
+
+    Returns:
+        An :class:`AssetExecutionContext` (also usable as a context manager).
+    """
+    from assettui.model.config import ConfigurableResource
+
+    values = {}
+    for key, value in (resources or {}).items():
+        values[key] = value.with_resolved_env(key) if isinstance(value, ConfigurableResource) else value
+    keys: list[str] | None = None
+    if partition_key_range is not None:
+        keys = [partition_key_range.start, partition_key_range.end]
+        if partition_key_range.start == partition_key_range.end:
+            keys = [partition_key_range.start]
+    return AssetExecutionContext(
+        run_id="EPHEMERAL",
+        resources=values,
+        instance=instance,
+        partition_key=partition_key,
+        partition_keys=keys,
+        op_config=asset_config,
+        run_tags=run_tags,
+    )
+
+
+build_op_context = build_asset_context

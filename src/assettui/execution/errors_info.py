@@ -1,0 +1,49 @@
+"""A user's exception as data: message, class, the user's stack — for events and the UI."""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+_ENGINE_MARKERS = ("/assettui/execution/", "/assettui/model/direct_invocation.py")
+
+
+def error_info(exc: BaseException, depth: int = 0) -> dict[str, Any]:
+    """``{"message", "class_name", "stack", "cause"}`` with assettui's own frames removed."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    user = [f for f in frames if not any(m in f.filename for m in _ENGINE_MARKERS)]
+    stack = traceback.format_list(user or frames)
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    return {
+        "message": "".join(traceback.format_exception_only(type(exc), exc)).strip(),
+        "class_name": type(exc).__name__,
+        "stack": stack,
+        "cause": error_info(cause, depth + 1) if cause is not None and depth < 3 else None,
+    }
+
+
+def user_location(exc: BaseException) -> str | None:
+    """``file:line`` of the innermost user frame of ``exc``."""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not any(m in f.filename for m in _ENGINE_MARKERS)
+    ]
+    if not frames:
+        return None
+    last = frames[-1]
+    return f"{last.filename}:{last.lineno}"
+
+
+def format_error(info: dict[str, Any] | None) -> str:
+    """The error as a traceback-like text block."""
+    if not info:
+        return ""
+    parts = []
+    if info.get("stack"):
+        parts.append("Traceback (most recent call last):\n" + "".join(info["stack"]))
+    parts.append(info.get("message", ""))
+    cause = info.get("cause")
+    if cause:
+        parts.append("\nThe above was caused by:\n" + format_error(cause))
+    return "\n".join(p for p in parts if p).rstrip()

@@ -1,0 +1,80 @@
+"""Where a run's events go: batched into the instance's event log.
+
+Events are buffered and written in batches (one short transaction each); a live sink also
+flushes every ``flush_interval`` seconds from a background thread, so a long step's log
+lines appear in the UI while it runs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from assettui.storage.events import NewEvent
+
+
+class EventSink:
+    """Buffers :class:`NewEvent` values and stores them in batches.
+
+    Args:
+        store: writes one batch (the event log's ``store_events``).
+        max_batch: flush when this many events are waiting.
+        flush_interval: with :meth:`start_flusher`, flush at least this often (seconds).
+        keep: also keep every event in :attr:`events` (for in-process results).
+    """
+
+    def __init__(
+        self,
+        store: Callable[[list[NewEvent]], Any],
+        max_batch: int = 1000,
+        flush_interval: float = 0.1,
+        keep: bool = False,
+    ):
+        self._store = store
+        self._max_batch = max_batch
+        self._interval = flush_interval
+        self._pending: list[NewEvent] = []
+        self._lock = threading.Lock()
+        self._keep = keep
+        self.events: list[NewEvent] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def emit(self, event: NewEvent) -> None:
+        with self._lock:
+            self._pending.append(event)
+            if self._keep:
+                self.events.append(event)
+            full = len(self._pending) >= self._max_batch
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, []
+            if batch:
+                self._store(batch)
+
+    def start_flusher(self) -> None:
+        """Flush in the background every ``flush_interval`` seconds until :meth:`close`."""
+        if self._thread is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(self._interval):
+                try:
+                    self.flush()
+                except Exception:  # a failed flush is retried on the next tick
+                    time.sleep(self._interval)
+
+        self._thread = threading.Thread(target=loop, name="assettui-event-flusher", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.flush()

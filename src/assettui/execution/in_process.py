@@ -1,0 +1,227 @@
+"""``materialize``, ``materialize_to_memory`` and ``JobDefinition.execute_in_process``.
+
+These run every step in the calling process (no worker subprocess), as in Dagster, and
+record the run and its events in the instance (an ephemeral one when none is given).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assettui.errors import DagsterExecutionStepExecutionError
+from assettui.execution.fs_io_manager import InMemoryIOManager
+from assettui.execution.io_manager import IOManager
+from assettui.execution.result import ExecuteInProcessResult
+from assettui.execution.run_lifecycle import execute_stored_run
+from assettui.model.asset_graph import AssetGraph
+from assettui.model.asset_key import AssetKey
+from assettui.model.config import run_config_dict
+from assettui.model.definitions import Definitions
+from assettui.model.results import AssetCheckKey
+from assettui.storage.runs import ASSET_JOB_NAME, DagsterRun, DagsterRunStatus
+
+
+def _instance(instance: Any) -> tuple[Any, bool]:
+    from assettui.storage.instance import DagsterInstance
+
+    if instance is None:
+        return DagsterInstance.ephemeral(), True
+    return instance, False
+
+
+def run_in_process(
+    *,
+    graph: AssetGraph,
+    asset_keys: frozenset[AssetKey],
+    check_keys: frozenset[AssetCheckKey],
+    resources: Mapping[str, Any],
+    run_config: Any = None,
+    instance: Any = None,
+    partition_key: str | None = None,
+    partition_range: tuple[str, str] | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, Any] | None = None,
+    job_name: str = ASSET_JOB_NAME,
+    run_id: str | None = None,
+    op_retry_policy: Any = None,
+) -> ExecuteInProcessResult:
+    """Store a run of ``asset_keys`` and execute it here; return its result."""
+    config = run_config_dict(run_config)
+    inst, _ephemeral = _instance(instance)
+    fields: dict[str, Any] = {}
+    if run_id:
+        fields["run_id"] = run_id
+    run = DagsterRun(
+        job_name=job_name,
+        status=DagsterRunStatus.NOT_STARTED,
+        asset_selection=asset_keys,
+        asset_check_selection=check_keys,
+        partition_key=partition_key,
+        partition_range_start=partition_range[0] if partition_range else None,
+        partition_range_end=partition_range[1] if partition_range else None,
+        tags={str(k): str(v) for k, v in (tags or {}).items()},
+        run_config=config,
+        **fields,
+    )
+    run = inst.storage.runs.create_run(run)
+    outcome, sink = execute_stored_run(
+        instance=inst,
+        graph=graph,
+        run=run,
+        resources=resources,
+        run_config=config,
+        keep_values=True,
+        op_retry_policy=op_retry_policy,
+    )
+    stored = inst.storage.runs.get_run(run.run_id) or run
+    node_keys: dict[str, list[AssetKey]] = {}
+    output_names: dict[str, dict[str, AssetKey]] = {}
+    for key in asset_keys:
+        adef = graph.get(key).assets_def
+        node_keys.setdefault(adef.node_name, []).append(key)
+        output_names.setdefault(adef.node_name, {})[adef.outputs[key].output_name] = key
+    result = ExecuteInProcessResult(
+        run=stored,
+        success=outcome.success,
+        events=sink.events,
+        values=outcome.values,
+        check_evaluations=outcome.check_evaluations,
+        node_keys=node_keys,
+        output_names=output_names,
+    )
+    if raise_on_error and not outcome.success and outcome.first_exception is not None:
+        exc = outcome.first_exception
+        if isinstance(exc, DagsterExecutionStepExecutionError) and exc.user_exception is None:
+            raise exc
+        failed = ", ".join(sorted(k for k, o in outcome.steps.items() if o.status == "failure"))
+        raise DagsterExecutionStepExecutionError(
+            f'Error occurred while executing "{failed}": {type(exc).__name__}: {exc}',
+            user_exception=exc,
+        ) from exc
+    return result
+
+
+def _selection(graph: AssetGraph, selection: Any) -> tuple[frozenset[AssetKey], frozenset[AssetCheckKey]]:
+    if selection is None:
+        keys = graph.materializable_asset_keys
+        checks = frozenset(c for c in graph.asset_check_keys if c.asset_key in keys)
+        return keys, checks
+    from assettui.model.selection import AssetSelection
+
+    sel = AssetSelection.from_coercible(selection)
+    keys = frozenset(sel.resolve(graph))
+    checks = frozenset(sel.resolve_checks(graph))
+    return keys, checks
+
+
+def materialize(
+    assets: Sequence[Any],
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, Any] | None = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    selection: Any = None,
+) -> ExecuteInProcessResult:
+    """Materialize ``assets`` in this process and return the result.
+
+    Args:
+        assets: asset definitions (and specs, source assets, checks) to put in the graph.
+        run_config: config per asset (``RunConfig`` or ``{"ops": {...}}``).
+        instance: where the run is recorded (default: an ephemeral instance).
+        resources: resources by key.
+        partition_key: the partition to materialize.
+        raise_on_error: raise if a step fails (else return a failed result).
+        tags: tags of the run.
+        selection: which of ``assets`` to materialize (default: all of them); the others
+            are loaded through their IO managers.
+
+    Returns:
+        An :class:`ExecuteInProcessResult`.
+    """
+    defs = Definitions(assets=list(assets), resources=dict(resources or {}))
+    graph = defs.resolve_asset_graph()
+    keys, checks = _selection(graph, selection)
+    return run_in_process(
+        graph=graph,
+        asset_keys=keys,
+        check_keys=checks,
+        resources=defs.resources,
+        run_config=run_config,
+        instance=instance,
+        partition_key=partition_key,
+        raise_on_error=raise_on_error,
+        tags=tags,
+    )
+
+
+def materialize_to_memory(
+    assets: Sequence[Any],
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, Any] | None = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    selection: Any = None,
+) -> ExecuteInProcessResult:
+    """Like :func:`materialize`, but every IO manager keeps values in memory."""
+    memory = InMemoryIOManager()
+    res = {
+        k: v
+        for k, v in (resources or {}).items()
+        if not isinstance(v, IOManager) and not hasattr(v, "handle_output")
+    }
+    defs = Definitions(assets=list(assets), resources=res)
+    graph = defs.resolve_asset_graph()
+    for adef in defs.resolve_asset_graph().assets_defs:
+        for info in adef.outputs.values():
+            res[info.io_manager_key] = memory
+    res["io_manager"] = memory
+    keys, checks = _selection(graph, selection)
+    return run_in_process(
+        graph=graph,
+        asset_keys=keys,
+        check_keys=checks,
+        resources=res,
+        run_config=run_config,
+        instance=instance,
+        partition_key=partition_key,
+        raise_on_error=raise_on_error,
+        tags=tags,
+    )
+
+
+def execute_job_in_process(
+    job: Any,
+    *,
+    run_config: Any = None,
+    instance: Any = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    asset_selection: Any = None,
+    run_id: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    resources: Mapping[str, Any] | None = None,
+) -> ExecuteInProcessResult:
+    """Run a resolved job in this process (``JobDefinition.execute_in_process``)."""
+    graph = job.asset_graph
+    keys, checks = job.asset_keys, job.asset_check_keys
+    if asset_selection is not None:
+        keys, checks = _selection(graph, asset_selection)
+    return run_in_process(
+        graph=graph,
+        asset_keys=frozenset(keys),
+        check_keys=frozenset(checks),
+        resources={**job.resources, **(resources or {})},
+        run_config=run_config,
+        instance=instance,
+        partition_key=partition_key,
+        raise_on_error=raise_on_error,
+        tags={**job.run_tags, **(tags or {})},
+        job_name=job.name,
+        run_id=run_id,
+        op_retry_policy=job.op_retry_policy,
+    )

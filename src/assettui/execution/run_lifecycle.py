@@ -1,0 +1,128 @@
+"""Running one stored run in this process: plan, resources, steps, run events, status.
+
+Shared by in-process ``materialize`` and by run worker subprocesses.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from assettui.errors import AssettuiError
+from assettui.execution.errors_info import error_info
+from assettui.execution.event_sink import EventSink
+from assettui.execution.plan import build_plan
+from assettui.execution.resources import InitResourceContext, initialized_resources
+from assettui.execution.run_execution import RunExecutor, RunInterrupted, RunOutcome, StepCapture
+from assettui.model.asset_graph import AssetGraph
+from assettui.model.partitions import PartitionKeyRange
+from assettui.storage.events import DagsterEventType as E
+from assettui.storage.events import NewEvent
+from assettui.storage.runs import DagsterRun, DagsterRunStatus
+
+
+def run_partition_keys(graph: AssetGraph, run: DagsterRun, store: Any) -> list[str]:
+    """The partition keys a run covers: its one key, or its range expanded."""
+    if run.partition_key is not None:
+        return [run.partition_key]
+    if run.partition_range is None:
+        return []
+    start, end = run.partition_range
+    selected = run.asset_selection or frozenset()
+    for key in graph.toposort(selected):
+        pdef = graph.get(key).partitions_def
+        if pdef is not None:
+            return list(
+                pdef.get_partition_keys_in_range(
+                    PartitionKeyRange(start, end), dynamic_partitions_store=store
+                )
+            )
+    return []
+
+
+def _run_event(run_id: str, event_type: E, message: str, level: str = "DEBUG",
+               payload: Mapping[str, Any] | None = None) -> NewEvent:
+    return NewEvent(run_id=run_id, event_type=event_type, message=message, level=level,
+                    payload=payload)
+
+
+def execute_stored_run(
+    *,
+    instance: Any,
+    graph: AssetGraph,
+    run: DagsterRun,
+    resources: Mapping[str, Any],
+    run_config: Mapping[str, Any] | None = None,
+    keep_values: bool = False,
+    live: bool = False,
+    cancel: threading.Event | None = None,
+    step_capture: StepCapture | None = None,
+    op_retry_policy: Any = None,
+    home: Path | None = None,
+) -> tuple[RunOutcome, EventSink]:
+    """Execute ``run`` (already stored, not yet started) and finish it in storage."""
+    storage = instance.storage
+    sink = EventSink(storage.event_log.store_events, keep=keep_values, flush_interval=0.1)
+    if live:
+        sink.start_flusher()
+    run_id = run.run_id
+    outcome: RunOutcome
+    try:
+        storage.runs.update_run_status(run_id, DagsterRunStatus.STARTED)
+        sink.emit(_run_event(run_id, E.RUN_START, f"Started run {run_id}."))
+        try:
+            partition_keys = run_partition_keys(graph, run, instance)
+            plan = build_plan(
+                graph,
+                run.asset_selection or frozenset(),
+                run.asset_check_selection or frozenset(),
+                partition_keys,
+                dynamic_partitions_store=instance,
+            )
+            needed = {"io_manager"}
+            for step in plan.steps:
+                needed |= set(getattr(step.definition, "required_resource_keys", ()))
+            executor = RunExecutor(
+                plan, graph, run=run, resources={}, sink=sink, instance=instance,
+                run_config=run_config, keep_values=keep_values, cancel=cancel,
+                step_capture=step_capture, dynamic_partitions_store=instance,
+                op_retry_policy=op_retry_policy,
+            )
+            executor.emit_planned()
+            init = InitResourceContext(instance=instance, run_id=run_id, dagster_run=run)
+            with initialized_resources(resources, home or storage.home, needed, init) as res:
+                executor.resources = res
+                executor.resources_ns = type(executor.resources_ns)(res)
+                outcome = executor.execute()
+        except RunInterrupted:
+            outcome = RunOutcome(False, True, {}, {}, [], None, "The run was canceled.")
+        except AssettuiError as exc:
+            outcome = RunOutcome(False, False, {}, {}, [], exc, str(exc))
+            sink.emit(_run_event(run_id, E.ENGINE_EVENT, str(exc), "ERROR",
+                                 {"error": error_info(exc)}))
+        _finish(storage, sink, run_id, outcome)
+    finally:
+        sink.close()
+    return outcome, sink
+
+
+def _finish(storage: Any, sink: EventSink, run_id: str, outcome: RunOutcome) -> None:
+    if outcome.canceled:
+        sink.emit(_run_event(run_id, E.RUN_CANCELED, "The run was canceled.", "WARNING"))
+        status, reason = DagsterRunStatus.CANCELED, "canceled"
+    elif outcome.success:
+        sink.emit(_run_event(run_id, E.RUN_SUCCESS, "The run finished successfully.", "INFO"))
+        status, reason = DagsterRunStatus.SUCCESS, None
+    else:
+        reason = outcome.failure_reason or "The run failed."
+        payload = {"error": error_info(outcome.first_exception)} if outcome.first_exception else None
+        sink.emit(_run_event(run_id, E.RUN_FAILURE, f"The run failed: {reason}", "ERROR", payload))
+        status = DagsterRunStatus.FAILURE
+    sink.flush()
+    current = storage.runs.get_run(run_id)
+    if current is not None and not current.is_finished:
+        if status is DagsterRunStatus.SUCCESS and current.status is DagsterRunStatus.CANCELING:
+            status, reason = DagsterRunStatus.CANCELED, "canceled"
+        storage.runs.update_run_status(run_id, status, failure_reason=reason)

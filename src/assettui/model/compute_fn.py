@@ -1,0 +1,116 @@
+"""How a user's asset or check function takes its arguments.
+
+The first parameter named ``context`` (or annotated as a context) receives the context; a
+parameter annotated with a ``Config`` subclass receives the run config; parameters annotated
+with a resource type (``ConfigurableResource`` or ``ResourceParam[...]``) receive that
+resource by parameter name; every other parameter is an upstream input.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from assettui.errors import DefinitionError
+from assettui.model.config import Config, ConfigurableResource, _ResourceParamMarker
+
+CONTEXT_NAMES = frozenset({"context", "_context", "context_", "_"})
+_CONTEXT_TYPE_NAMES = frozenset(
+    {
+        "AssetExecutionContext",
+        "OpExecutionContext",
+        "AssetCheckExecutionContext",
+        "ScheduleEvaluationContext",
+        "SensorEvaluationContext",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FunctionParams:
+    """What each parameter of a user function is for."""
+
+    context_param: str | None
+    config_param: str | None
+    config_type: type[Config] | None
+    resource_params: tuple[str, ...]
+    input_params: tuple[str, ...]
+    has_kwargs: bool
+    source_file: str | None
+    source_line: int | None
+
+
+def _annotations(fn: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(fn, include_extras=True)
+    except Exception:  # unresolvable forward references: fall back to raw annotations
+        return dict(getattr(fn, "__annotations__", {}) or {})
+
+
+def _is_resource_annotation(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is typing.Annotated:
+        return any(isinstance(m, _ResourceParamMarker) for m in annotation.__metadata__)
+    return inspect.isclass(annotation) and issubclass(annotation, ConfigurableResource)
+
+
+def _is_context_annotation(annotation: Any) -> bool:
+    name = getattr(annotation, "__name__", None) or (
+        annotation if isinstance(annotation, str) else None
+    )
+    return name in _CONTEXT_TYPE_NAMES
+
+
+def source_location(fn: Callable[..., Any]) -> tuple[str | None, int | None]:
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    if code is None:
+        return None, None
+    return code.co_filename, code.co_firstlineno
+
+
+def analyze_params(fn: Callable[..., Any], what: str) -> FunctionParams:
+    """Sort ``fn``'s parameters into context, config, resources and inputs.
+
+    Raises:
+        DefinitionError: for ``*args`` or more than one config parameter.
+    """
+    sig = inspect.signature(fn)
+    hints = _annotations(fn)
+    context_param = config_param = None
+    config_type: type[Config] | None = None
+    resources: list[str] = []
+    inputs: list[str] = []
+    has_kwargs = False
+    for index, param in enumerate(sig.parameters.values()):
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            raise DefinitionError(f"{what} takes *{param.name}; name each input instead.")
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            has_kwargs = True
+            continue
+        annotation = hints.get(param.name, param.annotation)
+        if index == 0 and (param.name in CONTEXT_NAMES or _is_context_annotation(annotation)):
+            context_param = param.name
+        elif inspect.isclass(annotation) and issubclass(annotation, Config):
+            if config_param is not None:
+                raise DefinitionError(
+                    f"{what} has two Config parameters ({config_param!r}, {param.name!r}); "
+                    "merge them into one Config class."
+                )
+            config_param, config_type = param.name, annotation
+        elif _is_resource_annotation(annotation):
+            resources.append(param.name)
+        else:
+            inputs.append(param.name)
+    file, line = source_location(fn)
+    return FunctionParams(
+        context_param=context_param,
+        config_param=config_param,
+        config_type=config_type,
+        resource_params=tuple(resources),
+        input_params=tuple(inputs),
+        has_kwargs=has_kwargs,
+        source_file=file,
+        source_line=line,
+    )

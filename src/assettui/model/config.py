@@ -1,0 +1,273 @@
+"""Run config and resources: ``Config``, ``ConfigurableResource``, ``EnvVar``, ``RunConfig``.
+
+These are pydantic models, as in Dagster. ``EnvVar`` values stay unresolved (just the
+variable's name) in definitions; they are read from the environment only when a run sets
+its resources up, and resolved values are masked wherever a resource is printed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
+
+from assettui.errors import ConfigError
+
+T = TypeVar("T")
+
+MASK = "**********"
+
+
+class EnvVar(str):
+    """A config value read from an environment variable when a run starts.
+
+    ``EnvVar("WAREHOUSE_DSN")`` stands for the variable's value. An extension over Dagster:
+    ``default=`` is used when the variable is unset.
+    """
+
+    _default: str | None
+
+    def __new__(cls, env_var_name: str, default: str | None = None) -> EnvVar:
+        obj = super().__new__(cls, env_var_name)
+        obj._default = default
+        return obj
+
+    @property
+    def env_var_name(self) -> str:
+        return str.__str__(self)
+
+    @classmethod
+    def int(cls, name: str) -> IntEnvVar:
+        return IntEnvVar(name)
+
+    def get_value(self, default: str | None = None) -> str | None:
+        """The variable's current value, or ``default``."""
+        fallback = default if default is not None else self._default
+        return os.environ.get(self.env_var_name, fallback)
+
+    def resolve(self, where: str) -> str:
+        """The value, or a :class:`ConfigError` naming the variable and ``where`` it is used."""
+        value = self.get_value()
+        if value is None:
+            raise ConfigError(
+                f"Environment variable {self.env_var_name!r} is not set, but {where} reads it "
+                f"via EnvVar. Export it (export {self.env_var_name}=...) or give the EnvVar a "
+                "default."
+            )
+        return value
+
+    def __repr__(self) -> str:
+        return f"EnvVar({self.env_var_name!r})"
+
+
+class IntEnvVar(EnvVar):
+    """An :class:`EnvVar` whose value is an integer."""
+
+    def resolve(self, where: str) -> str:
+        value = super().resolve(where)
+        try:
+            int(value)
+        except ValueError:
+            raise ConfigError(
+                f"Environment variable {self.env_var_name!r} read by {where} must be an integer."
+            ) from None
+        return value
+
+
+class Config(BaseModel):
+    """Base class of run config schemas: a pydantic model of the fields an asset takes.
+
+    An asset with a parameter annotated with a ``Config`` subclass receives its config from
+    the run config (``{"ops": {"my_asset": {"config": {...}}}}`` or ``RunConfig``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class PermissiveConfig(Config):
+    """A ``Config`` that accepts fields it does not declare."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class ConfigurableResource(BaseModel):
+    """Base class of resources configured by pydantic fields.
+
+    Override :meth:`setup_for_execution` / :meth:`teardown_after_execution` to open and close
+    connections around a run, or :meth:`yield_for_execution` for a context manager form.
+    Fields may hold :class:`EnvVar` values, resolved when a run starts and never shown.
+    """
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    _secret_fields: frozenset[str] = PrivateAttr(default=frozenset())
+
+    def setup_for_execution(self, context: Any) -> None:
+        """Called once before a run's steps use the resource."""
+
+    def teardown_after_execution(self, context: Any) -> None:
+        """Called once after the run's steps finished with the resource."""
+
+    @contextmanager
+    def yield_for_execution(self, context: Any) -> Iterator[Any]:
+        """Set up, yield the resource to the run, tear down."""
+        self.setup_for_execution(context)
+        try:
+            yield self
+        finally:
+            self.teardown_after_execution(context)
+
+    def with_resolved_env(self, resource_key: str) -> ConfigurableResource:
+        """A copy whose ``EnvVar`` fields hold their values (masked when printed)."""
+        updates: dict[str, Any] = {}
+        secret: set[str] = set()
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, EnvVar):
+                resolved: Any = value.resolve(f"resource {resource_key!r} (field {name!r})")
+                if isinstance(value, IntEnvVar):
+                    resolved = int(resolved)
+                updates[name] = resolved
+                secret.add(name)
+            elif isinstance(value, ConfigurableResource):
+                updates[name] = value.with_resolved_env(f"{resource_key}.{name}")
+        if not updates:
+            return self
+        copy = self.model_copy(update=updates)
+        copy._secret_fields = frozenset(secret)
+        return copy
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, (MASK if name in self._secret_fields else value)
+
+    @classmethod
+    def configure_at_launch(cls, **kwargs: Any) -> Any:
+        return cls.model_construct(**kwargs)
+
+
+# Dagster's ``ResourceParam[T]``: annotate a parameter as a plain (non-pydantic) resource.
+class _ResourceParamMarker:
+    pass
+
+
+ResourceParam = Annotated[T, _ResourceParamMarker()]
+
+
+class ResourceDefinition(Generic[T]):
+    """A resource made from a plain value or a function (Dagster's older API)."""
+
+    def __init__(self, resource_fn: Any = None, config_schema: Any = None, description: str = ""):
+        self.resource_fn = resource_fn
+        self.config_schema = config_schema
+        self.description = description
+
+    @staticmethod
+    def hardcoded_resource(value: Any, description: str | None = None) -> ResourceDefinition:
+        return ResourceDefinition(lambda _ctx: value, description=description or "")
+
+    @staticmethod
+    def none_resource(description: str | None = None) -> ResourceDefinition:
+        return ResourceDefinition(lambda _ctx: None, description=description or "")
+
+    @staticmethod
+    def mock_resource(description: str | None = None) -> ResourceDefinition:
+        from unittest.mock import MagicMock
+
+        return ResourceDefinition(lambda _ctx: MagicMock(), description=description or "")
+
+
+def resource(fn: Any = None, *, config_schema: Any = None, description: str | None = None) -> Any:
+    """Decorator form of :class:`ResourceDefinition`: the function builds the resource."""
+
+    def wrap(f: Any) -> ResourceDefinition:
+        return ResourceDefinition(f, config_schema=config_schema, description=description or "")
+
+    return wrap(fn) if fn is not None else wrap
+
+
+class RunConfig:
+    """Run config built from ``Config`` objects: ``RunConfig({"my_asset": MyConfig(x=1)})``.
+
+    Args:
+        ops: config per asset/op name, as ``Config`` objects or plain dicts.
+        resources: config per resource key.
+        loggers: accepted for compatibility, not used.
+        execution: executor config (``{"config": {"max_concurrent": 4}}``).
+    """
+
+    def __init__(
+        self,
+        ops: Mapping[str, Any] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        loggers: Mapping[str, Any] | None = None,
+        execution: Mapping[str, Any] | None = None,
+    ):
+        self.ops = dict(ops or {})
+        self.resources = dict(resources or {})
+        self.loggers = dict(loggers or {})
+        self.execution = dict(execution or {})
+
+    def to_config_dict(self) -> dict[str, Any]:
+        """The dict form: ``{"ops": {name: {"config": {...}}}, ...}``."""
+
+        def as_config(value: Any) -> Any:
+            if isinstance(value, BaseModel):
+                return {"config": value.model_dump()}
+            return value
+
+        out: dict[str, Any] = {}
+        if self.ops:
+            out["ops"] = {name: as_config(v) for name, v in self.ops.items()}
+        if self.resources:
+            out["resources"] = {name: as_config(v) for name, v in self.resources.items()}
+        if self.execution:
+            out["execution"] = self.execution
+        return out
+
+
+def run_config_dict(run_config: RunConfig | Mapping[str, Any] | None) -> dict[str, Any]:
+    """Any accepted run config as its dict form."""
+    if run_config is None:
+        return {}
+    if isinstance(run_config, RunConfig):
+        return run_config.to_config_dict()
+    if not isinstance(run_config, Mapping):
+        raise ConfigError(
+            f"run_config must be a RunConfig or a dict like {{'ops': {{...}}}}; got {run_config!r}."
+        )
+    return dict(run_config)
+
+
+def op_config_value(run_config: Mapping[str, Any], op_name: str) -> Any:
+    """The raw config given to ``op_name`` in a run config dict (or ``None``)."""
+    ops = run_config.get("ops") or {}
+    entry = ops.get(op_name)
+    if entry is None:
+        return None
+    if isinstance(entry, BaseModel):
+        return entry
+    if isinstance(entry, Mapping) and "config" in entry:
+        return entry["config"]
+    return entry
+
+
+def build_config(config_cls: type[Config], raw: Any, where: str) -> Config:
+    """Validate ``raw`` against ``config_cls``; a :class:`ConfigError` names each bad field."""
+    if isinstance(raw, config_cls):
+        return raw
+    if isinstance(raw, BaseModel):
+        raw = raw.model_dump()
+    try:
+        return config_cls.model_validate(raw or {})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "(root)"
+            problems.append(f"  - {loc}: {err['msg']}")
+        raise ConfigError(
+            f"Config for {where} does not fit {config_cls.__name__}:\n" + "\n".join(problems)
+        ) from None

@@ -1,0 +1,277 @@
+"""``Definitions``: everything a project declares, with Dagster's lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+from assettui.errors import DefinitionError
+from assettui.model.asset_graph import AssetGraph, unknown_key_message
+from assettui.model.asset_key import AssetKey
+from assettui.model.asset_spec import AssetSpec, SourceAsset
+from assettui.model.assets_definition import AssetsDefinition, external_assets_definition
+from assettui.model.checks import AssetChecksDefinition
+from assettui.model.executor import ExecutorDefinition
+from assettui.model.jobs import (
+    IMPLICIT_JOB_NAME,
+    JobDefinition,
+    UnresolvedAssetJobDefinition,
+    define_asset_job,
+)
+
+
+def coerce_assets(assets: Iterable[Any]) -> list[AssetsDefinition]:
+    """Assets, specs and source assets as AssetsDefinitions (checks are left out)."""
+    out: list[AssetsDefinition] = []
+    seen: set[int] = set()
+    for item in assets or ():
+        if id(item) in seen:  # the same object listed twice is one asset, as in Dagster
+            continue
+        seen.add(id(item))
+        if isinstance(item, AssetsDefinition):
+            out.append(item)
+        elif isinstance(item, AssetSpec):
+            manager = str(item.metadata.get("dagster/io_manager_key", "io_manager"))
+            out.append(external_assets_definition(item, manager))
+        elif isinstance(item, SourceAsset):
+            out.append(external_assets_definition(item.to_spec(), item.io_manager_key))
+        elif isinstance(item, AssetChecksDefinition):
+            continue
+        else:
+            raise DefinitionError(
+                f"Definitions(assets=...) got {item!r}, which is not an asset. Pass @asset or "
+                "@multi_asset functions, AssetSpec or SourceAsset values."
+            )
+    return out
+
+
+class Definitions:
+    """The assets, checks, jobs, schedules, sensors and resources of a project.
+
+    Args:
+        assets: ``@asset``/``@multi_asset`` definitions, ``AssetSpec`` and ``SourceAsset``.
+        schedules: schedule definitions.
+        sensors: sensor definitions.
+        jobs: jobs from ``define_asset_job``.
+        resources: resources by key (``ConfigurableResource``, IO managers, any object).
+        executor: the default executor of runs.
+        loggers: accepted for compatibility.
+        asset_checks: ``@asset_check`` definitions.
+        metadata: metadata about the project.
+    """
+
+    def __init__(
+        self,
+        assets: Iterable[Any] | None = None,
+        schedules: Iterable[Any] | None = None,
+        sensors: Iterable[Any] | None = None,
+        jobs: Iterable[Any] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        executor: ExecutorDefinition | None = None,
+        loggers: Mapping[str, Any] | None = None,
+        asset_checks: Iterable[Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        component_tree: Any = None,
+    ):
+        assets = list(assets or ())
+        self.assets: list[Any] = assets
+        self.asset_checks: list[AssetChecksDefinition] = [
+            *(a for a in assets if isinstance(a, AssetChecksDefinition)),
+            *(asset_checks or ()),
+        ]
+        self.schedules: list[Any] = list(schedules or ())
+        self.sensors: list[Any] = list(sensors or ())
+        self.jobs: list[Any] = list(jobs or ())
+        self.resources: dict[str, Any] = dict(resources or {})
+        self.executor = executor
+        self.loggers = dict(loggers or {})
+        self.metadata = dict(metadata or {})
+        for check in self.asset_checks:
+            if not isinstance(check, AssetChecksDefinition):
+                raise DefinitionError(
+                    f"Definitions(asset_checks=...) got {check!r}; pass @asset_check functions."
+                )
+
+    # ---- the graph ---------------------------------------------------------------------
+
+    @cached_property
+    def _assets_defs(self) -> list[AssetsDefinition]:
+        return coerce_assets(self.assets)
+
+    @cached_property
+    def _asset_graph(self) -> AssetGraph:
+        return AssetGraph(self._assets_defs, tuple(self.asset_checks))
+
+    def resolve_asset_graph(self) -> AssetGraph:
+        """The asset graph of these definitions."""
+        return self._asset_graph
+
+    get_asset_graph = resolve_asset_graph
+
+    def resolve_all_asset_specs(self) -> list[AssetSpec]:
+        return [spec for adef in self._assets_defs for spec in adef.specs]
+
+    get_all_asset_specs = resolve_all_asset_specs
+
+    def resolve_all_asset_keys(self) -> list[AssetKey]:
+        return self._asset_graph.toposorted_asset_keys
+
+    def resolve_assets_def(self, key: Any) -> AssetsDefinition:
+        """The definition that computes the asset ``key``."""
+        asset_key = AssetKey.from_coercible(key)
+        return self._asset_graph.get(asset_key).assets_def
+
+    get_assets_def = resolve_assets_def
+
+    # ---- jobs --------------------------------------------------------------------------
+
+    @cached_property
+    def _unresolved_jobs(self) -> dict[str, UnresolvedAssetJobDefinition | JobDefinition]:
+        jobs: dict[str, Any] = {}
+
+        def add(job: Any, where: str) -> None:
+            if job is None or isinstance(job, str):
+                return
+            if not isinstance(job, (UnresolvedAssetJobDefinition, JobDefinition)):
+                raise DefinitionError(f"{where} got {job!r}, which is not a job.")
+            existing = jobs.get(job.name)
+            if existing is not None and existing is not job:
+                raise DefinitionError(
+                    f"Two different jobs are named {job.name!r}; give each job its own name."
+                )
+            jobs[job.name] = job
+
+        for job in self.jobs:
+            add(job, "Definitions(jobs=...)")
+        for item in [*self.schedules, *self.sensors]:
+            add(getattr(item, "job", None), f"{item!r}")
+            for job in getattr(item, "jobs", None) or ():
+                add(job, f"{item!r}")
+        return jobs
+
+    def resolve_job_def(self, name: str) -> JobDefinition:
+        """The job called ``name``, resolved against the asset graph.
+
+        Raises:
+            DefinitionError: if no job has that name.
+        """
+        if name == IMPLICIT_JOB_NAME:
+            return self.resolve_implicit_global_asset_job_def()
+        job = self._unresolved_jobs.get(name)
+        if job is None:
+            known = ", ".join(sorted(self._unresolved_jobs)) or "none"
+            raise DefinitionError(f"No job named {name!r}. Jobs defined: {known}.")
+        if isinstance(job, JobDefinition):
+            return job
+        return job.resolve(self._asset_graph, self.resources, self.executor, self)
+
+    get_job_def = resolve_job_def
+
+    def resolve_implicit_global_asset_job_def(self) -> JobDefinition:
+        """A job over every materializable asset."""
+        return define_asset_job(IMPLICIT_JOB_NAME).resolve(
+            self._asset_graph, self.resources, self.executor, self
+        )
+
+    get_implicit_global_asset_job_def = resolve_implicit_global_asset_job_def
+
+    def resolve_all_job_defs(self) -> list[JobDefinition]:
+        return [self.resolve_job_def(name) for name in sorted(self._unresolved_jobs)]
+
+    get_all_job_defs = resolve_all_job_defs
+
+    @property
+    def job_names(self) -> list[str]:
+        return sorted(self._unresolved_jobs)
+
+    # ---- schedules and sensors -----------------------------------------------------------
+
+    def resolve_schedule_def(self, name: str) -> Any:
+        for schedule in self.schedules:
+            if schedule.name == name:
+                return schedule
+        known = ", ".join(sorted(s.name for s in self.schedules)) or "none"
+        raise DefinitionError(f"No schedule named {name!r}. Schedules defined: {known}.")
+
+    get_schedule_def = resolve_schedule_def
+
+    def resolve_sensor_def(self, name: str) -> Any:
+        for sensor in self.sensors:
+            if sensor.name == name:
+                return sensor
+        known = ", ".join(sorted(s.name for s in self.sensors)) or "none"
+        raise DefinitionError(f"No sensor named {name!r}. Sensors defined: {known}.")
+
+    get_sensor_def = resolve_sensor_def
+
+    # ---- combining and checking ------------------------------------------------------------
+
+    @staticmethod
+    def merge(*def_sets: Definitions) -> Definitions:
+        """One Definitions holding everything of several."""
+        resources: dict[str, Any] = {}
+        executor = None
+        for defs in def_sets:
+            for key, value in defs.resources.items():
+                if key in resources and resources[key] is not value:
+                    raise DefinitionError(
+                        f"Definitions.merge: resource {key!r} is defined differently in two "
+                        "of the merged Definitions."
+                    )
+                resources[key] = value
+            executor = defs.executor or executor
+        return Definitions(
+            assets=[a for d in def_sets for a in d.assets],
+            schedules=[s for d in def_sets for s in d.schedules],
+            sensors=[s for d in def_sets for s in d.sensors],
+            jobs=[j for d in def_sets for j in d.jobs],
+            resources=resources,
+            executor=executor,
+            asset_checks=[
+                c
+                for d in def_sets
+                for c in d.asset_checks
+                if c not in [a for a in d.assets if isinstance(a, AssetChecksDefinition)]
+            ],
+        )
+
+    @staticmethod
+    def validate_loadable(defs: Definitions) -> None:
+        """Raise a :class:`DefinitionError` listing every problem found in ``defs``."""
+        from assettui.model.validation import validate_definitions
+
+        validate_definitions(defs)
+
+    def get_asset_key(self, name: str) -> AssetKey:
+        key = AssetKey.from_user_string(name)
+        if not self._asset_graph.has(key):
+            raise DefinitionError(unknown_key_message(key, self._asset_graph.all_asset_keys))
+        return key
+
+    def __repr__(self) -> str:
+        return (
+            f"<Definitions {len(self._assets_defs)} asset defs, {len(self.asset_checks)} checks, "
+            f"{len(self._unresolved_jobs)} jobs, {len(self.schedules)} schedules, "
+            f"{len(self.sensors)} sensors>"
+        )
+
+
+def defs_summary(defs: Definitions) -> dict[str, int]:
+    graph = defs.resolve_asset_graph()
+    return {
+        "assets": len(graph),
+        "checks": len(graph.asset_check_keys),
+        "groups": len(graph.group_names()),
+        "jobs": len(defs.job_names),
+        "schedules": len(defs.schedules),
+        "sensors": len(defs.sensors),
+    }
+
+
+def sequence_of(value: Any) -> Sequence[Any]:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return value
+    return (value,)
