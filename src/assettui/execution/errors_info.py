@@ -12,7 +12,11 @@ def error_info(exc: BaseException, depth: int = 0) -> dict[str, Any]:
     """``{"message", "class_name", "stack", "cause"}`` with assettui's own frames removed."""
     frames = traceback.extract_tb(exc.__traceback__)
     user = [f for f in frames if not any(m in f.filename for m in _ENGINE_MARKERS)]
-    stack = traceback.format_list(user or frames)
+    from assettui.errors import AssettuiError
+
+    # assettui's own errors (a missing stored value, a bad config) need no engine stack
+    shown = user if (user or isinstance(exc, AssettuiError)) else frames
+    stack = traceback.format_list(shown)
     cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     return {
         "message": "".join(traceback.format_exception_only(type(exc), exc)).strip(),

@@ -6,6 +6,7 @@ Shared by in-process ``materialize`` and by run worker subprocesses.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ def run_partition_keys(graph: AssetGraph, run: DagsterRun, store: Any) -> list[s
 def _run_event(run_id: str, event_type: E, message: str, level: str = "DEBUG",
                payload: Mapping[str, Any] | None = None) -> NewEvent:
     return NewEvent(run_id=run_id, event_type=event_type, message=message, level=level,
-                    payload=payload)
+                    payload=payload, timestamp=time.time())
 
 
 def execute_stored_run(
@@ -117,7 +118,12 @@ def _finish(storage: Any, sink: EventSink, run_id: str, outcome: RunOutcome) -> 
         status, reason = DagsterRunStatus.SUCCESS, None
     else:
         reason = outcome.failure_reason or "The run failed."
-        payload = {"error": error_info(outcome.first_exception)} if outcome.first_exception else None
+        step_failed = any(o.status == "failure" for o in outcome.steps.values())
+        payload = (
+            {"error": error_info(outcome.first_exception)}
+            if outcome.first_exception is not None and not step_failed
+            else None
+        )
         sink.emit(_run_event(run_id, E.RUN_FAILURE, f"The run failed: {reason}", "ERROR", payload))
         status = DagsterRunStatus.FAILURE
     sink.flush()

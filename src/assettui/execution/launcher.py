@@ -1,0 +1,295 @@
+"""Launching runs in worker subprocesses, canceling them, and noticing dead workers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from assettui.model.asset_key import AssetKey
+from assettui.model.results import AssetCheckKey
+from assettui.project.target import ProjectTarget
+from assettui.storage.events import DagsterEventType, NewEvent
+from assettui.storage.instance_storage import Storage
+from assettui.storage.runs import (
+    ASSET_JOB_NAME,
+    IN_PROGRESS_STATUSES,
+    DagsterRun,
+    DagsterRunStatus,
+    RunsFilter,
+)
+
+CANCEL_GRACE_SECONDS = 5.0
+DEAD_HEARTBEAT_SECONDS = 10.0
+
+
+def worker_command(home: Path, run_id: str, target: ProjectTarget) -> list[str]:
+    cmd = [sys.executable, "-m", "assettui.execution.worker", "--home", str(home),
+           "--run-id", run_id, "--root", str(target.root)]
+    if target.module_name:
+        cmd += ["--module", target.module_name]
+    if target.python_file:
+        cmd += ["--file", str(target.python_file)]
+    if target.attribute:
+        cmd += ["--attribute", target.attribute]
+    return cmd
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child still answers kill(0); treat it as dead
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def fail_run(storage: Storage, run_id: str, reason: str) -> bool:
+    """Mark an unfinished run FAILURE with ``reason`` (and a RUN_FAILURE event)."""
+    run = storage.runs.get_run(run_id)
+    if run is None or run.is_finished:
+        return False
+    canceling = run.status is DagsterRunStatus.CANCELING
+    status = DagsterRunStatus.CANCELED if canceling else DagsterRunStatus.FAILURE
+    event = DagsterEventType.RUN_CANCELED if canceling else DagsterEventType.RUN_FAILURE
+    storage.event_log.store_events(
+        [NewEvent(run_id=run_id, event_type=event, message=reason, level="ERROR",
+                  payload={"error": {"message": reason, "class_name": "WorkerDied",
+                                     "stack": [], "cause": None}})]
+    )
+    try:
+        storage.runs.update_run_status(run_id, status, failure_reason=reason)
+    except Exception:
+        return False
+    return True
+
+
+def monitor_runs(storage: Storage, now: float | None = None) -> list[str]:
+    """Mark runs whose worker died FAILURE (or CANCELED if they were canceling).
+
+    A run is dead when its recorded worker pid is gone, or its heartbeat is older than
+    ``DEAD_HEARTBEAT_SECONDS``. Returns the ids of the runs marked.
+    """
+    now = time.time() if now is None else now
+    marked = []
+    for run in storage.runs.list_runs(RunsFilter(statuses=list(IN_PROGRESS_STATUSES))):
+        if run.status is DagsterRunStatus.STARTING and run.pid is None:
+            created = run.created_at or now
+            if now - created < 30:
+                continue
+            reason = "The run's worker never started."
+        elif not pid_alive(run.pid):
+            reason = f"The run's worker process (pid {run.pid}) died without finishing the run."
+        elif run.heartbeat is not None and now - run.heartbeat > DEAD_HEARTBEAT_SECONDS:
+            reason = f"The run's worker stopped heartbeating ({now - run.heartbeat:.0f}s ago)."
+        else:
+            continue
+        if fail_run(storage, run.run_id, reason):
+            marked.append(run.run_id)
+    return marked
+
+
+class RunLauncher:
+    """Stores runs and starts a worker subprocess for each.
+
+    Args:
+        home: the instance folder.
+        target: the project the workers load.
+    """
+
+    def __init__(self, home: Path, target: ProjectTarget, storage: Storage | None = None):
+        self.home = Path(home)
+        self.target = target
+        self.storage = storage or Storage(home)
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
+
+    # ---- creating runs ------------------------------------------------------------------
+
+    def create_run(
+        self,
+        asset_keys: Iterable[AssetKey],
+        *,
+        partition_key: str | None = None,
+        partition_range: tuple[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        run_config: Mapping[str, Any] | None = None,
+        check_keys: Iterable[AssetCheckKey] | None = None,
+        job_name: str = ASSET_JOB_NAME,
+        status: DagsterRunStatus = DagsterRunStatus.QUEUED,
+        parent_run_id: str | None = None,
+        backfill_id: str | None = None,
+    ) -> DagsterRun:
+        run = DagsterRun(
+            job_name=job_name,
+            status=status,
+            asset_selection=frozenset(asset_keys),
+            asset_check_selection=frozenset(check_keys) if check_keys is not None else None,
+            partition_key=partition_key,
+            partition_range_start=partition_range[0] if partition_range else None,
+            partition_range_end=partition_range[1] if partition_range else None,
+            tags={str(k): str(v) for k, v in (tags or {}).items()},
+            run_config=dict(run_config or {}),
+            parent_run_id=parent_run_id,
+            root_run_id=parent_run_id,
+            backfill_id=backfill_id,
+        )
+        return self.storage.runs.create_run(run)
+
+    def launch(
+        self,
+        asset_keys: Iterable[AssetKey],
+        *,
+        partition_key: str | None = None,
+        partition_range: tuple[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        run_config: Mapping[str, Any] | None = None,
+        check_keys: Iterable[AssetCheckKey] | None = None,
+        job_name: str = ASSET_JOB_NAME,
+    ) -> str:
+        """Store a run and start its worker now; returns the run id (does not wait)."""
+        run = self.create_run(
+            asset_keys, partition_key=partition_key, partition_range=partition_range,
+            tags=tags, run_config=run_config, check_keys=check_keys, job_name=job_name,
+            status=DagsterRunStatus.NOT_STARTED,
+        )
+        self.start_worker(run.run_id)
+        return run.run_id
+
+    def launch_queued(self, run_id: str) -> None:
+        """Start the worker of a QUEUED run (what the run queue calls)."""
+        self.storage.runs.update_run_status(run_id, DagsterRunStatus.STARTING,
+                                            expected=DagsterRunStatus.QUEUED)
+        self.start_worker(run_id)
+
+    def start_worker(self, run_id: str) -> subprocess.Popen[bytes]:
+        run = self.storage.runs.get_run(run_id)
+        if run is not None and run.status is DagsterRunStatus.NOT_STARTED:
+            self.storage.runs.update_run_status(run_id, DagsterRunStatus.STARTING)
+        log_dir = self.home / "logs" / run_id
+        log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with (log_dir / "worker.log").open("ab") as log:
+            proc = subprocess.Popen(
+                worker_command(self.home, run_id, self.target),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=str(self.target.root),
+                start_new_session=True,
+            )
+        self.storage.runs.set_run_pid(run_id, proc.pid)
+        with self._lock:
+            self._procs[run_id] = proc
+        threading.Thread(target=self._reap, args=(run_id, proc), daemon=True,
+                         name=f"assettui-reap-{run_id[:8]}").start()
+        return proc
+
+    def _reap(self, run_id: str, proc: subprocess.Popen[bytes]) -> None:
+        code = proc.wait()
+        with self._lock:
+            self._procs.pop(run_id, None)
+        if code < 0:
+            name = signal.Signals(-code).name
+            reason = f"The run's worker process was killed by {name}."
+        else:
+            reason = f"The run's worker process exited with code {code} without finishing the run."
+        with contextlib.suppress(Exception):
+            fail_run(self.storage, run_id, reason)
+
+    def is_running(self, run_id: str) -> bool:
+        with self._lock:
+            proc = self._procs.get(run_id)
+        return proc is not None and proc.poll() is None
+
+    def wait(self, run_id: str, timeout: float | None = None) -> DagsterRun | None:
+        """Wait until the run finishes (or ``timeout``); returns the stored run."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            run = self.storage.runs.get_run(run_id)
+            if run is None or run.is_finished:
+                return run
+            if deadline is not None and time.monotonic() > deadline:
+                return run
+            time.sleep(0.05)
+
+    # ---- canceling and re-executing ---------------------------------------------------------
+
+    def cancel(self, run_id: str, grace: float = CANCEL_GRACE_SECONDS) -> None:
+        """Cancel a run: a queued run ends CANCELED at once; a running one is sent SIGTERM,
+        then SIGKILL after ``grace`` seconds. Does not wait."""
+        run = self.storage.runs.get_run(run_id)
+        if run is None or run.is_finished:
+            return
+        if run.status in (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED):
+            with contextlib.suppress(Exception):
+                self.storage.event_log.store_events(
+                    [NewEvent(run_id=run_id, event_type=DagsterEventType.RUN_CANCELED,
+                              message="Canceled before it started.", level="WARNING")]
+                )
+                self.storage.runs.update_run_status(run_id, DagsterRunStatus.CANCELED,
+                                                    failure_reason="canceled")
+            return
+        if run.status is not DagsterRunStatus.CANCELING:
+            with contextlib.suppress(Exception):
+                self.storage.runs.update_run_status(run_id, DagsterRunStatus.CANCELING)
+                self.storage.event_log.store_events(
+                    [NewEvent(run_id=run_id, event_type=DagsterEventType.RUN_CANCELING,
+                              message="Canceling the run.", level="WARNING")]
+                )
+        pid = run.pid
+        if pid and pid_alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            threading.Thread(target=self._kill_later, args=(run_id, pid, grace), daemon=True).start()
+        else:
+            fail_run(self.storage, run_id, "canceled (the worker was not running)")
+
+    def _kill_later(self, run_id: str, pid: int, grace: float) -> None:
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if not pid_alive(pid):
+                break
+            time.sleep(0.05)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        time.sleep(0.2)
+        fail_run(self.storage, run_id, "canceled")
+
+    def reexecute(self, run_id: str, from_failure: bool = False) -> str:
+        """Launch a new run of the same selection (or only what failed or was skipped)."""
+        parent = self.storage.runs.get_run(run_id)
+        if parent is None:
+            from assettui.errors import RunNotFoundError
+
+            raise RunNotFoundError(f"No run with id {run_id!r}.")
+        keys = set(parent.asset_selection or ())
+        if from_failure:
+            done = {
+                e.asset_key
+                for e in self.storage.event_log.run_events(run_id)
+                if e.event_type is DagsterEventType.ASSET_MATERIALIZATION and e.asset_key
+            }
+            keys -= done
+        run = self.create_run(
+            keys, partition_key=parent.partition_key, partition_range=parent.partition_range,
+            tags={**parent.tags, "dagster/parent_run_id": run_id}, run_config=parent.run_config,
+            job_name=parent.job_name, status=DagsterRunStatus.NOT_STARTED, parent_run_id=run_id,
+        )
+        self.start_worker(run.run_id)
+        return run.run_id

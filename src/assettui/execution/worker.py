@@ -1,0 +1,168 @@
+"""The run worker: ``python -m assettui.execution.worker --home H --run-id R --root P ...``.
+
+One process per run, so user code can neither freeze nor crash the TUI or CLI, a run can be
+canceled (SIGTERM interrupts the current step; the run ends CANCELED), and fresh code is
+always used. It records its pid, heartbeats every second, captures each step's stdout and
+stderr into files under the instance, and sends ``context.log`` records to the event log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+HEARTBEAT_SECONDS = 1.0
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="assettui-worker")
+    parser.add_argument("--home", required=True)
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--module", default=None)
+    parser.add_argument("--file", default=None)
+    parser.add_argument("--attribute", default=None)
+    return parser.parse_args(argv)
+
+
+@contextlib.contextmanager
+def _capture_fds(out_path: Path, err_path: Path) -> Iterator[None]:
+    """Point file descriptors 1 and 2 (so also C extensions and subprocesses) at files."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved_out, saved_err = os.dup(1), os.dup(2)
+    with out_path.open("ab") as out, err_path.open("ab") as err:
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved_out, 1)
+            os.dup2(saved_err, 2)
+            os.close(saved_out)
+            os.close(saved_err)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    # Imports after parsing so `--help` is instant; the worker never imports Textual.
+    from assettui.execution.errors_info import error_info
+    from assettui.execution.run_execution import RunInterrupted
+    from assettui.execution.run_lifecycle import execute_stored_run
+    from assettui.project import LoadFailure, ProjectTarget, load_project
+    from assettui.storage.events import DagsterEventType, NewEvent
+    from assettui.storage.instance import DagsterInstance
+    from assettui.storage.instance_storage import Storage
+    from assettui.storage.runs import DagsterRunStatus
+
+    storage = Storage(args.home)
+    instance = DagsterInstance(storage)
+    run = storage.runs.get_run(args.run_id)
+    if run is None:
+        print(f"assettui worker: no run {args.run_id} in {args.home}", file=sys.stderr)
+        return 2
+    if run.is_finished or run.status is DagsterRunStatus.CANCELING:
+        return 0
+    storage.runs.set_run_pid(run.run_id, os.getpid())
+    storage.runs.heartbeat(run.run_id)
+
+    cancel = threading.Event()
+    main_thread = threading.main_thread()
+
+    def on_term(signum: int, frame: Any) -> None:
+        if cancel.is_set():
+            return
+        cancel.set()
+        if threading.current_thread() is main_thread:
+            raise RunInterrupted()
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+
+    stop_heartbeat = threading.Event()
+
+    def heartbeat() -> None:
+        while not stop_heartbeat.wait(HEARTBEAT_SECONDS):
+            with contextlib.suppress(Exception):
+                storage.runs.heartbeat(run.run_id)
+
+    threading.Thread(target=heartbeat, name="assettui-heartbeat", daemon=True).start()
+
+    target = ProjectTarget(
+        root=Path(args.root),
+        module_name=args.module,
+        python_file=Path(args.file) if args.file else None,
+        attribute=args.attribute,
+    )
+    loaded = load_project(target, validate=False)
+    if isinstance(loaded, LoadFailure):
+        storage.event_log.store_events(
+            [
+                NewEvent(
+                    run_id=run.run_id,
+                    event_type=DagsterEventType.RUN_FAILURE,
+                    message=f"The project failed to load: {loaded.message}",
+                    level="ERROR",
+                    payload={"error": {"message": loaded.message, "class_name": "ProjectLoadError",
+                                       "stack": [loaded.traceback], "cause": None}},
+                )
+            ]
+        )
+        with contextlib.suppress(Exception):
+            storage.runs.update_run_status(
+                run.run_id, DagsterRunStatus.FAILURE, failure_reason="project failed to load"
+            )
+        return 1
+    defs = loaded.defs
+    graph = defs.resolve_asset_graph()
+    job = None
+    if run.job_name and run.job_name in defs.job_names:
+        job = defs.resolve_job_def(run.job_name)
+
+    def capture(step_key: str) -> Any:
+        paths = storage.step_log_paths(run.run_id, step_key)
+        return _capture_fds(paths.stdout, paths.stderr)
+
+    try:
+        outcome, _sink = execute_stored_run(
+            instance=instance,
+            graph=graph,
+            run=run,
+            resources=defs.resources,
+            run_config=run.run_config,
+            live=True,
+            cancel=cancel,
+            step_capture=capture,
+            op_retry_policy=job.op_retry_policy if job else None,
+        )
+    except RunInterrupted:
+        with contextlib.suppress(Exception):
+            storage.runs.update_run_status(run.run_id, DagsterRunStatus.CANCELED,
+                                           failure_reason="canceled")
+        return 1
+    except Exception as exc:  # an engine bug: record it rather than leave the run hanging
+        storage.event_log.store_events(
+            [NewEvent(run_id=run.run_id, event_type=DagsterEventType.RUN_FAILURE,
+                      message=f"The run worker failed: {exc}", level="ERROR",
+                      payload={"error": error_info(exc)})]
+        )
+        with contextlib.suppress(Exception):
+            storage.runs.update_run_status(run.run_id, DagsterRunStatus.FAILURE,
+                                           failure_reason=str(exc))
+        return 1
+    finally:
+        stop_heartbeat.set()
+    return 0 if outcome.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
