@@ -46,8 +46,25 @@ class FunctionParams:
 def _annotations(fn: Callable[..., Any]) -> dict[str, Any]:
     try:
         return typing.get_type_hints(fn, include_extras=True)
-    except Exception:  # unresolvable forward references: fall back to raw annotations
-        return dict(getattr(fn, "__annotations__", {}) or {})
+    except Exception:  # one unresolvable forward reference: resolve the others one by one
+        pass
+    raw = dict(getattr(fn, "__annotations__", {}) or {})
+    namespace = dict(getattr(fn, "__globals__", {}))
+    closure = getattr(fn, "__closure__", None) or ()
+    for name, cell in zip(fn.__code__.co_freevars, closure, strict=False):
+        try:
+            namespace[name] = cell.cell_contents
+        except ValueError:
+            continue
+    resolved: dict[str, Any] = {}
+    for name, annotation in raw.items():
+        if isinstance(annotation, str):
+            try:
+                annotation = eval(annotation, namespace)  # noqa: S307 - the user's own annotation
+            except Exception:
+                pass
+        resolved[name] = annotation
+    return resolved
 
 
 def _is_resource_annotation(annotation: Any) -> bool:
