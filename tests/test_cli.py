@@ -38,12 +38,19 @@ defs = dg.Definitions(assets=[orders, revenue, slow, broken])
 """
 
 
-def assettui(*args: str, cwd: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:
+def assettui(
+    *args: str, cwd: Path | None = None, check: bool = False
+) -> subprocess.CompletedProcess:
     env = {**os.environ}
     env.pop("ASSETTUI_HOME", None)
     return subprocess.run(
         [sys.executable, "-m", "assettui.cli.main_entry", *args],
-        capture_output=True, text=True, cwd=cwd, env=env, check=check, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=check,
+        timeout=120,
     )
 
 
@@ -61,12 +68,21 @@ def test_validate_ok_and_summary(project: Path) -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("import assettui as dg\n@dg.asset\ndef a(b):\n    return b\n@dg.asset\ndef b(a):\n"
-         "    return a\ndefs = dg.Definitions(assets=[a, b])\n", "cycle: a -> b -> a"),
-        ("import assettui as dg\n@dg.asset\ndef orders():\n    return 1\n@dg.asset\ndef r(orderz):\n"
-         "    return 1\ndefs = dg.Definitions(assets=[orders, r])\n", "Did you mean 'orders'?"),
-        ("import assettui as dg\ndef make():\n    @dg.asset(name='x')\n    def f():\n        return 1\n"
-         "    return f\ndefs = dg.Definitions(assets=[make(), make()])\n", "Duplicate asset key 'x'"),
+        (
+            "import assettui as dg\n@dg.asset\ndef a(b):\n    return b\n@dg.asset\ndef b(a):\n"
+            "    return a\ndefs = dg.Definitions(assets=[a, b])\n",
+            "cycle: a -> b -> a",
+        ),
+        (
+            "import assettui as dg\n@dg.asset\ndef orders():\n    return 1\n@dg.asset\ndef r(orderz):\n"
+            "    return 1\ndefs = dg.Definitions(assets=[orders, r])\n",
+            "Did you mean 'orders'?",
+        ),
+        (
+            "import assettui as dg\ndef make():\n    @dg.asset(name='x')\n    def f():\n        return 1\n"
+            "    return f\ndefs = dg.Definitions(assets=[make(), make()])\n",
+            "Duplicate asset key 'x'",
+        ),
         ("import assettui as dg\n@dg.asset\ndef a(:\n    pass\n", "syntax error"),
     ],
     ids=["cycle", "missing-upstream", "duplicate", "syntax-error"],
@@ -82,7 +98,9 @@ def test_validate_fails_with_a_message(write_project, source: str, expected: str
 def test_list_json_and_select(project: Path) -> None:
     out = assettui("list", str(project), "--json")
     rows = json.loads(out.stdout)
-    assert [r["key"] for r in rows][:2] == ["broken", "orders"] or "orders" in [r["key"] for r in rows]
+    assert [r["key"] for r in rows][:2] == ["broken", "orders"] or "orders" in [
+        r["key"] for r in rows
+    ]
     revenue = next(r for r in rows if r["key"] == "revenue")
     assert revenue["group"] == "marts" and revenue["deps"] == ["orders"]
     out = assettui("list", str(project), "--select", 'group:"marts"', "--json")
@@ -105,8 +123,16 @@ def test_materialize_streams_the_log_and_sets_the_exit_code(project: Path) -> No
 
     runs = json.loads(assettui("runs", str(project), "--json").stdout)
     assert [r["status"] for r in runs] == ["FAILURE", "SUCCESS"]
-    assert set(runs[0]) >= {"run_id", "status", "job_name", "asset_selection", "partition",
-                            "tags", "start_time", "end_time"}
+    assert set(runs[0]) >= {
+        "run_id",
+        "status",
+        "job_name",
+        "asset_selection",
+        "partition",
+        "tags",
+        "start_time",
+        "end_time",
+    }
     logs = assettui("logs", str(project), "latest", "--level", "ERROR")
     assert "kaboom" in logs.stdout and "summing" not in logs.stdout
     logs = assettui("logs", str(project), runs[1]["run_id"], "--step", "revenue")
@@ -116,8 +142,19 @@ def test_materialize_streams_the_log_and_sets_the_exit_code(project: Path) -> No
 def test_sigterm_cancels_the_run_and_leaves_no_worker(project: Path) -> None:
     env = {**os.environ}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assettui.cli.main_entry", "materialize", str(project), "--select",
-         "key:slow"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "assettui.cli.main_entry",
+            "materialize",
+            str(project),
+            "--select",
+            "key:slow",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     home = project / ".assettui"
     deadline = time.monotonic() + 30

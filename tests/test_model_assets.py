@@ -50,7 +50,11 @@ def test_inputs_from_parameter_names_ins_and_deps() -> None:
         return upstream
 
     assert x.keys_by_input_name == {"upstream": dg.AssetKey(["db", "b"])}
-    assert x.dependency_keys == {dg.AssetKey(["db", "b"]), dg.AssetKey("a"), dg.AssetKey(["c", "d"])}
+    assert x.dependency_keys == {
+        dg.AssetKey(["db", "b"]),
+        dg.AssetKey("a"),
+        dg.AssetKey(["c", "d"]),
+    }
 
 
 def test_multi_asset_outs_and_specs() -> None:

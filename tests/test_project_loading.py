@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from assettui.errors import ProjectLoadError
-from assettui.project import LoadFailure, LoadedProject, find_project, load_project
+from assettui.project import LoadedProject, LoadFailure, find_project, load_project
 
 TWO_ASSETS = """
 import assettui as dg
@@ -95,9 +95,11 @@ def test_reload_picks_up_edits_of_sibling_modules(write_project) -> None:
     first = load_project(find_project(project))
     assert first.ok
     (project / "definitions.py").write_text(
-        textwrap.dedent(TWO_ASSETS).replace("defs = dg.Definitions(assets=[first, second])",
-                                            "@dg.asset\ndef third(second):\n    return second\n"
-                                            "defs = dg.Definitions(assets=[first, second, third])")
+        textwrap.dedent(TWO_ASSETS).replace(
+            "defs = dg.Definitions(assets=[first, second])",
+            "@dg.asset\ndef third(second):\n    return second\n"
+            "defs = dg.Definitions(assets=[first, second, third])",
+        )
     )
     second = load_project(find_project(project))
     assert second.ok and len(second.defs.resolve_asset_graph()) == 3

@@ -69,8 +69,11 @@ def test_run_succeeds_in_a_worker_with_captured_output(launcher: RunLauncher) ->
     assert types[0] is DagsterEventType.RUN_START
     assert types.count(DagsterEventType.ASSET_MATERIALIZATION) == 2
     assert types[-1] is DagsterEventType.RUN_SUCCESS
-    logs = [e.message for e in launcher.storage.event_log.run_events(run_id)
-            if e.event_type is DagsterEventType.LOG]
+    logs = [
+        e.message
+        for e in launcher.storage.event_log.run_events(run_id)
+        if e.event_type is DagsterEventType.LOG
+    ]
     assert logs == ["a log record"]
     paths = launcher.storage.step_log_paths(run_id, "greeting")
     assert paths.stdout.read_text() == "hello on stdout\n"
@@ -83,8 +86,11 @@ def test_user_exception_is_recorded_with_its_traceback(launcher: RunLauncher) ->
     run_id = launcher.launch([AssetKey("broken")])
     run = launcher.wait(run_id, timeout=30)
     assert run is not None and run.status is DagsterRunStatus.FAILURE
-    failure = next(e for e in launcher.storage.event_log.run_events(run_id)
-                   if e.event_type is DagsterEventType.STEP_FAILURE)
+    failure = next(
+        e
+        for e in launcher.storage.event_log.run_events(run_id)
+        if e.event_type is DagsterEventType.STEP_FAILURE
+    )
     assert "the user's own error" in failure.message
     assert "definitions.py" in failure.message
     stack = "".join(failure.payload["error"]["stack"])
@@ -93,8 +99,11 @@ def test_user_exception_is_recorded_with_its_traceback(launcher: RunLauncher) ->
 
 def test_cancel_ends_the_run_canceled_and_the_worker_gone(launcher: RunLauncher) -> None:
     run_id = launcher.launch([AssetKey("slow")])
-    _wait_for(lambda: any(e.message == "slow started"
-                          for e in launcher.storage.event_log.run_events(run_id)))
+    _wait_for(
+        lambda: any(
+            e.message == "slow started" for e in launcher.storage.event_log.run_events(run_id)
+        )
+    )
     pid = launcher.storage.runs.get_run(run_id).pid
     launcher.cancel(run_id)
     run = launcher.wait(run_id, timeout=20)
@@ -113,8 +122,11 @@ def test_killed_worker_marks_the_run_failed_and_keeps_the_previous_value(
     before = value_path.read_bytes()
 
     run_id = launcher.launch([AssetKey("greeting"), AssetKey("slow")])
-    _wait_for(lambda: any(e.message == "slow started"
-                          for e in launcher.storage.event_log.run_events(run_id)))
+    _wait_for(
+        lambda: any(
+            e.message == "slow started" for e in launcher.storage.event_log.run_events(run_id)
+        )
+    )
     os.kill(launcher.storage.runs.get_run(run_id).pid, signal.SIGKILL)
     started = time.monotonic()
     run = launcher.wait(run_id, timeout=10)

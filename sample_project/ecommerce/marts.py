@@ -39,4 +39,6 @@ def top_products(clean_orders: pl.DataFrame) -> pl.DataFrame:
 def revenue_report(daily_revenue: pl.DataFrame) -> dg.MaterializeResult:
     """A summary of revenue for the business."""
     total = float(daily_revenue["revenue"].sum())
-    return dg.MaterializeResult(metadata={"total_revenue": round(total, 2), "days": daily_revenue.height})
+    return dg.MaterializeResult(
+        metadata={"total_revenue": round(total, 2), "days": daily_revenue.height}
+    )

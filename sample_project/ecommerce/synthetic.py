@@ -18,7 +18,9 @@ def customers(n: int = 500, seed: int = 7) -> pl.DataFrame:
             "customer_id": list(range(1, n + 1)),
             "name": [f"customer-{i:04d}" for i in range(1, n + 1)],
             "country": [rng.choice(COUNTRIES) for _ in range(n)],
-            "signup_day": [date(2025, 1 + rng.randrange(12), 1 + rng.randrange(28)) for _ in range(n)],
+            "signup_day": [
+                date(2025, 1 + rng.randrange(12), 1 + rng.randrange(28)) for _ in range(n)
+            ],
         }
     )
 

@@ -46,9 +46,7 @@ _export(
 )
 _export("assettui.model.asset_key", "AssetKey")
 _export("assettui.model.metadata", "MetadataValue")
-_export(
-    "assettui.model.asset_spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut", "SourceAsset"
-)
+_export("assettui.model.asset_spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut", "SourceAsset")
 _export("assettui.model.assets_definition", "AssetsDefinition", "AssetCheckSpec")
 _export("assettui.model.asset_decorator", "asset", "multi_asset")
 _export("assettui.model.checks", "asset_check", "multi_asset_check", "AssetChecksDefinition")
@@ -146,17 +144,11 @@ _export(
 )
 _export("assettui.execution.polars_io_manager", "PolarsParquetIOManager")
 _export("assettui.execution.resources", "InitResourceContext")
-_export(
-    "assettui.execution.in_process", "materialize", "materialize_to_memory"
-)
+_export("assettui.execution.in_process", "materialize", "materialize_to_memory")
 _export("assettui.execution.result", "ExecuteInProcessResult")
 _export("assettui.errors", "Failure", "RetryRequested")
-_export(
-    "assettui.storage.instance", "DagsterInstance"
-)
-_export(
-    "assettui.storage.runs", "DagsterRun", "DagsterRunStatus", "RunsFilter", "RunRecord"
-)
+_export("assettui.storage.instance", "DagsterInstance")
+_export("assettui.storage.runs", "DagsterRun", "DagsterRunStatus", "RunsFilter", "RunRecord")
 _export("assettui.storage.events", "DagsterEventType")
 _export("assettui.storage.event_log_entry", "EventLogEntry", "AssetRecordsFilter")
 

@@ -59,7 +59,9 @@ def asset_rows(graph: AssetGraph, keys: list) -> list[dict]:
 
 @click.command("list")
 @project_options
-@click.option("--select", "select", default=None, help='Selection, e.g. \'group:"raw"\' or "+key:orders".')
+@click.option(
+    "--select", "select", default=None, help='Selection, e.g. \'group:"raw"\' or "+key:orders".'
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def list_assets(
     project: str | None, module: str | None, home: str | None, select: str | None, as_json: bool

@@ -18,7 +18,7 @@ from assettui.execution.errors_info import format_error
 from assettui.project import resolve_home
 from assettui.storage.events import DagsterEventType, EventRecord
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRun, RunsFilter
+from assettui.storage.runs import DagsterRun
 
 LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -78,8 +78,15 @@ def _level_ok(event: EventRecord, level: str | None) -> bool:
         return True
 
 
-def stream_run(storage: Storage, run_id: str, *, follow: bool, level: str | None = None,
-               step: str | None = None, out: Any = None) -> DagsterRun | None:
+def stream_run(
+    storage: Storage,
+    run_id: str,
+    *,
+    follow: bool,
+    level: str | None = None,
+    step: str | None = None,
+    out: Any = None,
+) -> DagsterRun | None:
     """Print a run's events (and keep printing new ones until it finishes if ``follow``)."""
     echo = out or click.echo
     after = 0
@@ -112,12 +119,24 @@ def stream_run(storage: Storage, run_id: str, *, follow: bool, level: str | None
 @click.option("--select", "select", default=None, help="Assets to materialize (default: all).")
 @click.option("--partition", default=None, help="The partition key to materialize.")
 @click.option("--partition-range", default=None, help="A range START...END, run as one run.")
-@click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
-              help="Run config YAML ({ops: {asset: {config: {...}}}}).")
+@click.option(
+    "--config",
+    "config_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Run config YAML ({ops: {asset: {config: {...}}}}).",
+)
 @click.option("--tag", "tags", multiple=True, help="A run tag key=value (repeatable).")
-def materialize(project: str | None, module: str | None, home: str | None, select: str | None,
-                partition: str | None, partition_range: str | None, config_file: str | None,
-                tags: tuple[str, ...]) -> None:
+def materialize(
+    project: str | None,
+    module: str | None,
+    home: str | None,
+    select: str | None,
+    partition: str | None,
+    partition_range: str | None,
+    config_file: str | None,
+    tags: tuple[str, ...],
+) -> None:
     """Materialize assets now in a worker process, streaming the run's log; exit 0 on success."""
     from assettui.execution.launcher import RunLauncher
     from assettui.execution.plan import build_plan
@@ -146,8 +165,14 @@ def materialize(project: str | None, module: str | None, home: str | None, selec
             build_plan(graph, keys, checks, [partition], dynamic_partitions_store=instance)
     except AssettuiError as exc:
         fail(str(exc), 2)
-    run_id = launcher.launch(keys, partition_key=partition, partition_range=prange,
-                             tags=tag_map, run_config=run_config, check_keys=checks)
+    run_id = launcher.launch(
+        keys,
+        partition_key=partition,
+        partition_range=prange,
+        tags=tag_map,
+        run_config=run_config,
+        check_keys=checks,
+    )
     click.echo(f"Launched run {run_id} ({len(keys)} assets)", err=True)
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -192,8 +217,9 @@ def _storage(project: str | None, module: str | None, home: str | None) -> Stora
 @project_options
 @click.option("--limit", default=20, show_default=True, help="How many runs, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-def runs(project: str | None, module: str | None, home: str | None, limit: int,
-         as_json: bool) -> None:
+def runs(
+    project: str | None, module: str | None, home: str | None, limit: int, as_json: bool
+) -> None:
     """List runs, newest first."""
     storage = _storage(project, module, home)
     found = storage.runs.list_runs(limit=limit)
@@ -205,22 +231,41 @@ def runs(project: str | None, module: str | None, home: str | None, limit: int,
         return
     for r in found:
         data = run_json(r)
-        start = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S") if r.started_at else "-"
+        start = (
+            datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S")
+            if r.started_at
+            else "-"
+        )
         took = f"{r.ended_at - r.started_at:.1f}s" if r.started_at and r.ended_at else "-"
-        sel = ",".join(data["asset_selection"][:3]) + ("…" if len(data["asset_selection"]) > 3 else "")
-        click.echo(f"{r.run_id[:8]}  {r.status.value:<9} {start}  {took:>7}  "
-                   f"{data['partition'] or '':<12} {sel}")
+        sel = ",".join(data["asset_selection"][:3]) + (
+            "…" if len(data["asset_selection"]) > 3 else ""
+        )
+        click.echo(
+            f"{r.run_id[:8]}  {r.status.value:<9} {start}  {took:>7}  "
+            f"{data['partition'] or '':<12} {sel}"
+        )
 
 
 @click.command()
 @project_options
 @click.argument("run_id")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing until the run finishes.")
-@click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), default=None,
-              help="Only records at this level or above.")
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default=None,
+    help="Only records at this level or above.",
+)
 @click.option("--step", default=None, help="Only this step's records.")
-def logs(project: str | None, module: str | None, home: str | None, run_id: str,
-         follow: bool, level: str | None, step: str | None) -> None:
+def logs(
+    project: str | None,
+    module: str | None,
+    home: str | None,
+    run_id: str,
+    follow: bool,
+    level: str | None,
+    step: str | None,
+) -> None:
     """Print a run's log (RUN_ID or 'latest'); --follow tails it live."""
     storage = _storage(project, module, home)
     run_id = _resolve_run_id(storage, run_id)
@@ -261,8 +306,7 @@ def cancel(project: str | None, module: str | None, home: str | None, run_id: st
 @project_options
 @click.option("--select", "select", required=True, help="Assets whose history to wipe.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def wipe(project: str | None, module: str | None, home: str | None, select: str,
-         yes: bool) -> None:
+def wipe(project: str | None, module: str | None, home: str | None, select: str, yes: bool) -> None:
     """Wipe the materialization history of the selected assets."""
     ctx = load(project, module, home)
     graph = ctx.defs.resolve_asset_graph()

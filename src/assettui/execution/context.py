@@ -49,14 +49,18 @@ class AssetExecutionContext:
         self.run_id = run_id
         self._run = run
         self.log = log or RunLogger()
-        self.resources = resources if isinstance(resources, Resources) else Resources(resources or {})
+        self.resources = (
+            resources if isinstance(resources, Resources) else Resources(resources or {})
+        )
         self.instance = instance
         self._asset_keys = list(asset_keys)
-        self._selected = list(selected_asset_keys if selected_asset_keys is not None else asset_keys)
+        self._selected = list(
+            selected_asset_keys if selected_asset_keys is not None else asset_keys
+        )
         self.selected_asset_check_keys = set(selected_asset_check_keys)
         self._partition_key = partition_key
-        self._partition_keys = list(partition_keys) if partition_keys else (
-            [partition_key] if partition_key else []
+        self._partition_keys = (
+            list(partition_keys) if partition_keys else ([partition_key] if partition_key else [])
         )
         self._partitions_def = partitions_def
         self.op_config = op_config
@@ -284,7 +288,9 @@ def build_asset_context(
 
     values = {}
     for key, value in (resources or {}).items():
-        values[key] = value.with_resolved_env(key) if isinstance(value, ConfigurableResource) else value
+        values[key] = (
+            value.with_resolved_env(key) if isinstance(value, ConfigurableResource) else value
+        )
     keys: list[str] | None = None
     if partition_key_range is not None:
         keys = [partition_key_range.start, partition_key_range.end]

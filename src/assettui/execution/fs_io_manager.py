@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from assettui.errors import ExecutionError
-from assettui.execution.io_manager import ConfigurableIOManager, InputContext, OutputContext, IOManager
+from assettui.execution.io_manager import (
+    ConfigurableIOManager,
+    InputContext,
+    IOManager,
+    OutputContext,
+)
 from assettui.model.asset_key import AssetKey
 from assettui.model.metadata import MetadataValue
 
@@ -77,9 +82,7 @@ def describe(asset_key: AssetKey, partition: str | None) -> str:
     return f"{name} partition {partition!r}" if partition is not None else name
 
 
-def load_partitions(
-    context: InputContext, load_one: Any
-) -> Any:
+def load_partitions(context: InputContext, load_one: Any) -> Any:
     """One value, or a dict of partition -> value when the input spans several partitions."""
     keys: Sequence[str] = context.asset_partition_keys
     if len(keys) <= 1:
@@ -133,7 +136,13 @@ class FilesystemIOManager(ConfigurableIOManager):
             try:
                 with path.open("rb") as handle:
                     return pickle.load(handle)
-            except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError) as exc:
+            except (
+                pickle.UnpicklingError,
+                EOFError,
+                AttributeError,
+                ValueError,
+                ImportError,
+            ) as exc:
                 raise ExecutionError(
                     f"The stored value of {describe(context.asset_key, partition)} at {path} is "
                     f"corrupt or unreadable ({type(exc).__name__}: {exc}). Re-materialize it."

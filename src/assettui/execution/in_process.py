@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assettui.errors import DagsterExecutionStepExecutionError
 from assettui.execution.fs_io_manager import InMemoryIOManager
-from assettui.execution.io_manager import IOManager
+from assettui.execution.io_manager import (
+    ConfigurableIOManagerFactory,
+    IOManager,
+    IOManagerDefinition,
+)
 from assettui.execution.result import ExecuteInProcessResult
 from assettui.execution.run_lifecycle import execute_stored_run
 from assettui.model.asset_graph import AssetGraph
@@ -91,18 +94,15 @@ def run_in_process(
         output_names=output_names,
     )
     if raise_on_error and not outcome.success and outcome.first_exception is not None:
-        exc = outcome.first_exception
-        if isinstance(exc, DagsterExecutionStepExecutionError) and exc.user_exception is None:
-            raise exc
-        failed = ", ".join(sorted(k for k, o in outcome.steps.items() if o.status == "failure"))
-        raise DagsterExecutionStepExecutionError(
-            f'Error occurred while executing "{failed}": {type(exc).__name__}: {exc}',
-            user_exception=exc,
-        ) from exc
+        # As Dagster does: re-raise the user's own exception (its traceback intact), so
+        # ``pytest.raises(MyError)`` around ``materialize`` works after a port.
+        raise outcome.first_exception
     return result
 
 
-def _selection(graph: AssetGraph, selection: Any) -> tuple[frozenset[AssetKey], frozenset[AssetCheckKey]]:
+def _selection(
+    graph: AssetGraph, selection: Any
+) -> tuple[frozenset[AssetKey], frozenset[AssetCheckKey]]:
     if selection is None:
         keys = graph.materializable_asset_keys
         checks = frozenset(c for c in graph.asset_check_keys if c.asset_key in keys)
@@ -169,10 +169,11 @@ def materialize_to_memory(
 ) -> ExecuteInProcessResult:
     """Like :func:`materialize`, but every IO manager keeps values in memory."""
     memory = InMemoryIOManager()
+    # Only real IO managers are replaced: a duck-typed check would drop a MagicMock resource.
     res = {
         k: v
         for k, v in (resources or {}).items()
-        if not isinstance(v, IOManager) and not hasattr(v, "handle_output")
+        if not isinstance(v, (IOManager, IOManagerDefinition, ConfigurableIOManagerFactory))
     }
     defs = Definitions(assets=list(assets), resources=res)
     graph = defs.resolve_asset_graph()

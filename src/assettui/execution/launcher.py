@@ -31,8 +31,17 @@ DEAD_HEARTBEAT_SECONDS = 10.0
 
 
 def worker_command(home: Path, run_id: str, target: ProjectTarget) -> list[str]:
-    cmd = [sys.executable, "-m", "assettui.execution.worker", "--home", str(home),
-           "--run-id", run_id, "--root", str(target.root)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "assettui.execution.worker",
+        "--home",
+        str(home),
+        "--run-id",
+        run_id,
+        "--root",
+        str(target.root),
+    ]
     if target.module_name:
         cmd += ["--module", target.module_name]
     if target.python_file:
@@ -68,9 +77,22 @@ def fail_run(storage: Storage, run_id: str, reason: str) -> bool:
     status = DagsterRunStatus.CANCELED if canceling else DagsterRunStatus.FAILURE
     event = DagsterEventType.RUN_CANCELED if canceling else DagsterEventType.RUN_FAILURE
     storage.event_log.store_events(
-        [NewEvent(run_id=run_id, event_type=event, message=reason, level="ERROR",
-                  payload={"error": {"message": reason, "class_name": "WorkerDied",
-                                     "stack": [], "cause": None}})]
+        [
+            NewEvent(
+                run_id=run_id,
+                event_type=event,
+                message=reason,
+                level="ERROR",
+                payload={
+                    "error": {
+                        "message": reason,
+                        "class_name": "WorkerDied",
+                        "stack": [],
+                        "cause": None,
+                    }
+                },
+            )
+        ]
     )
     try:
         storage.runs.update_run_status(run_id, status, failure_reason=reason)
@@ -164,8 +186,13 @@ class RunLauncher:
     ) -> str:
         """Store a run and start its worker now; returns the run id (does not wait)."""
         run = self.create_run(
-            asset_keys, partition_key=partition_key, partition_range=partition_range,
-            tags=tags, run_config=run_config, check_keys=check_keys, job_name=job_name,
+            asset_keys,
+            partition_key=partition_key,
+            partition_range=partition_range,
+            tags=tags,
+            run_config=run_config,
+            check_keys=check_keys,
+            job_name=job_name,
             status=DagsterRunStatus.NOT_STARTED,
         )
         self.start_worker(run.run_id)
@@ -173,8 +200,9 @@ class RunLauncher:
 
     def launch_queued(self, run_id: str) -> None:
         """Start the worker of a QUEUED run (what the run queue calls)."""
-        self.storage.runs.update_run_status(run_id, DagsterRunStatus.STARTING,
-                                            expected=DagsterRunStatus.QUEUED)
+        self.storage.runs.update_run_status(
+            run_id, DagsterRunStatus.STARTING, expected=DagsterRunStatus.QUEUED
+        )
         self.start_worker(run_id)
 
     def start_worker(self, run_id: str) -> subprocess.Popen[bytes]:
@@ -195,8 +223,9 @@ class RunLauncher:
         self.storage.runs.set_run_pid(run_id, proc.pid)
         with self._lock:
             self._procs[run_id] = proc
-        threading.Thread(target=self._reap, args=(run_id, proc), daemon=True,
-                         name=f"assettui-reap-{run_id[:8]}").start()
+        threading.Thread(
+            target=self._reap, args=(run_id, proc), daemon=True, name=f"assettui-reap-{run_id[:8]}"
+        ).start()
         return proc
 
     def _reap(self, run_id: str, proc: subprocess.Popen[bytes]) -> None:
@@ -238,24 +267,39 @@ class RunLauncher:
         if run.status in (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED):
             with contextlib.suppress(Exception):
                 self.storage.event_log.store_events(
-                    [NewEvent(run_id=run_id, event_type=DagsterEventType.RUN_CANCELED,
-                              message="Canceled before it started.", level="WARNING")]
+                    [
+                        NewEvent(
+                            run_id=run_id,
+                            event_type=DagsterEventType.RUN_CANCELED,
+                            message="Canceled before it started.",
+                            level="WARNING",
+                        )
+                    ]
                 )
-                self.storage.runs.update_run_status(run_id, DagsterRunStatus.CANCELED,
-                                                    failure_reason="canceled")
+                self.storage.runs.update_run_status(
+                    run_id, DagsterRunStatus.CANCELED, failure_reason="canceled"
+                )
             return
         if run.status is not DagsterRunStatus.CANCELING:
             with contextlib.suppress(Exception):
                 self.storage.runs.update_run_status(run_id, DagsterRunStatus.CANCELING)
                 self.storage.event_log.store_events(
-                    [NewEvent(run_id=run_id, event_type=DagsterEventType.RUN_CANCELING,
-                              message="Canceling the run.", level="WARNING")]
+                    [
+                        NewEvent(
+                            run_id=run_id,
+                            event_type=DagsterEventType.RUN_CANCELING,
+                            message="Canceling the run.",
+                            level="WARNING",
+                        )
+                    ]
                 )
         pid = run.pid
         if pid and pid_alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            threading.Thread(target=self._kill_later, args=(run_id, pid, grace), daemon=True).start()
+            threading.Thread(
+                target=self._kill_later, args=(run_id, pid, grace), daemon=True
+            ).start()
         else:
             fail_run(self.storage, run_id, "canceled (the worker was not running)")
 
@@ -287,9 +331,14 @@ class RunLauncher:
             }
             keys -= done
         run = self.create_run(
-            keys, partition_key=parent.partition_key, partition_range=parent.partition_range,
-            tags={**parent.tags, "dagster/parent_run_id": run_id}, run_config=parent.run_config,
-            job_name=parent.job_name, status=DagsterRunStatus.NOT_STARTED, parent_run_id=run_id,
+            keys,
+            partition_key=parent.partition_key,
+            partition_range=parent.partition_range,
+            tags={**parent.tags, "dagster/parent_run_id": run_id},
+            run_config=parent.run_config,
+            job_name=parent.job_name,
+            status=DagsterRunStatus.NOT_STARTED,
+            parent_run_id=run_id,
         )
         self.start_worker(run.run_id)
         return run.run_id

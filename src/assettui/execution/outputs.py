@@ -110,12 +110,22 @@ def collect_asset_results(
                     f"{adef.node_name!r} returned Output(output_name={item.output_name!r}), but "
                     f"its outputs are {sorted(keys_by_output)}."
                 )
-            produce(key, item.value, metadata=dict(item.metadata), tags=dict(item.tags),
-                    data_version=item.data_version)
+            produce(
+                key,
+                item.value,
+                metadata=dict(item.metadata),
+                tags=dict(item.tags),
+                data_version=item.data_version,
+            )
         elif isinstance(item, MaterializeResult):
             value = item.value if item.value is not None else NO_VALUE
-            produce(item.asset_key, value, metadata=dict(item.metadata), tags=dict(item.tags),
-                    data_version=item.data_version)
+            produce(
+                item.asset_key,
+                value,
+                metadata=dict(item.metadata),
+                tags=dict(item.tags),
+                data_version=item.data_version,
+            )
             out.check_results.extend(item.check_results)
         elif isinstance(item, AssetCheckResult):
             out.check_results.append(item)
@@ -149,9 +159,7 @@ def collect_check_results(definition: Any, result: Any) -> list[AssetCheckResult
     return results
 
 
-def resolve_check_key(
-    result: AssetCheckResult, candidates: Iterable[Any], where: str
-) -> Any:
+def resolve_check_key(result: AssetCheckResult, candidates: Iterable[Any], where: str) -> Any:
     """Which declared check a result belongs to."""
     cands = list(candidates)
     matches = [

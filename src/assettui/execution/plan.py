@@ -164,7 +164,9 @@ def build_plan(
                 check_keys=tuple(c for c in sorted(owner.check_keys) if c in checks),
                 upstream_steps=frozenset(),
                 partition_keys=_partition_keys_for(
-                    asset_node.partitions_def, check.asset_key, partition_keys,
+                    asset_node.partitions_def,
+                    check.asset_key,
+                    partition_keys,
                     dynamic_partitions_store,
                 )
                 if asset_node.is_partitioned
@@ -188,12 +190,19 @@ def build_plan(
                 for s in steps
                 if s.is_check_step
                 and s.key != step.key
-                and any(c.asset_key in deps and graph.get_check_spec(c).blocking
-                        for c in s.check_keys)
+                and any(
+                    c.asset_key in deps and graph.get_check_spec(c).blocking for c in s.check_keys
+                )
             }
         wired.append(
-            Step(step.key, step.definition, step.asset_keys, step.check_keys,
-                 frozenset(upstream), step.partition_keys)
+            Step(
+                step.key,
+                step.definition,
+                step.asset_keys,
+                step.check_keys,
+                frozenset(upstream),
+                step.partition_keys,
+            )
         )
     return ExecutionPlan(
         steps=tuple(_toposort_steps(wired)),

@@ -139,11 +139,19 @@ class RunExecutor:
         for step in self.plan.steps:
             for key in step.asset_keys:
                 for partition in step.partition_keys or (None,):
-                    self.emit(E.ASSET_MATERIALIZATION_PLANNED, step=step.key, asset_key=key,
-                              partition=partition)
+                    self.emit(
+                        E.ASSET_MATERIALIZATION_PLANNED,
+                        step=step.key,
+                        asset_key=key,
+                        partition=partition,
+                    )
             for check in step.check_keys:
-                self.emit(E.ASSET_CHECK_EVALUATION_PLANNED, step=step.key,
-                          asset_key=check.asset_key, payload={"check_name": check.name})
+                self.emit(
+                    E.ASSET_CHECK_EVALUATION_PLANNED,
+                    step=step.key,
+                    asset_key=check.asset_key,
+                    payload={"check_name": check.name},
+                )
 
     # ---- the loop --------------------------------------------------------------------------
 
@@ -162,10 +170,21 @@ class RunExecutor:
                 outcome = self._run_step_with_retries(step)
             except RunInterrupted:
                 canceled = True
-                self._fail_assets(step, {"message": "The run was canceled during this step.",
-                                         "class_name": "RunInterrupted", "stack": [], "cause": None})
-                self.emit(E.STEP_FAILURE, f'Step "{step.key}" was interrupted by cancellation.',
-                          step=step.key, level="ERROR")
+                self._fail_assets(
+                    step,
+                    {
+                        "message": "The run was canceled during this step.",
+                        "class_name": "RunInterrupted",
+                        "stack": [],
+                        "cause": None,
+                    },
+                )
+                self.emit(
+                    E.STEP_FAILURE,
+                    f'Step "{step.key}" was interrupted by cancellation.',
+                    step=step.key,
+                    level="ERROR",
+                )
                 self.outcomes[step.key] = StepOutcome("failure", missing=set(step.asset_keys))
                 break
             self.outcomes[step.key] = outcome
@@ -211,8 +230,9 @@ class RunExecutor:
         return {p for k in step.asset_keys for p in self.graph.get(k).parent_keys}
 
     def _skip(self, step: Step, reason: str) -> None:
-        self.emit(E.STEP_SKIPPED, f'Skipped step "{step.key}": {reason}.', step=step.key,
-                  level="INFO")
+        self.emit(
+            E.STEP_SKIPPED, f'Skipped step "{step.key}": {reason}.', step=step.key, level="INFO"
+        )
         self.unavailable.update(step.asset_keys)
         self.outcomes[step.key] = StepOutcome("skipped", missing=set(step.asset_keys))
 
@@ -246,12 +266,13 @@ class RunExecutor:
                             E.STEP_UP_FOR_RETRY,
                             f'Step "{step.key}" failed ({type(exc).__name__}: {exc}); retry '
                             f"{attempt} of {max_retries} in {delay:.1f}s.",
-                            step=step.key, level="WARNING", payload={"error": error_info(exc)},
+                            step=step.key,
+                            level="WARNING",
+                            payload={"error": error_info(exc)},
                         )
                         if delay:
                             self.cancel.wait(delay)
-                        self.emit(E.STEP_RESTARTED, f'Restarting step "{step.key}".',
-                                  step=step.key)
+                        self.emit(E.STEP_RESTARTED, f'Restarting step "{step.key}".', step=step.key)
                         continue
                     return self._step_failed(step, exc)
                 elapsed = time.perf_counter() - started
@@ -268,7 +289,7 @@ class RunExecutor:
         where = user_location(exc)
         what = "check" if step.is_check_step else "asset"
         names = ", ".join(k.to_user_string() for k in step.asset_keys) or step.key
-        message = f'Error in {what} {names!r}' + (f" at {where}" if where else "")
+        message = f"Error in {what} {names!r}" + (f" at {where}" if where else "")
         message += f": {info['message']}"
         self.emit(E.STEP_FAILURE, message, step=step.key, level="ERROR", payload={"error": info})
         self._fail_assets(step, info)
@@ -283,16 +304,29 @@ class RunExecutor:
         self.unavailable.update(step.asset_keys)
         for key in step.asset_keys:
             for partition in step.partition_keys or (None,):
-                self.emit(E.ASSET_FAILED_TO_MATERIALIZE, f"{key.to_user_string()} failed.",
-                          step=step.key, asset_key=key, partition=partition,
-                          payload={"error": dict(info)}, level="ERROR")
+                self.emit(
+                    E.ASSET_FAILED_TO_MATERIALIZE,
+                    f"{key.to_user_string()} failed.",
+                    step=step.key,
+                    asset_key=key,
+                    partition=partition,
+                    payload={"error": dict(info)},
+                    level="ERROR",
+                )
 
-    def _context(self, step: Step, attempt: int, input_partitions: dict[str, list[str]],
-                 input_defs: dict[str, Any]) -> AssetExecutionContext:
+    def _context(
+        self,
+        step: Step,
+        attempt: int,
+        input_partitions: dict[str, list[str]],
+        input_defs: dict[str, Any],
+    ) -> AssetExecutionContext:
         definition = step.definition
-        keys = list(step.asset_keys) if not step.is_check_step else [
-            c.asset_key for c in step.check_keys
-        ][:1]
+        keys = (
+            list(step.asset_keys)
+            if not step.is_check_step
+            else [c.asset_key for c in step.check_keys][:1]
+        )
         pdef = (
             definition.partitions_def
             if not step.is_check_step
@@ -309,7 +343,9 @@ class RunExecutor:
             log=RunLogger(emit_log),
             resources=self.resources_ns,
             instance=self.instance,
-            asset_keys=sorted(getattr(definition, "keys", keys)) if not step.is_check_step else keys,
+            asset_keys=sorted(getattr(definition, "keys", keys))
+            if not step.is_check_step
+            else keys,
             selected_asset_keys=keys,
             selected_asset_check_keys=step.check_keys,
             partition_key=step.partition_key,
@@ -324,7 +360,9 @@ class RunExecutor:
             assets_def=definition if not step.is_check_step else None,
         )
 
-    def _load_inputs(self, step: Step) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, Any]]:
+    def _load_inputs(
+        self, step: Step
+    ) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, Any]]:
         definition = step.definition
         values: dict[str, Any] = {}
         partitions: dict[str, list[str]] = {}
@@ -340,7 +378,11 @@ class RunExecutor:
             up_node = self.graph.get(up_key)
             mapping = None if step.is_check_step else definition.get_partition_mapping(up_key)
             up_partitions = upstream_partition_keys(
-                down_def, list(step.partition_keys), up_node.partitions_def, mapping, self.store,
+                down_def,
+                list(step.partition_keys),
+                up_node.partitions_def,
+                mapping,
+                self.store,
                 check_step=step.is_check_step,
             )
             if up_node.partitions_def is not None:
@@ -427,17 +469,30 @@ class RunExecutor:
                         f"{key.to_user_string()!r}. Return or yield it, or declare it with "
                         "output_required=False / AssetOut(is_required=False)."
                     )
-                self.emit(E.ENGINE_EVENT, f"{key.to_user_string()} was not produced (optional).",
-                          step=step.key, asset_key=key, level="INFO")
+                self.emit(
+                    E.ENGINE_EVENT,
+                    f"{key.to_user_string()} was not produced (optional).",
+                    step=step.key,
+                    asset_key=key,
+                    level="INFO",
+                )
                 outcome.missing.add(key)
                 self.unavailable.add(key)
                 for partition in step.partition_keys or (None,):
-                    self.emit(E.ASSET_FAILED_TO_MATERIALIZE, "", step=step.key, asset_key=key,
-                              partition=partition, payload={"skipped": True})
+                    self.emit(
+                        E.ASSET_FAILED_TO_MATERIALIZE,
+                        "",
+                        step=step.key,
+                        asset_key=key,
+                        partition=partition,
+                        payload={"skipped": True},
+                    )
                 continue
             node = self.graph.get(key)
             metadata = dict(produced.metadata)
-            metadata.update(context.output_metadata.get(None, {}) if len(step.asset_keys) == 1 else {})
+            metadata.update(
+                context.output_metadata.get(None, {}) if len(step.asset_keys) == 1 else {}
+            )
             metadata.update(context.output_metadata.get(key, {}))
             partitions = step.partition_keys or (None,)
             if produced.value is not NO_VALUE:
@@ -447,12 +502,17 @@ class RunExecutor:
                     if len(partitions) > 1 and isinstance(value, dict) and partition in value:
                         value = value[partition]
                     out_ctx = OutputContext(
-                        asset_key=key, name=info.output_name, run_id=self.run_id,
-                        metadata=node.metadata, step_key=step.key,
+                        asset_key=key,
+                        name=info.output_name,
+                        run_id=self.run_id,
+                        metadata=node.metadata,
+                        step_key=step.key,
                         partition_key_value=partition if len(partitions) == 1 else None,
                         partition_keys_value=list(step.partition_keys),
-                        resources=self.resources_ns, definition_metadata=node.metadata,
-                        log=context.log, partitions_def=node.partitions_def,
+                        resources=self.resources_ns,
+                        definition_metadata=node.metadata,
+                        log=context.log,
+                        partitions_def=node.partitions_def,
                     )
                     if len(partitions) > 1:
                         out_ctx.partition_key_value = partition
@@ -473,11 +533,16 @@ class RunExecutor:
                 "data_version": produced.data_version,
             }
             for partition in partitions:
-                self.emit(E.ASSET_MATERIALIZATION,
-                          f"Materialized {key.to_user_string()}"
-                          + (f" [{partition}]" if partition else ""),
-                          step=step.key, asset_key=key, partition=partition, payload=payload,
-                          level="INFO")
+                self.emit(
+                    E.ASSET_MATERIALIZATION,
+                    f"Materialized {key.to_user_string()}"
+                    + (f" [{partition}]" if partition else ""),
+                    step=step.key,
+                    asset_key=key,
+                    partition=partition,
+                    payload=payload,
+                    level="INFO",
+                )
             outcome.materialized.add(key)
         for logged in [*results.logged, *context.logged_events]:
             self._record_logged(step, logged)
@@ -490,13 +555,24 @@ class RunExecutor:
     def _record_logged(self, step: Step, event: Any) -> None:
         from assettui.model.results import AssetObservation
 
-        kind = E.ASSET_OBSERVATION if isinstance(event, AssetObservation) else E.ASSET_MATERIALIZATION
-        payload = {"metadata": metadata_to_json(normalize_metadata(dict(event.metadata))),
-                   "tags": dict(event.tags), "code_version": None,
-                   "description": event.description}
-        self.emit(kind, f"{kind.value.lower()} {event.asset_key.to_user_string()}",
-                  step=step.key, asset_key=event.asset_key, partition=event.partition,
-                  payload=payload, level="INFO")
+        kind = (
+            E.ASSET_OBSERVATION if isinstance(event, AssetObservation) else E.ASSET_MATERIALIZATION
+        )
+        payload = {
+            "metadata": metadata_to_json(normalize_metadata(dict(event.metadata))),
+            "tags": dict(event.tags),
+            "code_version": None,
+            "description": event.description,
+        }
+        self.emit(
+            kind,
+            f"{kind.value.lower()} {event.asset_key.to_user_string()}",
+            step=step.key,
+            asset_key=event.asset_key,
+            partition=event.partition,
+            payload=payload,
+            level="INFO",
+        )
 
     def _record_checks(
         self, step: Step, results: list[AssetCheckResult], require_all: bool
@@ -525,16 +601,22 @@ class RunExecutor:
                 self.emit(
                     E.ASSET_CHECK_EVALUATION,
                     f"Check {check_key.name} on {check_key.asset_key.to_user_string()} {status}",
-                    step=step.key, asset_key=check_key.asset_key, partition=partition,
-                    payload={"check_name": check_key.name, "passed": result.passed,
-                             "severity": result.severity.value,
-                             "metadata": metadata_to_json(result.metadata),
-                             "description": result.description, "blocking": spec.blocking},
-                    level="INFO" if result.passed else (
-                        "WARNING" if result.severity is AssetCheckSeverity.WARN else "ERROR"),
+                    step=step.key,
+                    asset_key=check_key.asset_key,
+                    partition=partition,
+                    payload={
+                        "check_name": check_key.name,
+                        "passed": result.passed,
+                        "severity": result.severity.value,
+                        "metadata": metadata_to_json(result.metadata),
+                        "description": result.description,
+                        "blocking": spec.blocking,
+                    },
+                    level="INFO"
+                    if result.passed
+                    else ("WARNING" if result.severity is AssetCheckSeverity.WARN else "ERROR"),
                 )
-            if (not result.passed and spec.blocking
-                    and result.severity is AssetCheckSeverity.ERROR):
+            if not result.passed and spec.blocking and result.severity is AssetCheckSeverity.ERROR:
                 outcome.blocked.add(check_key.asset_key)
                 self.blocked.add(check_key.asset_key)
         missing = [c for c in step.check_keys if c not in seen]

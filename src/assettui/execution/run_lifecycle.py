@@ -43,10 +43,21 @@ def run_partition_keys(graph: AssetGraph, run: DagsterRun, store: Any) -> list[s
     return []
 
 
-def _run_event(run_id: str, event_type: E, message: str, level: str = "DEBUG",
-               payload: Mapping[str, Any] | None = None) -> NewEvent:
-    return NewEvent(run_id=run_id, event_type=event_type, message=message, level=level,
-                    payload=payload, timestamp=time.time())
+def _run_event(
+    run_id: str,
+    event_type: E,
+    message: str,
+    level: str = "DEBUG",
+    payload: Mapping[str, Any] | None = None,
+) -> NewEvent:
+    return NewEvent(
+        run_id=run_id,
+        event_type=event_type,
+        message=message,
+        level=level,
+        payload=payload,
+        timestamp=time.time(),
+    )
 
 
 def execute_stored_run(
@@ -86,9 +97,17 @@ def execute_stored_run(
             for step in plan.steps:
                 needed |= set(getattr(step.definition, "required_resource_keys", ()))
             executor = RunExecutor(
-                plan, graph, run=run, resources={}, sink=sink, instance=instance,
-                run_config=run_config, keep_values=keep_values, cancel=cancel,
-                step_capture=step_capture, dynamic_partitions_store=instance,
+                plan,
+                graph,
+                run=run,
+                resources={},
+                sink=sink,
+                instance=instance,
+                run_config=run_config,
+                keep_values=keep_values,
+                cancel=cancel,
+                step_capture=step_capture,
+                dynamic_partitions_store=instance,
                 op_retry_policy=op_retry_policy,
             )
             executor.emit_planned()
@@ -101,8 +120,9 @@ def execute_stored_run(
             outcome = RunOutcome(False, True, {}, {}, [], None, "The run was canceled.")
         except AssettuiError as exc:
             outcome = RunOutcome(False, False, {}, {}, [], exc, str(exc))
-            sink.emit(_run_event(run_id, E.ENGINE_EVENT, str(exc), "ERROR",
-                                 {"error": error_info(exc)}))
+            sink.emit(
+                _run_event(run_id, E.ENGINE_EVENT, str(exc), "ERROR", {"error": error_info(exc)})
+            )
         _finish(storage, sink, run_id, outcome)
     finally:
         sink.close()

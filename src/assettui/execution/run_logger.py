@@ -27,7 +27,12 @@ class RunLogger:
             text = f"{text}\n{traceback.format_exc()}".rstrip()
         if self._emit is not None:
             self._emit(name, text)
-        _py_logger.log(logging.getLevelName(name) if isinstance(logging.getLevelName(name), int) else logging.INFO, text)
+        _py_logger.log(
+            logging.getLevelName(name)
+            if isinstance(logging.getLevelName(name), int)
+            else logging.INFO,
+            text,
+        )
 
     def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
         self.log("DEBUG", msg, *args, **kwargs)

@@ -112,8 +112,14 @@ def main(argv: list[str] | None = None) -> int:
                     event_type=DagsterEventType.RUN_FAILURE,
                     message=f"The project failed to load: {loaded.message}",
                     level="ERROR",
-                    payload={"error": {"message": loaded.message, "class_name": "ProjectLoadError",
-                                       "stack": [loaded.traceback], "cause": None}},
+                    payload={
+                        "error": {
+                            "message": loaded.message,
+                            "class_name": "ProjectLoadError",
+                            "stack": [loaded.traceback],
+                            "cause": None,
+                        }
+                    },
                 )
             ]
         )
@@ -146,18 +152,26 @@ def main(argv: list[str] | None = None) -> int:
         )
     except RunInterrupted:
         with contextlib.suppress(Exception):
-            storage.runs.update_run_status(run.run_id, DagsterRunStatus.CANCELED,
-                                           failure_reason="canceled")
+            storage.runs.update_run_status(
+                run.run_id, DagsterRunStatus.CANCELED, failure_reason="canceled"
+            )
         return 1
     except Exception as exc:  # an engine bug: record it rather than leave the run hanging
         storage.event_log.store_events(
-            [NewEvent(run_id=run.run_id, event_type=DagsterEventType.RUN_FAILURE,
-                      message=f"The run worker failed: {exc}", level="ERROR",
-                      payload={"error": error_info(exc)})]
+            [
+                NewEvent(
+                    run_id=run.run_id,
+                    event_type=DagsterEventType.RUN_FAILURE,
+                    message=f"The run worker failed: {exc}",
+                    level="ERROR",
+                    payload={"error": error_info(exc)},
+                )
+            ]
         )
         with contextlib.suppress(Exception):
-            storage.runs.update_run_status(run.run_id, DagsterRunStatus.FAILURE,
-                                           failure_reason=str(exc))
+            storage.runs.update_run_status(
+                run.run_id, DagsterRunStatus.FAILURE, failure_reason=str(exc)
+            )
         return 1
     finally:
         stop_heartbeat.set()

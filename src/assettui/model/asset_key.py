@@ -6,13 +6,9 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any
 
 from assettui.errors import DefinitionError
-
-if TYPE_CHECKING:
-    CoercibleToAssetKey = Union["AssetKey", str, Sequence[str]]
-    CoercibleToAssetKeyPrefix = Union[str, Sequence[str]]
 
 _VALID_PART = re.compile(r"^[A-Za-z0-9_\-.]+$")
 

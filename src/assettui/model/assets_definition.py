@@ -239,7 +239,9 @@ class _NodeHandle:
         return dict(self._tags)
 
 
-def external_assets_definition(spec: AssetSpec, io_manager_key: str = "io_manager") -> AssetsDefinition:
+def external_assets_definition(
+    spec: AssetSpec, io_manager_key: str = "io_manager"
+) -> AssetsDefinition:
     """An unexecutable definition for an ``AssetSpec`` or ``SourceAsset``."""
     return AssetsDefinition(
         specs=(spec,),

@@ -60,7 +60,7 @@ def _annotations(fn: Callable[..., Any]) -> dict[str, Any]:
     for name, annotation in raw.items():
         if isinstance(annotation, str):
             try:
-                annotation = eval(annotation, namespace)  # noqa: S307 - the user's own annotation
+                annotation = eval(annotation, namespace)
             except Exception:
                 pass
         resolved[name] = annotation

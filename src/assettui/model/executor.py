@@ -21,7 +21,10 @@ class ExecutorDefinition:
     config: Mapping[str, Any] = field(default_factory=dict)
 
     def configured(self, config: Mapping[str, Any]) -> ExecutorDefinition:
-        allowed = {"in_process": {"retries", "marker_to_close"}, "multiprocess": {"max_concurrent", "retries", "start_method", "tag_concurrency_limits"}}
+        allowed = {
+            "in_process": {"retries", "marker_to_close"},
+            "multiprocess": {"max_concurrent", "retries", "start_method", "tag_concurrency_limits"},
+        }
         unknown = set(config) - allowed.get(self.name, set())
         if unknown:
             raise DefinitionError(

@@ -57,9 +57,7 @@ def find_problems(defs: Definitions) -> list[str]:
                 if dep.key in known:
                     continue
                 via = (
-                    f"parameter {inputs_by_key[dep.key]!r}"
-                    if dep.key in inputs_by_key
-                    else "deps="
+                    f"parameter {inputs_by_key[dep.key]!r}" if dep.key in inputs_by_key else "deps="
                 )
                 hint = close_matches(dep.key, known)
                 suggestion = f" Did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""

@@ -14,7 +14,6 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -67,7 +66,11 @@ def _forget_project_modules(target: ProjectTarget) -> None:
     roots = [str(d.resolve()) for d in target.source_dirs()]
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if file and any(file.startswith(root + "/") for root in roots) and "site-packages" not in file:
+        if (
+            file
+            and any(file.startswith(root + "/") for root in roots)
+            and "site-packages" not in file
+        ):
             del sys.modules[name]
     if target.module_name:
         top = target.module_name.split(".")[0]
@@ -127,7 +130,7 @@ def find_definitions(module: ModuleType, attribute: str | None = None) -> Defini
     if len(found) > 1:
         raise ProjectLoadError(
             f"{where} defines several Definitions ({', '.join(sorted(found))}); name the one "
-            "to load `defs`, or set [tool.assettui] attribute = \"...\" in pyproject.toml."
+            'to load `defs`, or set [tool.assettui] attribute = "..." in pyproject.toml.'
         )
     defs = load_definitions_from_modules([module])
     if not defs.assets:

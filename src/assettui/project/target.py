@@ -38,7 +38,9 @@ class ProjectTarget:
     @property
     def display_name(self) -> str:
         if self.python_file is not None:
-            return str(self.python_file.relative_to(self.root) if self._inside() else self.python_file)
+            return str(
+                self.python_file.relative_to(self.root) if self._inside() else self.python_file
+            )
         return self.module_name or str(self.root)
 
     @property
@@ -116,7 +118,7 @@ def find_project(
             return ProjectTarget(root=root, python_file=root / name)
     raise ProjectLoadError(
         f"No assettui project in {root}: found neither a definitions.py nor a pyproject.toml "
-        "with [tool.assettui] module = \"your_package.definitions\". Create one, or run "
+        'with [tool.assettui] module = "your_package.definitions". Create one, or run '
         "`assettui init NAME` for a new project."
     )
 
