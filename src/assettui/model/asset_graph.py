@@ -113,7 +113,8 @@ class AssetGraph:
                 children.setdefault(parent, set()).add(key)
         checks: dict[AssetKey, set[AssetCheckKey]] = {}
         self._check_specs: dict[AssetCheckKey, tuple[AssetCheckSpec, Any]] = {}
-        for owner in [*self.assets_defs, *self.checks_defs]:
+        owners: list[Any] = [*self.assets_defs, *self.checks_defs]
+        for owner in owners:
             for cspec in owner.check_specs:
                 checks.setdefault(cspec.asset_key, set()).add(cspec.key)
                 self._check_specs[cspec.key] = (cspec, owner)

@@ -77,9 +77,10 @@ class AssetSpec:
         object.__setattr__(self, "tags", _frozen_mapping(self.tags))
         object.__setattr__(self, "owners", tuple(self.owners or ()))
         object.__setattr__(self, "kinds", frozenset(self.kinds or ()))
-        if len(self.kinds) > 3:
+        kinds: frozenset[str] = self.kinds  # type: ignore[assignment]
+        if len(kinds) > 3:
             raise DefinitionError(
-                f"Asset {self.key.to_user_string()!r} has {len(self.kinds)} kinds; at most 3 "
+                f"Asset {self.key.to_user_string()!r} has {len(kinds)} kinds; at most 3 "
                 "are allowed (as in Dagster)."
             )
         for owner in self.owners:

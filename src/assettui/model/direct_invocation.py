@@ -17,15 +17,15 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
     params = definition.params
     fn = definition.compute_fn
     name = definition.node_name
-    args = list(args)
+    pending = list(args)
     call: dict[str, Any] = {}
     kwargs = dict(kwargs)
     context = None
     if params.context_param:
         if params.context_param in kwargs:
             context = kwargs.pop(params.context_param)
-        elif args:
-            context = args.pop(0)
+        elif pending:
+            context = pending.pop(0)
         else:
             raise DagsterInvalidInvocationError(
                 f"{name!r} takes a context argument, but none was given. Pass "
@@ -54,15 +54,15 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
     for param in params.input_params:
         if param in kwargs:
             call[param] = kwargs.pop(param)
-        elif args:
-            call[param] = args.pop(0)
+        elif pending:
+            call[param] = pending.pop(0)
         else:
             raise DagsterInvalidInvocationError(
                 f"{name!r} takes input {param!r}, but no value was given for it."
             )
-    if args:
+    if pending:
         raise DagsterInvalidInvocationError(
-            f"{name!r} was given {len(args)} positional argument(s) too many."
+            f"{name!r} was given {len(pending)} positional argument(s) too many."
         )
     if kwargs and not params.has_kwargs:
         raise DagsterInvalidInvocationError(

@@ -83,7 +83,8 @@ def find_problems(defs: Definitions) -> list[str]:
         problems.append(cycle_message(cycle))
 
     provided = set(defs.resources) | DEFAULT_RESOURCE_KEYS
-    for owner in [*assets_defs, *defs.asset_checks]:
+    owners: list[Any] = [*assets_defs, *defs.asset_checks]
+    for owner in owners:
         missing = sorted(set(getattr(owner, "required_resource_keys", ())) - provided)
         for key in missing:
             problems.append(
