@@ -1,0 +1,202 @@
+"""What state each asset is in: fresh, stale, missing, failed, running or queued.
+
+Computed from the status table (one query over it, never a scan of the event log) and the
+queued runs. An asset is *stale* when an upstream asset was materialized after it, or its
+current code version differs from the one its last materialization recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from assettui.model.asset_graph import AssetGraph
+from assettui.model.asset_key import AssetKey
+from assettui.storage.instance_storage import Storage
+from assettui.storage.runs import DagsterRunStatus, RunsFilter
+
+FRESH, STALE, MISSING, FAILED, RUNNING, QUEUED = (
+    "fresh", "stale", "missing", "failed", "running", "queued",
+)
+STATUSES = (FRESH, STALE, MISSING, FAILED, RUNNING, QUEUED)
+
+
+@dataclass(frozen=True)
+class PartitionRow:
+    status: str  # materialized | failed | in_progress
+    timestamp: float | None
+    code_version: str | None
+    run_id: str | None
+
+
+@dataclass(frozen=True)
+class AssetState:
+    """One asset's state, with partition counts for partitioned assets.
+
+    Attributes:
+        status: one of fresh, stale, missing, failed, running, queued.
+        reason: why it is stale/failed, when it is.
+        last_materialized: timestamp of the newest materialization (any partition).
+        last_run_id: the run of that materialization.
+        total / materialized / failed / in_progress: partition counts (1 for unpartitioned).
+    """
+
+    key: AssetKey
+    status: str
+    reason: str | None = None
+    last_materialized: float | None = None
+    last_run_id: str | None = None
+    total: int = 1
+    materialized: int = 0
+    failed: int = 0
+    in_progress: int = 0
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.total - self.materialized - self.failed - self.in_progress)
+
+
+def _rows(storage: Storage) -> dict[AssetKey, dict[str, PartitionRow]]:
+    """Every status row, grouped by asset (one indexed read of the status table)."""
+    out: dict[AssetKey, dict[str, PartitionRow]] = {}
+    cursor = storage.database().execute(
+        "SELECT asset_key, partition, status, last_materialization_timestamp, code_version, "
+        "last_materialization_run_id FROM asset_partition_status"
+    )
+    for asset_key, partition, status, ts, code_version, run_id in cursor:
+        out.setdefault(AssetKey.from_user_string(asset_key), {})[partition] = PartitionRow(
+            status, ts, code_version, run_id
+        )
+    return out
+
+
+def queued_asset_keys(storage: Storage) -> set[AssetKey]:
+    keys: set[AssetKey] = set()
+    for run in storage.runs.list_runs(
+        RunsFilter(statuses=[DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED,
+                             DagsterRunStatus.STARTING])
+    ):
+        keys.update(run.asset_selection or ())
+    return keys
+
+
+def _newest(rows: dict[str, PartitionRow]) -> PartitionRow | None:
+    best = None
+    for row in rows.values():
+        if row.timestamp is not None and (best is None or row.timestamp > (best.timestamp or 0)):
+            best = row
+    return best
+
+
+def asset_states(
+    graph: AssetGraph, storage: Storage, keys: Iterable[AssetKey] | None = None
+) -> dict[AssetKey, AssetState]:
+    """The state of every asset of ``graph`` (or of ``keys``)."""
+    rows = _rows(storage)
+    queued = queued_asset_keys(storage)
+    newest: dict[AssetKey, float] = {}
+    for key, by_partition in rows.items():
+        row = _newest(by_partition)
+        if row is not None and row.timestamp is not None:
+            newest[key] = row.timestamp
+    states: dict[AssetKey, AssetState] = {}
+    for key in keys if keys is not None else graph.toposorted_asset_keys:
+        node = graph.get(key)
+        by_partition = rows.get(key, {})
+        counts = {"materialized": 0, "failed": 0, "in_progress": 0}
+        for row in by_partition.values():
+            if row.status in counts:
+                counts[row.status] += 1
+            if row.status == "in_progress" and row.timestamp is not None:
+                counts["materialized"] += 0
+        total = 1
+        if node.is_partitioned:
+            total = _partition_count(node.partitions_def, storage)
+        last = _newest(by_partition)
+        status, reason = _status(node, key, by_partition, counts, total, last, newest, graph)
+        if status in (MISSING, STALE, FRESH) and key in queued:
+            status = QUEUED
+        states[key] = AssetState(
+            key=key,
+            status=status,
+            reason=reason,
+            last_materialized=last.timestamp if last else None,
+            last_run_id=last.run_id if last else None,
+            total=total,
+            materialized=counts["materialized"],
+            failed=counts["failed"],
+            in_progress=counts["in_progress"],
+        )
+    return states
+
+
+def _partition_count(pdef: Any, storage: Storage) -> int:
+    from assettui.storage.instance import DagsterInstance
+
+    try:
+        return int(pdef.get_num_partitions(dynamic_partitions_store=DagsterInstance(storage)))
+    except TypeError:
+        return int(pdef.get_num_partitions())
+    except Exception:
+        return 0
+
+
+def _status(
+    node: Any,
+    key: AssetKey,
+    by_partition: dict[str, PartitionRow],
+    counts: dict[str, int],
+    total: int,
+    last: PartitionRow | None,
+    newest: dict[AssetKey, float],
+    graph: AssetGraph,
+) -> tuple[str, str | None]:
+    if counts["in_progress"]:
+        return RUNNING, None
+    if counts["failed"]:
+        return FAILED, "the last materialization failed"
+    if last is None or (node.is_partitioned and counts["materialized"] < total):
+        if node.is_external and last is None:
+            return FRESH, None  # external assets are not materialized here
+        return MISSING, None
+    if node.code_version is not None and last.code_version != node.code_version:
+        return STALE, f"code version changed ({last.code_version} -> {node.code_version})"
+    mine = last.timestamp or 0
+    for parent in sorted(node.parent_keys):
+        if newest.get(parent, 0) > mine:
+            return STALE, f"upstream {parent.to_user_string()} was materialized after it"
+    return FRESH, None
+
+
+def partition_states(
+    graph: AssetGraph, storage: Storage, key: AssetKey, partition_keys: list[str]
+) -> dict[str, str]:
+    """The state of each of ``partition_keys`` of ``key``: materialized, failed, missing,
+    in_progress or stale (an upstream partition re-materialized after it, or code changed)."""
+    node = graph.get(key)
+    own = {r.partition: r for r in storage.asset_status.partition_statuses(key)}
+    parents = [p for p in node.parent_keys if graph.has(p)]
+    upstream_newest: dict[str, float] = {}
+    for parent in parents:
+        pnode = graph.get(parent)
+        for record in storage.asset_status.partition_statuses(parent):
+            ts = record.last_materialization_timestamp or 0
+            part = record.partition if pnode.is_partitioned else "*"
+            if ts > upstream_newest.get(part or "*", 0):
+                upstream_newest[part or "*"] = ts
+    out: dict[str, str] = {}
+    for pkey in partition_keys:
+        record = own.get(pkey)
+        if record is None:
+            out[pkey] = "missing"
+            continue
+        status = record.status.value
+        if status == "materialized":
+            mine = record.last_materialization_timestamp or 0
+            if node.code_version is not None and record.code_version != node.code_version:
+                status = "stale"
+            elif max(upstream_newest.get(pkey, 0), upstream_newest.get("*", 0)) > mine:
+                status = "stale"
+        out[pkey] = status
+    return out

@@ -1,0 +1,58 @@
+"""Asset states for the UI: fresh, stale, missing, failed, queued."""
+
+from __future__ import annotations
+
+import assettui as dg
+from assettui.execution.asset_state import asset_states
+from assettui.storage.runs import DagsterRun, DagsterRunStatus
+
+
+def _assets(code_version: str = "1"):
+    @dg.asset(code_version=code_version)
+    def up():
+        return 1
+
+    @dg.asset
+    def down(up):
+        return up
+
+    @dg.asset
+    def bad():
+        raise RuntimeError("no")
+
+    return [up, down, bad]
+
+
+def _states(assets, instance):
+    graph = dg.Definitions(assets=assets).resolve_asset_graph()
+    return {k.to_user_string(): s for k, s in asset_states(graph, instance.storage).items()}
+
+
+def test_missing_then_fresh_then_stale_by_upstream() -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    assets = _assets()
+    assert _states(assets, instance)["down"].status == "missing"
+    dg.materialize(assets[:2], instance=instance)
+    states = _states(assets, instance)
+    assert states["up"].status == "fresh" and states["down"].status == "fresh"
+    dg.materialize(assets[:1], instance=instance)
+    states = _states(assets, instance)
+    assert states["down"].status == "stale"
+    assert "upstream up" in states["down"].reason
+
+
+def test_code_version_change_makes_stale_and_failure_is_failed() -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    dg.materialize(_assets("1")[:2], instance=instance)
+    states = _states(_assets("2"), instance)
+    assert states["up"].status == "stale" and "code version" in states["up"].reason
+    dg.materialize(_assets()[2:], instance=instance, raise_on_error=False)
+    assert _states(_assets(), instance)["bad"].status == "failed"
+
+
+def test_queued_run_marks_its_assets_queued() -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    instance.storage.runs.create_run(
+        DagsterRun(status=DagsterRunStatus.QUEUED, asset_selection=frozenset({dg.AssetKey("up")}))
+    )
+    assert _states(_assets(), instance)["up"].status == "queued"
