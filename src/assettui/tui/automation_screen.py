@@ -1,0 +1,336 @@
+"""The automation screen: schedules and sensors, on/off, next tick, tick history, cursors.
+
+A long-lived thread reads the stored states and ticks once a second; toggling and cursor
+resets are written from short workers, so the event loop never waits on SQLite.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
+
+from assettui.storage import InstigatorStatus, InstigatorType, Storage, TickRecord, TickStatus
+
+_POLL_SECONDS = 1.0
+TICK_HISTORY_LIMIT = 50
+TICK_STYLES: dict[TickStatus, tuple[str, str]] = {
+    TickStatus.STARTED: ("◐", "yellow"),
+    TickStatus.SKIPPED: ("↷", "grey62"),
+    TickStatus.SUCCESS: ("✔", "green"),
+    TickStatus.FAILURE: ("✘", "red"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class InstigatorRow:
+    """One schedule or sensor as the screen shows it (computed in the poll thread)."""
+
+    name: str
+    kind: InstigatorType
+    running: bool
+    target: str
+    cadence: str
+    next_tick: float | None
+    last_tick: TickRecord | None
+    cursor: str | None
+    description: str | None
+
+    @property
+    def row_key(self) -> str:
+        return f"{self.kind.value}:{self.name}"
+
+
+def is_running(default_status: Any, stored: InstigatorStatus | None) -> bool:
+    """On or off: the stored choice, else the definition's default status."""
+    if stored is InstigatorStatus.RUNNING:
+        return True
+    if stored is InstigatorStatus.STOPPED:
+        return False
+    return getattr(default_status, "value", default_status) == "RUNNING"
+
+
+def next_schedule_tick(cron_schedules: Sequence[str], timezone: str, now: float) -> float | None:
+    """The next cron tick after ``now`` among ``cron_schedules``, in ``timezone``."""
+    start = datetime.fromtimestamp(now, ZoneInfo(timezone))
+    ticks = [croniter(cron, start).get_next(datetime).timestamp() for cron in cron_schedules]
+    return min(ticks) if ticks else None
+
+
+def format_time(stamp: float | None) -> str:
+    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M:%S") if stamp else "—"
+
+
+def tick_text(tick: TickRecord | None) -> Text:
+    if tick is None:
+        return Text("— never", style="grey50")
+    glyph, colour = TICK_STYLES[tick.status]
+    return Text(f"{glyph} {tick.status.value.lower()} {format_time(tick.timestamp)}", style=colour)
+
+
+class AutomationScreen(Screen[None]):
+    """Schedules and sensors of the loaded definitions.
+
+    Keys: ``space`` on/off, ``C`` reset the sensor cursor, ``tab`` to the tick history,
+    ``escape`` back.
+
+    Args:
+        storage: the instance storage.
+        defs: the loaded ``Definitions`` (its ``schedules`` and ``sensors``).
+        clock: seconds since the epoch (tests pass a fixed one).
+    """
+
+    DEFAULT_CSS = """
+    AutomationScreen #automation-list { height: 1fr; }
+    AutomationScreen #automation-detail { height: auto; max-height: 6; padding: 0 1;
+        background: $boost; }
+    AutomationScreen #automation-ticks { height: 1fr; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_status", "On/off"),
+        Binding("C", "reset_cursor", "Reset cursor"),
+        Binding("escape", "close", "Back"),
+    ]
+
+    class StatusToggled(Message):
+        """A schedule or sensor was turned on or off."""
+
+        def __init__(self, name: str, kind: InstigatorType, running: bool) -> None:
+            super().__init__()
+            self.name = name
+            self.kind = kind
+            self.running = running
+
+    def __init__(
+        self,
+        storage: Storage,
+        defs: Any,
+        *,
+        clock: Callable[[], float] = time.time,
+        name: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id)
+        self._storage = storage
+        self._clock = clock
+        self._definitions: dict[str, tuple[InstigatorType, Any]] = {}
+        self.set_definitions(defs)
+        self.rows: list[InstigatorRow] = []
+        self.ticks: list[TickRecord] = []
+        self._selected: str | None = None
+        self._wake = threading.Event()
+
+    def set_definitions(self, defs: Any) -> None:
+        """Show the schedules and sensors of newly loaded definitions."""
+        found: dict[str, tuple[InstigatorType, Any]] = {}
+        for schedule in getattr(defs, "schedules", ()) or ():
+            found[f"schedule:{schedule.name}"] = (InstigatorType.SCHEDULE, schedule)
+        for sensor in getattr(defs, "sensors", ()) or ():
+            found[f"sensor:{sensor.name}"] = (InstigatorType.SENSOR, sensor)
+        self._definitions = found
+        if self.is_mounted:
+            self._wake.set()
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            listing: DataTable[str | Text] = DataTable(cursor_type="row", id="automation-list")
+            listing.add_column("state", key="state", width=6)
+            listing.add_column("kind", key="kind", width=8)
+            listing.add_column("name", key="name")
+            listing.add_column("target", key="target")
+            listing.add_column("cadence", key="cadence")
+            listing.add_column("next tick", key="next", width=19)
+            listing.add_column("last tick", key="last")
+            yield listing
+            yield Static("", id="automation-detail")
+            ticks: DataTable[str | Text] = DataTable(cursor_type="row", id="automation-ticks")
+            ticks.add_columns("time", "status", "runs", "skip reason / error")
+            yield ticks
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#automation-list", DataTable).focus()
+        self._poll_loop()
+
+    @property
+    def selected(self) -> InstigatorRow | None:
+        return next((r for r in self.rows if r.row_key == self._selected), None)
+
+    # ------------------------------------------------------------ polling (thread)
+
+    @work(thread=True, exclusive=True, group="automation-poll", exit_on_error=False)
+    def _poll_loop(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            rows = self._read_rows()
+            selected = self._selected or (rows[0].row_key if rows else None)
+            ticks: list[TickRecord] = []
+            row = next((r for r in rows if r.row_key == selected), None)
+            if row is not None:
+                ticks = self._storage.automation.list_ticks(
+                    row.name, row.kind, limit=TICK_HISTORY_LIMIT
+                )
+            self.app.call_from_thread(self._apply, rows, selected, ticks)
+            self._wake.wait(_POLL_SECONDS)
+            self._wake.clear()
+
+    def _read_rows(self) -> list[InstigatorRow]:
+        now = self._clock()
+        automation = self._storage.automation
+        rows = []
+        for kind, definition in self._definitions.values():
+            state = automation.get_state(definition.name, kind)
+            running = is_running(definition.default_status, state.status if state else None)
+            last = automation.latest_tick(definition.name, kind)
+            if kind is InstigatorType.SCHEDULE:
+                cadence = " / ".join(definition.cron_schedules) + f" ({definition.timezone})"
+                next_tick = (
+                    next_schedule_tick(definition.cron_schedules, definition.timezone, now)
+                    if running
+                    else None
+                )
+            else:
+                interval = definition.minimum_interval_seconds
+                cadence = f"every ≥{interval}s"
+                next_tick = (
+                    (max(now, last.timestamp + interval) if last else now) if running else None
+                )
+            rows.append(
+                InstigatorRow(
+                    name=definition.name,
+                    kind=kind,
+                    running=running,
+                    target=definition.job_name or "",
+                    cadence=cadence,
+                    next_tick=next_tick,
+                    last_tick=last,
+                    cursor=state.cursor if state else None,
+                    description=definition.description,
+                )
+            )
+        return rows
+
+    def _apply(self, rows: list[InstigatorRow], selected: str | None, ticks: list[TickRecord]):
+        listing = self.query_one("#automation-list", DataTable)
+        keys = [r.row_key for r in rows]
+        if keys != [r.row_key for r in self.rows]:
+            listing.clear()
+            for row in rows:
+                listing.add_row(*self._cells(row), key=row.row_key)
+            if selected in keys:
+                listing.move_cursor(row=keys.index(selected), scroll=False)
+        else:
+            for row in rows:
+                for column, value in zip(
+                    ("state", "kind", "name", "target", "cadence", "next", "last"),
+                    self._cells(row),
+                    strict=True,
+                ):
+                    listing.update_cell(row.row_key, column, value)
+        self.rows = rows
+        if self._selected is None:
+            self._selected = selected
+        if selected == self._selected:
+            self._show_ticks(ticks)
+        self._show_detail()
+
+    @staticmethod
+    def _cells(row: InstigatorRow) -> tuple[str | Text, ...]:
+        state = Text("● on", style="green") if row.running else Text("○ off", style="grey50")
+        return (
+            state,
+            row.kind.value,
+            row.name,
+            row.target,
+            row.cadence,
+            format_time(row.next_tick),
+            tick_text(row.last_tick),
+        )
+
+    def _show_ticks(self, ticks: list[TickRecord]) -> None:
+        if ticks == self.ticks:
+            return
+        self.ticks = ticks
+        table = self.query_one("#automation-ticks", DataTable)
+        table.clear()
+        for tick in ticks:
+            glyph, colour = TICK_STYLES[tick.status]
+            reason = tick.error or tick.skip_reason or ""
+            table.add_row(
+                format_time(tick.timestamp),
+                Text(f"{glyph} {tick.status.value.lower()}", style=colour),
+                ", ".join(r[:8] for r in tick.run_ids) or "—",
+                reason.strip().splitlines()[-1] if reason.strip() else "",
+                key=str(tick.tick_id),
+            )
+
+    def _show_detail(self) -> None:
+        row = self.selected
+        detail = self.query_one("#automation-detail", Static)
+        if row is None:
+            detail.update("No schedules or sensors in these definitions.")
+            return
+        lines = [f"{row.kind.value} {row.name}: {'on' if row.running else 'off'}"]
+        if row.description:
+            lines.append(row.description.strip().splitlines()[0])
+        if row.kind is InstigatorType.SENSOR:
+            lines.append(
+                f"cursor: {row.cursor if row.cursor is not None else '(none)'}  (C resets)"
+            )
+        tick = row.last_tick
+        if tick is not None and tick.error:
+            lines.append(f"last error: {tick.error.strip().splitlines()[-1]}")
+        detail.update("\n".join(lines))
+
+    # ------------------------------------------------------------ selection and actions
+
+    @on(DataTable.RowHighlighted, "#automation-list")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None and event.row_key.value != self._selected:
+            self._selected = event.row_key.value
+            self.ticks = []
+            self._show_detail()
+            self._wake.set()
+
+    def action_toggle_status(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._write(row, running=not row.running)
+
+    def action_reset_cursor(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._write(row, reset_cursor=True)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, group="automation-write", exit_on_error=False)
+    def _write(
+        self, row: InstigatorRow, *, running: bool | None = None, reset_cursor: bool = False
+    ) -> None:
+        automation = self._storage.automation
+        if running is not None:
+            status = InstigatorStatus.RUNNING if running else InstigatorStatus.STOPPED
+            automation.set_status(row.name, row.kind, status)
+            self.post_message(self.StatusToggled(row.name, row.kind, running))
+        if reset_cursor:
+            automation.set_cursor(row.name, row.kind, None)
+            self.app.call_from_thread(self.notify, f"Cursor of {row.name} reset.")
+        self._wake.set()

@@ -1,0 +1,324 @@
+"""The runs list: newest runs with status, selection, partition, start and duration.
+
+A long-lived thread polls the run table every half second (one thread, so one SQLite
+connection for the pane's life) and hands changed rows to the UI. ``c`` cancels and ``R``
+re-executes through the run launcher.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Label
+from textual.worker import get_current_worker
+
+from assettui.storage import DagsterRun, DagsterRunStatus, Storage
+
+_POLL_SECONDS = 0.5
+RUN_LIST_LIMIT = 200
+
+# Glyph and colour per status: the glyph alone must say it (NO_COLOR).
+RUN_STATUS_STYLES: dict[DagsterRunStatus, tuple[str, str]] = {
+    DagsterRunStatus.QUEUED: ("◌", "grey62"),
+    DagsterRunStatus.NOT_STARTED: ("○", "grey62"),
+    DagsterRunStatus.STARTING: ("◐", "yellow"),
+    DagsterRunStatus.STARTED: ("▶", "yellow"),
+    DagsterRunStatus.SUCCESS: ("✔", "green"),
+    DagsterRunStatus.FAILURE: ("✘", "red"),
+    DagsterRunStatus.CANCELING: ("⊘", "magenta"),
+    DagsterRunStatus.CANCELED: ("⊘", "grey50"),
+}
+
+
+class RunControl(Protocol):
+    """What the runs pane needs from the run launcher (``execution.launcher.RunLauncher``)."""
+
+    def cancel(self, run_id: str) -> None: ...
+
+    def reexecute(self, run_id: str, from_failure: bool = False) -> str: ...
+
+
+def status_text(status: DagsterRunStatus) -> Text:
+    """Glyph and name of a run status, coloured."""
+    glyph, colour = RUN_STATUS_STYLES[status]
+    return Text(f"{glyph} {status.value.lower()}", style=colour)
+
+
+def describe_selection(run: DagsterRun) -> str:
+    """The job name, or the selected assets of an asset run."""
+    if run.asset_selection and run.job_name.startswith("__"):
+        keys = sorted(k.to_user_string() for k in run.asset_selection)
+        return ", ".join(keys[:3]) + (f" +{len(keys) - 3}" if len(keys) > 3 else "")
+    return run.job_name
+
+
+def describe_partition(run: DagsterRun) -> str:
+    if run.partition_range is not None:
+        return f"{run.partition_range[0]}…{run.partition_range[1]}"
+    return run.partition_key or ""
+
+
+def format_duration(run: DagsterRun, now: float) -> str:
+    start = run.started_at
+    if start is None:
+        return ""
+    seconds = int((run.ended_at or now) - start)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def format_start(run: DagsterRun) -> str:
+    stamp = run.started_at or run.created_at
+    return datetime.fromtimestamp(stamp).strftime("%m-%d %H:%M:%S") if stamp else ""
+
+
+class ReexecuteDialog(ModalScreen[bool | None]):
+    """Ask how to re-execute a failed run: everything, or from the failure (``True``)."""
+
+    DEFAULT_CSS = """
+    ReexecuteDialog { align: center middle; }
+    ReexecuteDialog > Vertical {
+        width: 50; height: auto; border: thick $accent; background: $surface; padding: 1 2;
+    }
+    ReexecuteDialog Horizontal { height: auto; margin-top: 1; }
+    ReexecuteDialog Button { margin-right: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss_none", "Cancel"),
+        Binding("a", "choose(False)", "All"),
+        Binding("f", "choose(True)", "From failure"),
+    ]
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__()
+        self._run_id = run_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Re-execute run {self._run_id[:8]}")
+            with Horizontal():
+                yield Button("All steps (a)", id="all", variant="primary")
+                yield Button("From failure (f)", id="from-failure")
+                yield Button("Cancel", id="cancel")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+        else:
+            self.dismiss(event.button.id == "from-failure")
+
+    def action_choose(self, from_failure: bool) -> None:
+        self.dismiss(from_failure)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class RunsPane(Vertical):
+    """The list of runs, newest first, refreshed live.
+
+    Args:
+        storage: the instance storage.
+        launcher: cancels and re-executes runs (``RunLauncher``); without one, ``c`` and
+            ``R`` only say so.
+        limit: how many of the newest runs to list.
+    """
+
+    DEFAULT_CSS = """
+    RunsPane { height: 1fr; }
+    RunsPane > DataTable { height: 1fr; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "cancel_run", "Cancel run"),
+        Binding("R", "reexecute", "Re-execute"),
+    ]
+
+    class RunSelected(Message):
+        """The highlighted run changed (or ``enter`` was pressed on it)."""
+
+        def __init__(self, run_id: str) -> None:
+            super().__init__()
+            self.run_id = run_id
+
+    class RunLaunched(Message):
+        """A re-execution was launched from the pane."""
+
+        def __init__(self, run_id: str, parent_run_id: str) -> None:
+            super().__init__()
+            self.run_id = run_id
+            self.parent_run_id = parent_run_id
+
+    def __init__(
+        self,
+        storage: Storage,
+        launcher: RunControl | None = None,
+        *,
+        limit: int = RUN_LIST_LIMIT,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self._storage = storage
+        self.launcher = launcher
+        self._limit = limit
+        self.runs: list[DagsterRun] = []
+        self._signature: tuple[object, ...] = ()
+        self._selected: str | None = None
+        self._wake = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True)
+        table.add_column("status", key="status", width=11)
+        table.add_column("run", key="run", width=8)
+        table.add_column("job / selection", key="selection")
+        table.add_column("partition", key="partition")
+        table.add_column("start", key="start", width=14)
+        table.add_column("duration", key="duration", width=8)
+        yield table
+
+    def on_mount(self) -> None:
+        self._poll_loop()
+
+    @property
+    def selected_run_id(self) -> str | None:
+        """The run under the cursor."""
+        return self._selected
+
+    def refresh_now(self) -> None:
+        """Poll storage right away (after a launch, say)."""
+        self._wake.set()
+
+    # ------------------------------------------------------------ polling (thread)
+
+    @work(thread=True, exclusive=True, group="runs-poll", exit_on_error=False)
+    def _poll_loop(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            runs = self._storage.runs.list_runs(limit=self._limit)
+            self.app.call_from_thread(self._apply, runs)
+            self._wake.wait(_POLL_SECONDS)
+            self._wake.clear()
+
+    def _apply(self, runs: Sequence[DagsterRun]) -> None:
+        now = time.time()
+        running = any(not run.is_finished for run in runs)
+        signature = tuple((r.run_id, r.status, r.started_at, r.ended_at) for r in runs)
+        if signature == self._signature and not running:
+            return  # nothing changed: leave the table (and its cursor) alone
+        table = self.query_one(DataTable)
+        same_rows = [r.run_id for r in runs] == [r.run_id for r in self.runs]
+        self.runs = list(runs)
+        self._signature = signature
+        if same_rows:
+            for run in runs:
+                table.update_cell(run.run_id, "status", status_text(run.status))
+                table.update_cell(run.run_id, "start", format_start(run))
+                table.update_cell(run.run_id, "duration", format_duration(run, now))
+            return
+        table.clear()
+        for run in runs:
+            table.add_row(
+                status_text(run.status),
+                run.run_id[:8],
+                describe_selection(run),
+                describe_partition(run),
+                format_start(run),
+                format_duration(run, now),
+                key=run.run_id,
+            )
+        ids = [r.run_id for r in runs]
+        if self._selected in ids:
+            table.move_cursor(row=ids.index(self._selected), scroll=False)
+        elif ids:
+            table.move_cursor(row=0)
+            self._select(ids[0])
+
+    # ------------------------------------------------------------ selection
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self._select(event.row_key.value)
+
+    @on(DataTable.RowSelected)
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self._selected = event.row_key.value
+            self.post_message(self.RunSelected(event.row_key.value))
+
+    def _select(self, run_id: str) -> None:
+        if run_id != self._selected:
+            self._selected = run_id
+            self.post_message(self.RunSelected(run_id))
+
+    def _run(self, run_id: str | None) -> DagsterRun | None:
+        return next((r for r in self.runs if r.run_id == run_id), None)
+
+    # ------------------------------------------------------------ actions
+
+    def action_cancel_run(self) -> None:
+        run = self._run(self._selected)
+        if run is None:
+            return
+        if not run.is_cancelable:
+            self.notify(f"Run {run.run_id[:8]} is {run.status.value.lower()}; nothing to cancel.")
+            return
+        if self.launcher is None:
+            self.notify("No run launcher: cannot cancel from here.", severity="warning")
+            return
+        self._control(run.run_id, cancel=True)
+        self.notify(f"Cancelling run {run.run_id[:8]}…")
+
+    def action_reexecute(self) -> None:
+        run = self._run(self._selected)
+        if run is None:
+            return
+        if self.launcher is None:
+            self.notify("No run launcher: cannot re-execute from here.", severity="warning")
+            return
+        if not run.is_finished:
+            self.notify(f"Run {run.run_id[:8]} has not finished yet.", severity="warning")
+            return
+        run_id = run.run_id
+        if run.is_failure_or_canceled:
+
+            def chosen(from_failure: bool | None) -> None:
+                if from_failure is not None:
+                    self._control(run_id, from_failure=from_failure)
+
+            self.app.push_screen(ReexecuteDialog(run_id), chosen)
+        else:
+            self._control(run_id, from_failure=False)
+
+    @work(thread=True, group="runs-control", exit_on_error=False)
+    def _control(self, run_id: str, *, cancel: bool = False, from_failure: bool = False) -> None:
+        # The launcher starts or signals processes: keep that off the event loop.
+        assert self.launcher is not None
+        try:
+            if cancel:
+                self.launcher.cancel(run_id)
+            else:
+                new_id = self.launcher.reexecute(run_id, from_failure=from_failure)
+                self.post_message(self.RunLaunched(new_id, run_id))
+                self.app.call_from_thread(self.notify, f"Re-executing {run_id[:8]} as {new_id[:8]}")
+        except Exception as error:  # a launcher failure is shown, never crashes the UI
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+        self._wake.set()
