@@ -17,7 +17,12 @@ from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import DagsterRunStatus, RunsFilter
 
 FRESH, STALE, MISSING, FAILED, RUNNING, QUEUED = (
-    "fresh", "stale", "missing", "failed", "running", "queued",
+    "fresh",
+    "stale",
+    "missing",
+    "failed",
+    "running",
+    "queued",
 )
 STATUSES = (FRESH, STALE, MISSING, FAILED, RUNNING, QUEUED)
 
@@ -74,8 +79,13 @@ def _rows(storage: Storage) -> dict[AssetKey, dict[str, PartitionRow]]:
 def queued_asset_keys(storage: Storage) -> set[AssetKey]:
     keys: set[AssetKey] = set()
     for run in storage.runs.list_runs(
-        RunsFilter(statuses=[DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED,
-                             DagsterRunStatus.STARTING])
+        RunsFilter(
+            statuses=[
+                DagsterRunStatus.QUEUED,
+                DagsterRunStatus.NOT_STARTED,
+                DagsterRunStatus.STARTING,
+            ]
+        )
     ):
         keys.update(run.asset_selection or ())
     return keys
@@ -187,16 +197,16 @@ def partition_states(
                 upstream_newest[part or "*"] = ts
     out: dict[str, str] = {}
     for pkey in partition_keys:
-        record = own.get(pkey)
-        if record is None:
+        row = own.get(pkey)
+        if row is None:
             out[pkey] = "missing"
             continue
-        status = record.status.value
+        status = row.status.value
         if status == "materialized":
             mine = record.last_materialization_timestamp or 0
-            if node.code_version is not None and record.code_version != node.code_version:
-                status = "stale"
-            elif max(upstream_newest.get(pkey, 0), upstream_newest.get("*", 0)) > mine:
+            if (node.code_version is not None and record.code_version != node.code_version) or max(
+                upstream_newest.get(pkey, 0), upstream_newest.get("*", 0)
+            ) > mine:
                 status = "stale"
         out[pkey] = status
     return out

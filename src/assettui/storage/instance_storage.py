@@ -1,0 +1,132 @@
+"""``Storage``: one instance folder, one SQLite file, one connection per thread and process.
+
+``Storage`` composes the storage areas (runs, event log, asset status, automation state,
+dynamic partitions, backfills, settings); each area lives in its own module and is reached as
+an attribute (``storage.runs.create_run(...)``, ``storage.event_log.store_events(...)``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from assettui.storage.asset_status import AssetStatusQueries
+from assettui.storage.automation_state import AutomationStorage
+from assettui.storage.backfills import BackfillStorage
+from assettui.storage.database import (
+    InstancePaths,
+    StepLogPaths,
+    apply_pragmas,
+    connect,
+    ensure_home,
+    step_log_paths,
+    write_transaction,
+)
+from assettui.storage.dynamic_partitions import DynamicPartitionsStorage
+from assettui.storage.event_log import EventLog
+from assettui.storage.run_storage import RunStorage
+from assettui.storage.schema import MIGRATIONS, check_not_newer, migrate, schema_state
+from assettui.storage.settings import SettingsStorage
+
+
+class Storage:
+    """The instance storage at ``home`` (created if needed, migrated on open).
+
+    Each thread and each process gets its own connection on first use; a ``Storage`` may be
+    passed to a subprocess (it pickles as its home path).
+
+    Args:
+        home: the instance folder; the database is ``<home>/assettui.db``.
+        migrations: the migration set (tests pass an extended one).
+
+    Raises:
+        StorageError: the database cannot be opened, is newer than this code, or a
+            migration failed.
+    """
+
+    def __init__(self, home: str | os.PathLike[str], *, migrations: Migrations = MIGRATIONS):
+        self.paths: InstancePaths = ensure_home(home)
+        self._migrations = migrations
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[tuple[int, sqlite_utils.Database]] = []
+        db = connect(self.paths.database)
+        try:
+            # Refuse a newer database before anything (even the WAL pragma) touches it.
+            check_not_newer(schema_state(db, migrations), self.paths.database)
+            apply_pragmas(db)
+            self.schema_version = migrate(db, self.paths.database, migrations).version
+        except BaseException:
+            db.close()
+            raise
+        self._adopt(db)
+        self.runs = RunStorage(self.database)
+        self.event_log = EventLog(self.database)
+        self.asset_status = AssetStatusQueries(self.database)
+        self.automation = AutomationStorage(self.database)
+        self.dynamic_partitions = DynamicPartitionsStorage(self.database)
+        self.backfills = BackfillStorage(self.database)
+        self.settings = SettingsStorage(self.database)
+
+    @property
+    def home(self) -> Path:
+        """The instance folder."""
+        return self.paths.home
+
+    def database(self) -> sqlite_utils.Database:
+        """This thread's connection (opened on first use, and again after a fork)."""
+        db = getattr(self._local, "db", None)
+        if db is None or self._local.pid != os.getpid():
+            db = connect(self.paths.database)
+            apply_pragmas(db)
+            self._adopt(db)
+        return db
+
+    def _adopt(self, db: sqlite_utils.Database) -> None:
+        self._local.db = db
+        self._local.pid = os.getpid()
+        with self._lock:
+            self._connections.append((os.getpid(), db))
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """Group several storage writes of this thread into one atomic transaction.
+
+        Every write made inside (``create_run``, ``claim_run_key``, ``create_tick``, ...)
+        commits when the block ends, or none does if it raises.
+        """
+        with write_transaction(self.database()) as db:
+            yield db
+
+    def step_log_paths(self, run_id: str, step_key: str) -> StepLogPaths:
+        """Where a step's stdout/stderr are captured (see :func:`step_log_paths`)."""
+        return step_log_paths(self.paths.home, run_id, step_key)
+
+    def close(self) -> None:
+        """Close every connection this process opened through this storage."""
+        pid = os.getpid()
+        with self._lock:
+            mine = [db for owner, db in self._connections if owner == pid]
+            self._connections = []
+        for db in mine:
+            db.close()
+        self._local = threading.local()
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Storage, (str(self.paths.home),))
+
+    def __repr__(self) -> str:
+        return f"Storage({str(self.paths.home)!r})"
