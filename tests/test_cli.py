@@ -177,3 +177,16 @@ def test_wipe_needs_confirmation_or_yes(project: Path) -> None:
     assert assettui("materialize", str(project), "--select", "key:orders").returncode == 0
     out = assettui("wipe", str(project), "--select", "key:orders", "--yes")
     assert out.returncode == 0 and "Wiped the history of 1 assets" in out.stdout
+
+
+def test_init_scaffolds_a_project_that_validates_and_tests(tmp_path: Path) -> None:
+    out = assettui("init", "demo", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    demo = tmp_path / "demo"
+    assert assettui("validate", cwd=demo).returncode == 0
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                           cwd=demo, capture_output=True, text=True, timeout=120)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "2 passed" in tests.stdout
+    again = assettui("init", "demo", cwd=tmp_path)
+    assert again.returncode != 0 and "not empty" in again.stderr

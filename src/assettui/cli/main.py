@@ -35,9 +35,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from assettui.cli import project_commands, run_commands, ui_command
+    from assettui.cli import init_command, project_commands, run_commands, ui_command
 
-    for module in (project_commands, run_commands, ui_command):
+    for module in (project_commands, run_commands, ui_command, init_command):
         for command in module.COMMANDS:
             cli.add_command(command)
 
