@@ -45,7 +45,13 @@ _export(
     "DagsterRunNotFoundError",
 )
 _export("assettui.model.asset_key", "AssetKey")
-_export("assettui.model.metadata", "MetadataValue")
+_export(
+    "assettui.model.metadata",
+    "MetadataValue",
+    "TextMetadataValue",
+    "IntMetadataValue",
+    "FloatMetadataValue",
+)
 _export("assettui.model.asset_spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut", "SourceAsset")
 _export("assettui.model.assets_definition", "AssetsDefinition", "AssetCheckSpec")
 _export("assettui.model.asset_decorator", "asset", "multi_asset")
@@ -151,6 +157,33 @@ _export("assettui.storage.instance", "DagsterInstance")
 _export("assettui.storage.runs", "DagsterRun", "DagsterRunStatus", "RunsFilter", "RunRecord")
 _export("assettui.storage.events", "DagsterEventType")
 _export("assettui.storage.event_log_entry", "EventLogEntry", "AssetRecordsFilter")
+
+_export(
+    "assettui.model.schedules",
+    "ScheduleDefinition",
+    "schedule",
+    "ScheduleEvaluationContext",
+    "build_schedule_context",
+    "build_schedule_from_partitioned_job",
+    "DefaultScheduleStatus",
+    "RunRequest",
+    "SkipReason",
+)
+_export(
+    "assettui.model.sensors",
+    "SensorDefinition",
+    "AssetSensorDefinition",
+    "sensor",
+    "asset_sensor",
+    "SensorEvaluationContext",
+    "build_sensor_context",
+    "SensorResult",
+    "DefaultSensorStatus",
+)
+_export("assettui.model.automation_condition", "AutomationCondition")
+_export(
+    "assettui.model.partitions", "AddDynamicPartitionsRequest", "DeleteDynamicPartitionsRequest"
+)
 
 __all__ = sorted(_EXPORTS)
 

@@ -35,9 +35,23 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from assettui.cli import init_command, project_commands, run_commands, ui_command
+    from assettui.cli import (
+        automation_commands,
+        init_command,
+        project_commands,
+        run_commands,
+        ui_command,
+    )
 
-    for module in (project_commands, run_commands, ui_command, init_command):
+    modules: list[Any] = [project_commands, run_commands, ui_command, init_command]
+    modules.append(automation_commands)
+    try:
+        from assettui.cli import backfill_command
+
+        modules.append(backfill_command)
+    except ImportError:  # not written yet
+        pass
+    for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -19,7 +19,7 @@ from assettui.execution.result import ExecuteInProcessResult
 from assettui.execution.run_lifecycle import execute_stored_run
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.config import run_config_dict
+from assettui.model.config import build_config, op_config_value, run_config_dict
 from assettui.model.definitions import Definitions
 from assettui.model.results import AssetCheckKey
 from assettui.storage.runs import ASSET_JOB_NAME, DagsterRun, DagsterRunStatus
@@ -51,6 +51,7 @@ def run_in_process(
 ) -> ExecuteInProcessResult:
     """Store a run of ``asset_keys`` and execute it here; return its result."""
     config = run_config_dict(run_config)
+    _validate_config(graph, asset_keys, check_keys, config)
     inst, _ephemeral = _instance(instance)
     fields: dict[str, Any] = {}
     if run_id:
@@ -98,6 +99,32 @@ def run_in_process(
         # ``pytest.raises(MyError)`` around ``materialize`` works after a port.
         raise outcome.first_exception
     return result
+
+
+def _validate_config(
+    graph: AssetGraph,
+    asset_keys: frozenset[AssetKey],
+    check_keys: frozenset[AssetCheckKey],
+    config: Mapping[str, Any],
+) -> None:
+    """Check each selected node's config before the run exists, as Dagster does.
+
+    Raises:
+        ConfigError: naming the node and each offending field.
+    """
+    nodes: dict[int, Any] = {}
+    for key in asset_keys:
+        adef = graph.get(key).assets_def
+        nodes[id(adef)] = adef
+    for check in check_keys:
+        owner = graph.get_checks_def(check)
+        nodes[id(owner)] = owner
+    for node in nodes.values():
+        params = getattr(node, "params", None)
+        if params is None or not params.config_param or params.config_type is None:
+            continue
+        raw = op_config_value(config, node.node_name)
+        build_config(params.config_type, raw, f"asset {node.node_name!r}")
 
 
 def _selection(

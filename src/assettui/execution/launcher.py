@@ -342,3 +342,13 @@ class RunLauncher:
         )
         self.start_worker(run.run_id)
         return run.run_id
+
+
+class QueuedRunLauncher:
+    """What the run queue calls once it has moved a run to STARTING: start its worker."""
+
+    def __init__(self, launcher: RunLauncher):
+        self.launcher = launcher
+
+    def launch(self, run_id: str) -> None:
+        self.launcher.start_worker(run_id)

@@ -239,3 +239,21 @@ def _toposort_steps(steps: list[Step]) -> list[Step]:
         pending = rest
     assert len(order) == len(by_key)
     return order
+
+
+def plan_resource_keys(plan: ExecutionPlan, graph: AssetGraph) -> set[str]:
+    """Every resource key the plan's steps use, including the IO managers of their inputs.
+
+    A step's own ``required_resource_keys`` name its output IO managers, but an input read
+    from an asset outside the selection is loaded through *that* asset's IO manager.
+    """
+    needed = {"io_manager"}
+    for step in plan.steps:
+        definition = step.definition
+        needed |= set(getattr(definition, "required_resource_keys", ()))
+        needed |= set(getattr(definition, "input_manager_keys", {}).values())
+        for up_key in definition.keys_by_input_name.values():
+            node = graph.get(up_key)
+            if up_key in node.assets_def.outputs:
+                needed.add(node.assets_def.get_io_manager_key(up_key))
+    return needed

@@ -14,7 +14,7 @@ from typing import Any
 from assettui.errors import AssettuiError
 from assettui.execution.errors_info import error_info
 from assettui.execution.event_sink import EventSink
-from assettui.execution.plan import build_plan
+from assettui.execution.plan import build_plan, plan_resource_keys
 from assettui.execution.resources import InitResourceContext, initialized_resources
 from assettui.execution.run_execution import RunExecutor, RunInterrupted, RunOutcome, StepCapture
 from assettui.model.asset_graph import AssetGraph
@@ -93,9 +93,7 @@ def execute_stored_run(
                 partition_keys,
                 dynamic_partitions_store=instance,
             )
-            needed = {"io_manager"}
-            for step in plan.steps:
-                needed |= set(getattr(step.definition, "required_resource_keys", ()))
+            needed = plan_resource_keys(plan, graph)
             executor = RunExecutor(
                 plan,
                 graph,

@@ -104,6 +104,18 @@ class ConfigurableResource(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     _secret_fields: frozenset[str] = PrivateAttr(default=frozenset())
+    _env_vars: dict[str, EnvVar] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **data: Any):
+        # pydantic turns an EnvVar (a str subclass) into a plain str, and an int field
+        # cannot hold a variable's name: remember which fields read the environment and
+        # validate them with a placeholder until a run resolves them.
+        env_vars = {k: v for k, v in data.items() if isinstance(v, EnvVar)}
+        for name, var in env_vars.items():
+            if isinstance(var, IntEnvVar):
+                data[name] = 0
+        super().__init__(**data)
+        self._env_vars = env_vars
 
     def setup_for_execution(self, context: Any) -> None:
         """Called once before a run's steps use the resource."""
@@ -125,7 +137,7 @@ class ConfigurableResource(BaseModel):
         updates: dict[str, Any] = {}
         secret: set[str] = set()
         for name in type(self).model_fields:
-            value = getattr(self, name)
+            value = self._env_vars.get(name, getattr(self, name))
             if isinstance(value, EnvVar):
                 resolved: Any = value.resolve(f"resource {resource_key!r} (field {name!r})")
                 if isinstance(value, IntEnvVar):
@@ -138,6 +150,7 @@ class ConfigurableResource(BaseModel):
             return self
         copy = self.model_copy(update=updates)
         copy._secret_fields = frozenset(secret)
+        copy._env_vars = {}
         return copy
 
     def __repr_args__(self) -> Any:

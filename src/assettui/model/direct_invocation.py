@@ -13,6 +13,9 @@ from assettui.errors import DagsterInvalidInvocationError
 from assettui.model.config import ConfigurableResource, build_config
 
 
+_CONTEXT_TYPES = frozenset({"AssetExecutionContext", "OpExecutionContext"})
+
+
 def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     params = definition.params
     fn = definition.compute_fn
@@ -37,6 +40,9 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
         if raw is None and context is not None:
             raw = getattr(context, "op_config", None)
         call[params.config_param] = build_config(params.config_type, raw, f"{name!r}")
+    elif pending and type(pending[0]).__name__ in _CONTEXT_TYPES:
+        # Dagster accepts a context for a function that takes none; resources come from it
+        context = pending.pop(0)
     context_resources = getattr(context, "resources", None)
     for res in params.resource_params:
         if res in kwargs:

@@ -47,6 +47,9 @@ class Output:
     def __repr__(self) -> str:
         return f"Output(value={self.value!r}, output_name={self.output_name!r})"
 
+    def __class_getitem__(cls, item: Any) -> type[Output]:
+        return cls  # ``-> Output[int]`` annotations, as in Dagster
+
 
 class AssetCheckSeverity(Enum):
     """How bad a failed check is: ``WARN`` is reported, ``ERROR`` is a failure."""
