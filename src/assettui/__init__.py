@@ -122,6 +122,9 @@ _export(
     "LastPartitionMapping",
     "StaticPartitionMapping",
     "MultiToSingleDimensionPartitionMapping",
+    "MultiPartitionMapping",
+    "DimensionPartitionMapping",
+    "SpecificPartitionsPartitionMapping",
 )
 
 _export(
