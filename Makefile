@@ -37,7 +37,7 @@ pytest: $(STAMP)
 test: lint typecheck contracts pytest
 
 screenshots: $(STAMP)
-	$(BIN)/python benchmarks/../screenshots/make_screenshots.py
+	$(BIN)/python screenshots/make_screenshots.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

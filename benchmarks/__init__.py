@@ -1,0 +1,1 @@
+"""Benchmarks of assettui, side by side with Dagster: ``python -m benchmarks.run``."""

@@ -1,0 +1,533 @@
+"""The assettui terminal app: the main screen, keys, launching, hot reload and polling."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static
+
+from assettui.automation.scheduler import Scheduler, SchedulerThread
+from assettui.errors import AssettuiError
+from assettui.execution.launcher import RunLauncher, monitor_runs
+from assettui.model.asset_graph import AssetGraph as DefGraph
+from assettui.model.asset_key import AssetKey
+from assettui.model.definitions import Definitions
+from assettui.project import LoadedProject, LoadResult, ProjectTarget, load_project
+from assettui.storage import DagsterRunStatus, Storage
+from assettui.storage.runs import IN_PROGRESS_STATUSES
+from assettui.tui.asset_details import AssetDetails
+from assettui.tui.asset_graph import AssetGraph, resolve_filter
+from assettui.tui.commands import AssetCommands, action_commands
+from assettui.tui.help_screen import HelpScreen, binding_rows
+from assettui.tui.load_error import LoadErrorPanel
+from assettui.tui.project_watcher import ProjectWatcher
+from assettui.tui.status import MISSING, NodeState, load_states
+
+POLL_SECONDS = 0.5
+MONITOR_EVERY = 10  # polls between dead-worker checks when no scheduler runs
+
+
+class HeaderBar(Static):
+    """One line: project, instance path, scheduler state, running-run count."""
+
+    def show(self, project: str, home: str, scheduler: str, running: int, queued: int) -> None:
+        runs = f"{running} running" + (f", {queued} queued" if queued else "")
+        self.update(f" assettui · {project} · {home} · scheduler {scheduler} · {runs}")
+
+
+class AssetTuiApp(App[None]):
+    """The terminal UI over one project and its instance.
+
+    Args:
+        target: the project to load (and watch).
+        home: the instance folder.
+        run_scheduler: run the embedded scheduler thread (schedules, sensors, queue).
+        theme_name: a Textual theme name.
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "assettui"
+    COMMANDS = App.COMMANDS | {AssetCommands}
+    BINDINGS = [
+        Binding(
+            "m",
+            "materialize",
+            "Materialize",
+            tooltip="Materialize the selected asset (partitioned: pick partitions)",
+        ),
+        Binding(
+            "M",
+            "materialize_upstream",
+            "+Upstream",
+            tooltip="Materialize it with its missing, stale or failed upstream",
+        ),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            key_display="/",
+            tooltip="Filter by part of a name or a selection (group:raw, +key:x); enter selects the first match",
+        ),
+        Binding("r", "runs", "Runs", tooltip="Show the runs list (again: hide it)"),
+        Binding(
+            "l",
+            "logs",
+            "Logs",
+            tooltip="Show the log of the selected run (in the graph, l moves downstream)",
+        ),
+        Binding(
+            "p", "partitions", "Partitions", tooltip="Partition calendar of the selected asset"
+        ),
+        Binding("a", "automation", "Automation", tooltip="Schedules and sensors"),
+        Binding("B", "backfills", "Backfills", show=False),
+        Binding("z", "zoom", "Zoom", tooltip="Maximize the focused pane (again: restore)"),
+        Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        target: ProjectTarget,
+        home: Path,
+        run_scheduler: bool = True,
+        theme_name: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.target = target
+        self.home = Path(home)
+        self.theme_name = theme_name
+        self.storage = Storage(self.home)
+        self.launcher = RunLauncher(self.home, target, self.storage)
+        self.defs: Definitions | None = None
+        self.asset_graph: DefGraph | None = None
+        self.last_result: LoadResult | None = None
+        self.load_count = 0
+        self.states: dict[AssetKey, NodeState] = {}
+        self.watched_runs: dict[str, str] = {}  # run id -> what it materializes
+        self.run_scheduler = run_scheduler
+        # The embedded scheduler reads the current (hot-reloaded) definitions on each pass.
+        self.scheduler = SchedulerThread(
+            Scheduler(self.storage, lambda: self.defs, _ClaimedRunStarter(self.launcher))
+        )
+        self.watcher = ProjectWatcher(target.source_dirs(), self._files_changed, ignore=[self.home])
+        self._wake = threading.Event()
+        self._states_dirty = True
+        self.title = f"assettui · {target.project_name}"
+
+    # ---- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield LoadErrorPanel(id="load-error")
+        with Horizontal(id="main"):
+            yield AssetGraph(id="graph")
+            yield AssetDetails(self.storage, id="details")
+        with Horizontal(id="runs-area"):
+            yield from self._runs_widgets()
+        yield Input(placeholder="name or selection (group:raw, +key:x) — enter", id="filter")
+        yield Footer()
+
+    def _runs_widgets(self) -> Iterable[Widget]:
+        runs_pane = _optional("assettui.tui.runs_pane", "RunsPane")
+        log_view = _optional("assettui.tui.log_view", "LogView")
+        if runs_pane is not None:
+            yield runs_pane(self.storage, self.launcher, id="runs-pane")
+        if log_view is not None:
+            yield log_view(self.storage, id="log-view")
+
+    def on_mount(self) -> None:
+        if self.theme_name:
+            if self.theme_name in self.available_themes:
+                self.theme = self.theme_name
+            else:
+                self.notify(f"Unknown theme {self.theme_name!r}.", severity="warning")
+        self.query_one("#runs-area").display = False
+        self.query_one("#filter").display = False
+        self.query_one(AssetGraph).focus()
+        self._update_header(0, 0)
+        self._load()
+        self.watcher.start()
+        if self.run_scheduler:
+            self.scheduler.start()
+        self.run_worker(self._poll, thread=True, name="poll", group="poll")
+
+    def on_unmount(self) -> None:
+        self._wake.set()
+        self.watcher.stop()
+        self.scheduler.stop()
+
+    def _update_header(self, running: int, queued: int) -> None:
+        self.query_one(HeaderBar).show(
+            self.target.project_name,
+            _short_path(self.home, self.target.root),
+            "on" if self.scheduler.is_running else "off",
+            running,
+            queued,
+        )
+
+    # ---- loading and hot reload ---------------------------------------------------------
+
+    def _files_changed(self, paths: set[str]) -> None:
+        self.call_from_thread(self._load)
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self) -> None:
+        result = load_project(self.target)
+        graph = result.defs.resolve_asset_graph() if isinstance(result, LoadedProject) else None
+        self.call_from_thread(self._loaded, result, graph)
+
+    def _loaded(self, result: LoadResult, graph: DefGraph | None) -> None:
+        self.last_result = result
+        self.load_count += 1
+        panel = self.query_one(LoadErrorPanel)
+        if isinstance(result, LoadedProject) and graph is not None:
+            self.defs, self.asset_graph = result.defs, graph
+            panel.clear()
+            self.query_one(AssetGraph).set_graph(graph)
+            self._states_dirty = True
+            self._wake.set()
+        else:
+            panel.show_failure(result, keeping_last_good=self.asset_graph is not None)  # type: ignore[arg-type]
+
+    # ---- polling: asset states, run count, finished runs --------------------------------
+
+    def _poll(self) -> None:
+        last_event = -1
+        polls = 0
+        while not self._wake_wait():
+            polls += 1
+            try:
+                latest = self.storage.event_log.latest_storage_id()
+                graph = self.asset_graph
+                if graph is not None and (latest != last_event or self._states_dirty):
+                    self._states_dirty = False
+                    last_event = latest
+                    states = load_states(graph, self.storage)
+                    self.call_from_thread(self._states_loaded, graph, states)
+                counts = self.storage.runs.count_runs_by_status()
+                running = sum(counts.get(s, 0) for s in IN_PROGRESS_STATUSES)
+                queued = counts.get(DagsterRunStatus.QUEUED, 0) + counts.get(
+                    DagsterRunStatus.NOT_STARTED, 0
+                )
+                self.call_from_thread(self._update_header, running, queued)
+                self._check_watched_runs()
+                if not self.scheduler.is_running and polls % MONITOR_EVERY == 0:
+                    monitor_runs(self.storage)
+            except AssettuiError as exc:  # a busy or broken instance must not kill the poller
+                self.call_from_thread(self.notify, str(exc), severity="warning")
+
+    def _wake_wait(self) -> bool:
+        """Wait for the next poll; True when the app is closing."""
+        self._wake.wait(POLL_SECONDS)
+        self._wake.clear()
+        return not self.is_running
+
+    def _check_watched_runs(self) -> None:
+        for run_id, what in list(self.watched_runs.items()):
+            run = self.storage.runs.get_run(run_id)
+            if run is None or not run.is_finished:
+                continue
+            del self.watched_runs[run_id]
+            if run.status is DagsterRunStatus.SUCCESS:
+                self.call_from_thread(
+                    self.notify, f"Run {run_id[:8]} ({what}) succeeded.", title="Run succeeded"
+                )
+            else:
+                reason = f": {run.failure_reason}" if run.failure_reason else ""
+                self.call_from_thread(
+                    self.notify,
+                    f"Run {run_id[:8]} ({what}) {run.status.value.lower()}{reason}. Press l for its log.",
+                    title="Run failed"
+                    if run.status is DagsterRunStatus.FAILURE
+                    else "Run canceled",
+                    severity="error",
+                )
+
+    def _states_loaded(self, graph: DefGraph, states: dict[AssetKey, NodeState]) -> None:
+        if graph is not self.asset_graph:
+            return
+        self.states = states
+        widget = self.query_one(AssetGraph)
+        widget.set_states(states)
+        details = self.query_one(AssetDetails)
+        key = widget.selected
+        if key is not None and details.state != states.get(key, MISSING):
+            details.show(graph, key, states.get(key, MISSING))
+
+    @on(AssetGraph.AssetSelected)
+    def _asset_selected(self, event: AssetGraph.AssetSelected) -> None:
+        if self.asset_graph is not None:
+            self.query_one(AssetDetails).show(
+                self.asset_graph, event.key, self.states.get(event.key)
+            )
+
+    @on(AssetGraph.AssetActivated)
+    def _asset_activated(self, event: AssetGraph.AssetActivated) -> None:
+        if self.asset_graph is not None and self.asset_graph.get(event.key).is_partitioned:
+            self.action_partitions()
+        else:
+            self.query_one(AssetDetails).focus()
+
+    def select_asset(self, key: AssetKey) -> None:
+        """Move the graph cursor to ``key`` (used by the command palette)."""
+        self.query_one(AssetGraph).select(key)
+        self.query_one(AssetGraph).focus()
+
+    # ---- launching ----------------------------------------------------------------------
+
+    def action_materialize(self) -> None:
+        key = self.query_one(AssetGraph).selected
+        if self.asset_graph is None or key is None:
+            return
+        node = self.asset_graph.get(key)
+        if node.is_external:
+            self.notify(
+                f"{key.to_user_string()} is external: it cannot be materialized here.",
+                severity="warning",
+            )
+        elif node.is_partitioned:
+            self.notify(f"{key.to_user_string()} is partitioned: pick partitions (p), then b.")
+            self.action_partitions()
+        else:
+            self.launch([key])
+
+    def action_materialize_upstream(self) -> None:
+        key = self.query_one(AssetGraph).selected
+        graph = self.asset_graph
+        if graph is None or key is None:
+            return
+        wanted = [
+            k
+            for k in graph.toposort(graph.upstream([key]))
+            if k == key or self.states.get(k, MISSING).status in ("missing", "stale", "failed")
+        ]
+        keys = [
+            k for k in wanted if not graph.get(k).is_external and not graph.get(k).is_partitioned
+        ]
+        if not keys:
+            self.notify("Nothing to materialize: partitioned assets launch from the calendar (p).")
+            return
+        self.launch(keys)
+
+    @work(thread=True, group="launch")
+    def launch(self, keys: list[AssetKey]) -> None:
+        """Start a run of ``keys`` in a worker process and watch it to the end."""
+        names = ", ".join(k.to_user_string() for k in keys[:3]) + (" …" if len(keys) > 3 else "")
+        try:
+            run_id = self.launcher.launch(keys)
+        except AssettuiError as exc:
+            self.call_from_thread(self.notify, str(exc), title="Launch failed", severity="error")
+            return
+        self.watched_runs[run_id] = names
+        self._states_dirty = True
+        self._wake.set()
+        self.call_from_thread(self.notify, f"Run {run_id[:8]} launched: {names}.", timeout=3)
+
+    # ---- filter -------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        graph = self.asset_graph
+        widget = self.query_one(AssetGraph)
+        if graph is not None:
+            try:
+                keys, label = resolve_filter(graph, event.value)
+            except AssettuiError as exc:
+                self.notify(str(exc), title="Filter", severity="error")
+                return
+            if keys is not None and not keys:
+                self.notify(f"No asset matches {event.value!r}.", severity="warning")
+                return
+            widget.set_filter(keys, label)
+        event.input.display = False
+        widget.focus()
+
+    def on_key(self, event: Any) -> None:
+        box = self.query_one("#filter", Input)
+        if event.key == "escape" and box.has_focus:
+            box.display = False
+            self.query_one(AssetGraph).focus()
+            event.stop()
+
+    # ---- panes and screens --------------------------------------------------------------
+
+    def action_zoom(self) -> None:
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        pane = self.focused
+        while pane is not None and pane.parent is not None and pane.id not in _PANES:
+            pane = pane.parent if isinstance(pane.parent, Widget) else None
+        if pane is None or pane.id not in _PANES or not screen.maximize(pane, container=False):
+            self.notify("This pane cannot be zoomed.", severity="warning")
+
+    def action_runs(self) -> None:
+        area = self.query_one("#runs-area")
+        if (
+            area.display
+            and self.query("#runs-pane")
+            and self.query_one("#runs-pane").has_focus_within
+        ):
+            area.display = False
+            self.query_one(AssetGraph).focus()
+            return
+        area.display = True
+        for pane in self.query("#runs-pane"):
+            pane.focus()
+            focusable = pane.query("DataTable")
+            if focusable:
+                focusable.first().focus()
+
+    def action_logs(self) -> None:
+        self.query_one("#runs-area").display = True
+        for view in self.query("#log-view"):
+            if getattr(view, "run_id", None) is None:
+                self._show_latest_run()
+            inner = [w for w in view.query("*") if w.focusable]
+            (inner[0] if inner else view).focus()
+            return
+        self.notify("The log view is not available yet.", severity="warning")
+
+    @work(thread=True, group="latest-run")
+    def _show_latest_run(self) -> None:
+        runs = self.storage.runs.list_runs(limit=1)
+        if runs:
+            self.call_from_thread(self._show_run, runs[0].run_id)
+
+    def _show_run(self, run_id: str) -> None:
+        for view in self.query("#log-view"):
+            view.show_run(run_id)  # type: ignore[attr-defined]
+
+    def on_runs_pane_run_selected(self, event: Any) -> None:
+        self._show_run(event.run_id)
+
+    def action_partitions(self) -> None:
+        key = self.query_one(AssetGraph).selected
+        if self.asset_graph is None or key is None:
+            return
+        if not self.asset_graph.get(key).is_partitioned:
+            self.notify(f"{key.to_user_string()} is not partitioned.")
+            return
+        calendar = _optional("assettui.tui.partition_calendar", "PartitionCalendar")
+        if calendar is None:
+            self.notify("The partition calendar is not available yet.", severity="warning")
+            return
+        pdef = self.asset_graph.get(key).partitions_def
+        pane = calendar(self.storage, key, pdef, launcher=self.launcher, id="partition-calendar")
+        self.push_screen(_as_screen(pane, title=f"Partitions of {key.to_user_string()}"))
+
+    def action_automation(self) -> None:
+        screen = _optional("assettui.tui.automation_screen", "AutomationScreen")
+        if screen is None or self.defs is None:
+            self.notify("The automation screen is not available yet.", severity="warning")
+            return
+        self.push_screen(_as_screen(screen(self.storage, self.defs)))
+
+    def action_backfills(self) -> None:
+        screen = _optional("assettui.tui.backfills_screen", "BackfillsScreen")
+        if screen is None:
+            self.notify("The backfills screen is not available yet.", severity="warning")
+            return
+        self.push_screen(_as_screen(screen(self.storage, self.launcher)))
+
+    def action_graph_depth(self, step: int) -> None:
+        self.query_one(AssetGraph).action_depth(step)
+
+    def action_graph_toggle_list(self) -> None:
+        self.query_one(AssetGraph).action_toggle_list()
+
+    def action_help(self) -> None:
+        sections = {
+            "Everywhere": binding_rows(self.BINDINGS),
+            "Asset graph": binding_rows(AssetGraph.BINDINGS),
+        }
+        for module, name, title in _OTHER_PANES:
+            cls = _optional(module, name)
+            if cls is not None:
+                sections[title] = binding_rows(getattr(cls, "BINDINGS", []))
+        sections["Command palette"] = [("ctrl+p", "every action, and jump to any asset by name")]
+        self.push_screen(HelpScreen(sections))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from action_commands(self)
+
+
+_PANES = ("graph", "details", "runs-pane", "log-view", "load-error")
+_OTHER_PANES = (
+    ("assettui.tui.runs_pane", "RunsPane", "Runs"),
+    ("assettui.tui.log_view", "LogView", "Logs"),
+    ("assettui.tui.partition_calendar", "PartitionCalendar", "Partition calendar"),
+    ("assettui.tui.automation_screen", "AutomationScreen", "Automation"),
+)
+
+
+def _short_path(path: Path, root: Path) -> str:
+    """``path`` relative to the project when inside it (shorter, and the same on every machine)."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _optional(module: str, name: str) -> Any:
+    """``module.name`` if that part of the UI exists yet, else None."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+class _ClaimedRunStarter:
+    """The run queue's launcher: it hands over runs it already moved to STARTING."""
+
+    def __init__(self, launcher: RunLauncher) -> None:
+        self.launcher = launcher
+
+    def launch(self, run_id: str) -> None:
+        self.launcher.start_worker(run_id)
+
+
+class _PaneScreen(Screen[None]):
+    """A full screen around another engineer's widget, closed with escape."""
+
+    BINDINGS = [Binding("escape,p", "app.pop_screen", "Back")]
+
+    def __init__(self, pane: Widget, title: str) -> None:
+        super().__init__()
+        self.pane = pane
+        self.pane_title = title
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(self.pane_title, id="header")
+        yield Vertical(self.pane)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.pane.focus()
+
+
+def _as_screen(thing: Any, title: str = "") -> Screen[Any]:
+    """Screens are pushed as they are; a widget gets a plain screen around it."""
+    return thing if isinstance(thing, Screen) else _PaneScreen(thing, title)

@@ -1,0 +1,214 @@
+"""The benchmark harness: generated projects load with the right graph, and the table prints.
+
+No timing is asserted here, ever: figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assettui.project import find_project, load_project
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `benchmarks` is a top-level package beside `src/`
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import run  # noqa: E402
+from benchmarks.generate import (  # noqa: E402
+    SHAPES,
+    build_shape,
+    layer_width,
+    render,
+    write_pair,
+    write_project,
+)
+from benchmarks.measurements import (  # noqa: E402
+    ASSETTUI,
+    DAGSTER,
+    Context,
+    Measurement,
+    timed_script,
+)
+
+
+def _expected_edges(shape: str, size: int, width: int) -> tuple[int, int]:
+    """(minimum, maximum) edge count for a shape of ``size`` assets."""
+    if shape == "chain":
+        return size - 1, size - 1
+    if shape == "fan":
+        return 2 * (size - 2), 2 * (size - 2)
+    later = size - width  # assets outside the first layer each have 2 or 3 parents
+    return 2 * later, 3 * later
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("size", [5, 23])
+def test_generated_project_loads_with_its_graph(tmp_path: Path, shape: str, size: int) -> None:
+    made = write_project(shape, size, "assettui", tmp_path / shape)
+
+    result = load_project(find_project(made.root))
+
+    assert result.ok, result.describe()
+    graph = result.defs.resolve_asset_graph()
+    assert len(graph.all_asset_keys) == size
+    edges = sum(len(graph.parents(key)) for key in graph.all_asset_keys)
+    assert edges == made.shape.edge_count
+    low, high = _expected_edges(shape, size, layer_width(size))
+    assert low <= edges <= high
+    assert len(graph.root_keys) == (layer_width(size) if shape == "layered" else 1)
+    assert len(graph.group_names()) == len(made.shape.groups) == min(size, 10)
+
+
+def test_layered_parents_come_from_the_previous_layer() -> None:
+    shape = build_shape("layered", 50)
+    width = layer_width(50)
+    index = {a.name: i for i, a in enumerate(shape.assets)}
+    for i, asset in enumerate(shape.assets[width:], start=width):
+        assert len(asset.inputs) in (2, 3)
+        assert {index[p] // width for p in asset.inputs} == {i // width - 1}
+
+
+def test_generation_is_deterministic_and_variants_differ_only_in_the_import() -> None:
+    first = render(build_shape("layered", 200), "assettui")
+    again = render(build_shape("layered", 200), "assettui")
+    dagster = render(build_shape("layered", 200), "dagster")
+
+    assert first == again
+    differing = [
+        (a, b) for a, b in zip(first.splitlines(), dagster.splitlines(), strict=True) if a != b
+    ]
+    assert differing == [("import assettui as dg", "import dagster as dg")]
+    assert first.rstrip().endswith("]\n)")
+
+
+def test_a_different_seed_gives_a_different_layered_graph() -> None:
+    assert build_shape("layered", 200, seed=1) != build_shape("layered", 200, seed=2)
+
+
+def test_write_pair_writes_both_variants(tmp_path: Path) -> None:
+    pair = write_pair("fan", 12, tmp_path)
+
+    assert set(pair) == {ASSETTUI, DAGSTER}
+    assert pair[DAGSTER].path.read_text().count("import dagster as dg") == 1
+    assert pair[ASSETTUI].path.parent != pair[DAGSTER].path.parent
+
+
+def test_unknown_shape_is_refused() -> None:
+    with pytest.raises(ValueError, match="Unknown shape 'star'"):
+        build_shape("star", 10)
+
+
+def test_measure_runs_each_tool_in_a_fresh_process(tmp_path: Path) -> None:
+    measurement = Measurement(
+        name="sleepless",
+        script=lambda ctx: timed_script("import sys", "x = sum(range(1000))", "assert x == 499500"),
+    )
+    # both "tools" are this interpreter: the test must not need .venv-dagster
+    pythons = {ASSETTUI: sys.executable, DAGSTER: sys.executable}
+
+    result = run.measure(measurement, pythons, tmp_path, repeat=2, warmup=True, timeout=60)
+
+    assert result.errors == {}
+    assert [len(result.samples[t]) for t in (ASSETTUI, DAGSTER)] == [2, 2]
+    assert result.ratio() is not None
+
+
+def test_a_failing_script_becomes_a_failed_cell(tmp_path: Path) -> None:
+    measurement = Measurement(
+        name="broken", script=lambda ctx: "raise RecursionError('too deep')", tools=(ASSETTUI,)
+    )
+
+    result = run.measure(measurement, {ASSETTUI: sys.executable}, tmp_path, 3, False, 60)
+    table = run.format_table([result], dagster_available=False)
+
+    assert result.errors == {ASSETTUI: "RecursionError: too deep"}
+    assert "failed: RecursionError: too deep" in table
+
+
+def test_context_reaches_the_script(tmp_path: Path) -> None:
+    seen: list[Context] = []
+
+    def script(ctx: Context) -> str:
+        seen.append(ctx)
+        return "print(0.5)"
+
+    run.measure(
+        Measurement("ctx", script, tools=(ASSETTUI,)),
+        {ASSETTUI: sys.executable},
+        tmp_path,
+        1,
+        False,
+        60,
+    )
+
+    assert seen == [Context(ASSETTUI, tmp_path)]
+
+
+def test_goal_is_checked_against_the_assettui_median() -> None:
+    assert run.goal_met("< 1.0 s", 0.4) is True
+    assert run.goal_met("< 150 ms", 0.2) is False
+    assert run.goal_met("5x faster", 0.2) is None
+    assert run.goal_met("< 1 s", None) is None
+
+
+def test_legacy_source_rows_are_assettui_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "fake_bench.py").write_text(
+        "def measurements(quick=False):\n"
+        "    return [('fake: quick' if quick else 'fake: full', 0.25, '< 1 s')]\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # the harness's subprocess inherits it
+
+    results = run.run_legacy_source("fake_bench", quick=True, timeout=60)
+    table = run.format_table(results, dagster_available=True)
+
+    assert [r.name for r in results] == ["fake: quick"]
+    assert "| fake: quick | 250 ms   | n/a     | n/a" in table
+    assert "< 1 s (met)" in table
+
+
+def test_quick_run_prints_the_table_without_dagster(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "--quick",
+            "--only",
+            "load",
+            "--workdir",
+            str(tmp_path / "generated"),
+            "--dagster-python",
+            str(tmp_path / "no-such-python"),
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("| measurement"))
+    assert "assettui" in header and "dagster" in header and "ratio" in header and "goal" in header
+    rows = [line for line in lines if line.startswith("| load + validate")]
+    assert len(rows) == 3
+    assert all("n/a (make bench-dagster)" in row for row in rows)
+    assert not any("failed" in row for row in rows)
+    payload = json.loads(out.read_text())
+    assert [r["name"] for r in payload["results"]] == [
+        "load + validate layered 50",
+        "load + validate chain 50",
+        "load + validate fan 50",
+    ]
+    assert all(r["assettui"]["error"] is None for r in payload["results"])
+    assert (tmp_path / "generated" / "chain_50" / "dagster" / "definitions.py").is_file()
