@@ -28,6 +28,7 @@ from assettui.automation.declarative import (
     evaluate_automation,
 )
 from assettui.automation.run_monitor import RunMonitor, RunMonitorHook
+from assettui.automation.backfill import drive_backfills
 from assettui.automation.run_queue import DEFAULT_MAX_CONCURRENT_RUNS, RunLauncher, RunQueue
 from assettui.automation.run_requests import (
     RunOrigin,
@@ -207,6 +208,8 @@ class Scheduler:
                 "automation",
                 lambda: self._run_automation(defs, states.get(InstigatorType.SENSOR, {}), now),
             )
+        # backfills queue the runs now due; the run queue below starts them as slots free up
+        self._stage(state, "backfills", lambda: drive_backfills(self.storage))
         launched = self._stage(state, "run queue", self.queue.launch_queued_runs) or []
         monitor = self.monitor
         ended = (
