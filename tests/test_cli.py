@@ -184,8 +184,13 @@ def test_init_scaffolds_a_project_that_validates_and_tests(tmp_path: Path) -> No
     assert out.returncode == 0, out.stderr
     demo = tmp_path / "demo"
     assert assettui("validate", cwd=demo).returncode == 0
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                           cwd=demo, capture_output=True, text=True, timeout=120)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=demo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "2 passed" in tests.stdout
     again = assettui("init", "demo", cwd=tmp_path)

@@ -160,9 +160,24 @@ def test_detached_backfill_is_driven_by_the_daemon(tmp_path: Path) -> None:
     project.mkdir()
     (project / "definitions.py").write_text(PROJECT)
     submitted = subprocess.run(
-        [sys.executable, "-m", "assettui.cli.main_entry", "backfill", str(project), "--select",
-         "*", "--from", "2024-01-01", "--to", "2024-01-03", "--detach"],
-        capture_output=True, text=True, env=_env(), timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "assettui.cli.main_entry",
+            "backfill",
+            str(project),
+            "--select",
+            "*",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-01-03",
+            "--detach",
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
     )
     assert submitted.returncode == 0, submitted.stderr
     storage = Storage(project / ".assettui")
@@ -170,7 +185,11 @@ def test_detached_backfill_is_driven_by_the_daemon(tmp_path: Path) -> None:
     for _ in range(10):
         subprocess.run(
             [sys.executable, "-m", "assettui.cli.main_entry", "daemon", str(project), "--once"],
-            capture_output=True, text=True, env=_env(), timeout=120, check=True,
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=120,
+            check=True,
         )
         backfills = storage.backfills.list_backfills()
         if backfills and backfills[0].status.value == "COMPLETED":

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from assettui.automation.backfill import drive_backfills
 from assettui.automation.clock import Clock, SystemClock
 from assettui.automation.declarative import (
     AUTOMATION_SENSOR_NAME,
@@ -28,7 +29,6 @@ from assettui.automation.declarative import (
     evaluate_automation,
 )
 from assettui.automation.run_monitor import RunMonitor, RunMonitorHook
-from assettui.automation.backfill import drive_backfills
 from assettui.automation.run_queue import DEFAULT_MAX_CONCURRENT_RUNS, RunLauncher, RunQueue
 from assettui.automation.run_requests import (
     RunOrigin,

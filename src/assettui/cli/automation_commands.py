@@ -50,10 +50,17 @@ def _report(report: Any) -> None:
 @project_options
 @click.option("--once", is_flag=True, help="Run exactly one pass and exit.")
 @click.option("--now", "now", default=None, help="With --once: the pass's time (ISO 8601).")
-@click.option("--wait/--no-wait", default=True,
-              help="With --once: wait for the runs it launched to finish.")
-def daemon(project: str | None, module: str | None, home: str | None, once: bool,
-           now: str | None, wait: bool) -> None:
+@click.option(
+    "--wait/--no-wait", default=True, help="With --once: wait for the runs it launched to finish."
+)
+def daemon(
+    project: str | None,
+    module: str | None,
+    home: str | None,
+    once: bool,
+    now: str | None,
+    wait: bool,
+) -> None:
     """Run schedules, sensors, automation and the run queue headless (Ctrl-C stops)."""
     from assettui.automation.clock import ManualClock
     from assettui.automation.scheduler import SchedulerThread
@@ -78,14 +85,18 @@ def daemon(project: str | None, module: str | None, home: str | None, once: bool
     def current_defs() -> Any:
         result = load_project(ctx.target)
         if isinstance(result, LoadFailure):
-            click.echo(f"project failed to load; keeping the last good definitions:\n"
-                       f"{result.message}", err=True)
+            click.echo(
+                f"project failed to load; keeping the last good definitions:\n{result.message}",
+                err=True,
+            )
             return state["defs"]
         state["defs"] = result.defs
         return result.defs
 
     scheduler = build_scheduler(ctx, definitions=lambda: state["defs"])
-    thread = SchedulerThread(scheduler, on_pass=lambda r: _report(r) if r.requested_run_ids or r.errors else None)
+    thread = SchedulerThread(
+        scheduler, on_pass=lambda r: _report(r) if r.requested_run_ids or r.errors else None
+    )
     click.echo(f"assettui daemon on {ctx.target.display_name} (instance {ctx.home}); Ctrl-C stops.")
     signal.signal(signal.SIGTERM, lambda *_: thread.stop())
     try:
@@ -121,8 +132,9 @@ def automation_list(project: str | None, module: str | None, home: str | None) -
         click.echo(f"{r.name:<{width}}  {r.kind:<8} {state}  next: {upcoming:<25}  last: {last}")
 
 
-def _control(action: str, project: str | None, module: str | None, home: str | None,
-             name: str) -> None:
+def _control(
+    action: str, project: str | None, module: str | None, home: str | None, name: str
+) -> None:
     from assettui.automation import control
     from assettui.storage.instance_storage import Storage
 

@@ -45,7 +45,7 @@ def total(context: dg.AssetExecutionContext, numbers: list[int]) -> int:
 defs = dg.Definitions(assets=[numbers, total])
 '''
 
-TEST = '''\
+TEST = """\
 import assettui as dg
 
 from {package}.definitions import numbers, total
@@ -59,7 +59,7 @@ def test_assets_materialize() -> None:
 
 def test_total_directly() -> None:
     assert total(dg.build_asset_context(), [1, 2, 3]) == 6
-'''
+"""
 
 GITIGNORE = ".assettui/\n__pycache__/\n.pytest_cache/\n"
 

@@ -214,6 +214,8 @@ class AssetExecutionContext:
     def asset_partitions_time_window_for_input(self, input_name: str) -> Any:
         keys = self.asset_partition_keys_for_input(input_name)
         pdef = self._input_defs.get(input_name)
+        if pdef is None or not hasattr(pdef, "time_window_for_partition_key"):
+            raise DagsterInvalidPropertyError(f"Input {input_name!r} is not time-partitioned.")
         first = pdef.time_window_for_partition_key(keys[0])
         last = pdef.time_window_for_partition_key(keys[-1])
         return type(first)(first.start, last.end)

@@ -114,7 +114,8 @@ def initialized_resources(
 
 def _initialize(key: str, value: Any, ctx: InitResourceContext, stack: contextlib.ExitStack) -> Any:
     if isinstance(value, ConfigurableIOManagerFactory):
-        return value.with_resolved_env(key).create_io_manager(ctx)
+        factory: Any = value.with_resolved_env(key)
+        return factory.create_io_manager(ctx)
     if isinstance(value, ConfigurableResource):
         resolved = value.with_resolved_env(key)
         return stack.enter_context(resolved.yield_for_execution(ctx))
@@ -125,6 +126,7 @@ def _initialize(key: str, value: Any, ctx: InitResourceContext, stack: contextli
         ):
             return stack.enter_context(produced)
         if hasattr(produced, "__next__"):  # a generator resource: yield once, clean up after
-            return stack.enter_context(contextlib.contextmanager(lambda: produced)())
+            generator: Any = produced
+            return stack.enter_context(contextlib.contextmanager(lambda: generator)())
         return produced
     return value

@@ -12,7 +12,6 @@ from typing import Any
 from assettui.errors import DagsterInvalidInvocationError
 from assettui.model.config import ConfigurableResource, build_config
 
-
 _CONTEXT_TYPES = frozenset({"AssetExecutionContext", "OpExecutionContext"})
 
 
