@@ -159,7 +159,7 @@ def plan_backfill(
     if policy not in POLICIES:
         raise PartitionError(f"Unknown backfill policy {policy!r}; use one of {POLICIES}.")
     selected = _selected(graph, asset_keys)
-    anchor = anchor_partitions_def(graph, selected)
+    anchor = anchor_partitions_def(graph, selected, partition_keys, dynamic_partitions_store)
     keys = _validated_keys(anchor, partition_keys, dynamic_partitions_store)
     planner = _Planner(graph, selected, anchor, keys, dynamic_partitions_store)
     planner.assign_partitions()
@@ -180,16 +180,33 @@ def _selected(graph: AssetGraph, asset_keys: Iterable[AssetKey]) -> list[AssetKe
     return graph.toposort(keys)
 
 
-def anchor_partitions_def(graph: AssetGraph, selected: Iterable[AssetKey]) -> Any:
-    """The definition backfill partition keys belong to: the first partitioned asset's.
+def anchor_partitions_def(
+    graph: AssetGraph,
+    selected: Iterable[AssetKey],
+    partition_keys: Sequence[str] = (),
+    store: Any = None,
+) -> Any:
+    """The definition backfill partition keys belong to.
+
+    The first partitioned asset's (in dependency order) that holds every one of
+    ``partition_keys`` — so ``--select '*'`` over daily keys anchors on the daily assets even
+    when a dynamically partitioned asset comes first — else the first partitioned asset's.
 
     Raises:
         PartitionError: no selected asset is partitioned.
     """
     selected = graph.toposort(selected)
-    for key in selected:
-        if graph.get(key).is_partitioned:
-            return graph.get(key).partitions_def
+    defs = [graph.get(k).partitions_def for k in selected if graph.get(k).is_partitioned]
+    for pdef in defs:
+        try:
+            if partition_keys and all(
+                pdef.has_partition_key(k, dynamic_partitions_store=store) for k in partition_keys
+            ):
+                return pdef
+        except Exception:  # a definition that cannot answer is not the anchor
+            continue
+    if defs:
+        return defs[0]
     names = ", ".join(k.to_user_string() for k in selected[:5])
     raise PartitionError(
         f"None of the selected assets ({names}) is partitioned, so there is nothing to "
@@ -303,6 +320,10 @@ class _Planner:
                     )
                 )
         except (NotImplementedError, PartitionError) as exc:
+            if not sources:
+                # partitioned independently of the backfilled keys (e.g. dynamic partitions
+                # next to daily ones): nothing of it is part of this backfill
+                return []
             raise PartitionError(
                 f"Cannot tell which partitions of {key.to_user_string()!r} ({pdef}) the "
                 f"backfilled partitions map to: {exc}. Backfill it separately."

@@ -46,7 +46,10 @@ def _partition_keys(
     from assettui.model.partitions import PartitionKeyRange
 
     try:
-        anchor = anchor_partitions_def(graph, keys)
+        wanted = [k for k in (from_key, to_key) if k]
+        if partitions:
+            wanted = [p.strip() for p in partitions.split(",") if p.strip()]
+        anchor = anchor_partitions_def(graph, keys, wanted, store)
         if partitions is not None:
             if from_key or to_key:
                 fail("Give either --partitions or --from/--to, not both.", 2)

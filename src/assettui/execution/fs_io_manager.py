@@ -85,8 +85,18 @@ def describe(asset_key: AssetKey, partition: str | None) -> str:
 def load_partitions(context: InputContext, load_one: Any) -> Any:
     """One value, or a dict of partition -> value when the input spans several partitions."""
     keys: Sequence[str] = context.asset_partition_keys
-    if len(keys) <= 1:
+    if len(keys) <= 1 and not context.metadata.get("allow_missing_partitions"):
         return load_one(keys[0] if keys else None)
+    if context.metadata.get("allow_missing_partitions"):
+        # Dagster's AssetIn(metadata={"allow_missing_partitions": True}): skip what is absent
+        values = {}
+        for key in keys:
+            try:
+                values[key] = load_one(key)
+            except ExecutionError as exc:
+                if "No stored" not in str(exc):
+                    raise
+        return values
     return {key: load_one(key) for key in keys}
 
 

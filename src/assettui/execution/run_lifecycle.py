@@ -86,10 +86,14 @@ def execute_stored_run(
         sink.emit(_run_event(run_id, E.RUN_START, f"Started run {run_id}."))
         try:
             partition_keys = run_partition_keys(graph, run, instance)
+            selected = run.asset_selection or frozenset()
+            checks = run.asset_check_selection
+            if checks is None:  # as in Dagster: no check selection means the selected assets' checks
+                checks = frozenset(c for c in graph.asset_check_keys if c.asset_key in selected)
             plan = build_plan(
                 graph,
-                run.asset_selection or frozenset(),
-                run.asset_check_selection or frozenset(),
+                selected,
+                checks,
                 partition_keys,
                 dynamic_partitions_store=instance,
             )
