@@ -56,3 +56,34 @@ def test_queued_run_marks_its_assets_queued() -> None:
         DagsterRun(status=DagsterRunStatus.QUEUED, asset_selection=frozenset({dg.AssetKey("up")}))
     )
     assert _states(_assets(), instance)["up"].status == "queued"
+
+
+def test_partition_states_materialized_missing_failed_and_stale() -> None:
+    from assettui.execution.asset_state import partition_states
+
+    daily = dg.DailyPartitionsDefinition(start_date="2026-01-01", end_date="2026-01-05")
+
+    @dg.asset(partitions_def=daily)
+    def up(context):
+        if context.partition_key == "2026-01-04":
+            raise RuntimeError("bad day")
+        return 1
+
+    @dg.asset(partitions_def=daily)
+    def down(up):
+        return up
+
+    instance = dg.DagsterInstance.ephemeral()
+    for day in ("2026-01-01", "2026-01-02"):
+        dg.materialize([up, down], partition_key=day, instance=instance)
+    dg.materialize([up], partition_key="2026-01-02", instance=instance)
+    dg.materialize([up], partition_key="2026-01-04", instance=instance, raise_on_error=False)
+    graph = dg.Definitions(assets=[up, down]).resolve_asset_graph()
+    keys = daily.get_partition_keys()
+    assert partition_states(graph, instance.storage, down.key, keys) == {
+        "2026-01-01": "materialized",
+        "2026-01-02": "stale",
+        "2026-01-03": "missing",
+        "2026-01-04": "missing",
+    }
+    assert partition_states(graph, instance.storage, up.key, keys)["2026-01-04"] == "failed"

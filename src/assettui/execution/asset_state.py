@@ -185,28 +185,40 @@ def partition_states(
     """The state of each of ``partition_keys`` of ``key``: materialized, failed, missing,
     in_progress or stale (an upstream partition re-materialized after it, or code changed)."""
     node = graph.get(key)
-    own = {r.partition: r for r in storage.asset_status.partition_statuses(key)}
-    parents = [p for p in node.parent_keys if graph.has(p)]
+    own = _partition_rows(storage, key)
     upstream_newest: dict[str, float] = {}
-    for parent in parents:
-        pnode = graph.get(parent)
-        for record in storage.asset_status.partition_statuses(parent):
-            ts = record.last_materialization_timestamp or 0
-            part = record.partition if pnode.is_partitioned else "*"
-            if ts > upstream_newest.get(part or "*", 0):
-                upstream_newest[part or "*"] = ts
+    for parent in (p for p in node.parent_keys if graph.has(p)):
+        partitioned = graph.get(parent).is_partitioned
+        for part, (_status, ts, _cv) in _partition_rows(storage, parent).items():
+            slot = part if partitioned else "*"
+            if (ts or 0) > upstream_newest.get(slot, 0):
+                upstream_newest[slot] = ts or 0
+    any_upstream = upstream_newest.get("*", 0)
+    code_version = node.code_version
     out: dict[str, str] = {}
     for pkey in partition_keys:
         row = own.get(pkey)
         if row is None:
             out[pkey] = "missing"
             continue
-        status = row.status.value
-        if status == "materialized":
-            mine = record.last_materialization_timestamp or 0
-            if (node.code_version is not None and record.code_version != node.code_version) or max(
-                upstream_newest.get(pkey, 0), upstream_newest.get("*", 0)
-            ) > mine:
-                status = "stale"
+        status, mine, row_code_version = row
+        if status == "materialized" and (
+            (code_version is not None and row_code_version != code_version)
+            or max(upstream_newest.get(pkey, 0), any_upstream) > (mine or 0)
+        ):
+            status = "stale"
         out[pkey] = status
     return out
+
+
+def _partition_rows(
+    storage: Storage, key: AssetKey
+) -> dict[str, tuple[str, float | None, str | None]]:
+    """partition -> (status, last materialization time, code version): one indexed read,
+    kept as plain tuples because this runs over up to hundreds of thousands of rows."""
+    cursor = storage.database().execute(
+        "SELECT partition, status, last_materialization_timestamp, code_version "
+        "FROM asset_partition_status WHERE asset_key = ?",
+        (key.to_user_string(),),
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in cursor}

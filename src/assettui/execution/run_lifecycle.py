@@ -88,7 +88,9 @@ def execute_stored_run(
             partition_keys = run_partition_keys(graph, run, instance)
             selected = run.asset_selection or frozenset()
             checks = run.asset_check_selection
-            if checks is None:  # as in Dagster: no check selection means the selected assets' checks
+            if (
+                checks is None
+            ):  # as in Dagster: no check selection means the selected assets' checks
                 checks = frozenset(c for c in graph.asset_check_keys if c.asset_key in selected)
             plan = build_plan(
                 graph,
