@@ -16,6 +16,7 @@ from pathlib import Path
 import cairosvg
 
 from assettui.execution.launcher import RunLauncher
+from assettui.model.asset_key import AssetKey
 from assettui.project import find_project, load_project
 from assettui.tui.app import AssetTuiApp
 from assettui.tui.asset_graph import AssetGraph
@@ -38,6 +39,10 @@ def materialize_some(home: Path) -> None:
     for keys in (first[:3], first):
         run_id = launcher.launch(keys)
         launcher.wait(run_id, timeout=120)
+    # a few days of January, so the partition calendar shows materialized days
+    daily = [AssetKey("raw_orders"), AssetKey("clean_orders"), AssetKey("daily_revenue")]
+    for day in ("2026-01-02", "2026-01-03", "2026-01-05", "2026-01-06", "2026-01-07"):
+        launcher.wait(launcher.launch(daily, partition_key=day), timeout=120)
 
 
 async def until(pilot, condition: Callable[[], bool], deadline: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -82,11 +87,7 @@ async def shoot(home: Path) -> list[Path]:
         await pilot.press("r")
         graph.focus()
 
-        partitioned = [
-            k
-            for k in (app.asset_graph.toposorted_asset_keys if app.asset_graph else [])
-            if app.asset_graph.get(k).is_partitioned  # type: ignore[union-attr]
-        ]
+        partitioned = [AssetKey("raw_orders")]
         if partitioned:
             graph.select(partitioned[0])
             await pilot.press("p")
