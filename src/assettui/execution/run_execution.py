@@ -497,9 +497,19 @@ class RunExecutor:
             partitions = step.partition_keys or (None,)
             if produced.value is not NO_VALUE:
                 manager = self._io_manager(info.io_manager_key, key)
+                if len(partitions) > 1 and not (
+                    isinstance(produced.value, dict) and set(produced.value) >= set(partitions)
+                ):
+                    raise ExecutionError(
+                        f"{key.to_user_string()!r} ran for {len(partitions)} partitions "
+                        f"({partitions[0]}...{partitions[-1]}) in one run but returned a single "
+                        "value; IO managers store one value per partition. Return a dict "
+                        "{partition_key: value} covering context.partition_keys, or run the "
+                        "partitions one per run."
+                    )
                 for partition in partitions:
                     value = produced.value
-                    if len(partitions) > 1 and isinstance(value, dict) and partition in value:
+                    if len(partitions) > 1:
                         value = value[partition]
                     out_ctx = OutputContext(
                         asset_key=key,
@@ -520,8 +530,6 @@ class RunExecutor:
                     metadata.update(out_ctx.output_metadata)
                     if self.keep_values:
                         self.values[(key, partition)] = value
-                    if len(partitions) > 1 and not isinstance(produced.value, dict):
-                        break  # one value for a whole range is stored once per range
             tags = dict(produced.tags)
             if node.code_version:
                 tags[CODE_VERSION_TAG] = node.code_version
