@@ -13,6 +13,7 @@ from typing import Any
 
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
+from assettui.storage.instance import DagsterInstance
 from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import DagsterRunStatus, RunsFilter
 
@@ -105,11 +106,11 @@ def asset_states(
     """The state of every asset of ``graph`` (or of ``keys``)."""
     rows = _rows(storage)
     queued = queued_asset_keys(storage)
-    newest: dict[AssetKey, float] = {}
-    for key, by_partition in rows.items():
-        row = _newest(by_partition)
-        if row is not None and row.timestamp is not None:
-            newest[key] = row.timestamp
+    latest = {key: _newest(by_partition) for key, by_partition in rows.items()}
+    newest = {
+        k: r.timestamp for k, r in latest.items() if r is not None and r.timestamp is not None
+    }
+    store = DagsterInstance(storage)
     states: dict[AssetKey, AssetState] = {}
     for key in keys if keys is not None else graph.toposorted_asset_keys:
         node = graph.get(key)
@@ -118,12 +119,8 @@ def asset_states(
         for row in by_partition.values():
             if row.status in counts:
                 counts[row.status] += 1
-            if row.status == "in_progress" and row.timestamp is not None:
-                counts["materialized"] += 0
-        total = 1
-        if node.is_partitioned:
-            total = _partition_count(node.partitions_def, storage)
-        last = _newest(by_partition)
+        total = _partition_count(node.partitions_def, store) if node.is_partitioned else 1
+        last = latest.get(key)
         status, reason = _status(node, key, by_partition, counts, total, last, newest, graph)
         if status in (MISSING, STALE, FRESH) and key in queued:
             status = QUEUED
@@ -141,11 +138,9 @@ def asset_states(
     return states
 
 
-def _partition_count(pdef: Any, storage: Storage) -> int:
-    from assettui.storage.instance import DagsterInstance
-
+def _partition_count(pdef: Any, store: Any) -> int:
     try:
-        return int(pdef.get_num_partitions(dynamic_partitions_store=DagsterInstance(storage)))
+        return int(pdef.get_num_partitions(dynamic_partitions_store=store))
     except TypeError:
         return int(pdef.get_num_partitions())
     except Exception:
