@@ -168,19 +168,16 @@ def materialize(
     Returns:
         An :class:`ExecuteInProcessResult`.
     """
-    defs = Definitions(assets=list(assets), resources=dict(resources or {}))
-    graph = defs.resolve_asset_graph()
-    keys, checks = _selection(graph, selection)
-    return run_in_process(
-        graph=graph,
-        asset_keys=keys,
-        check_keys=checks,
-        resources=defs.resources,
-        run_config=run_config,
-        instance=instance,
-        partition_key=partition_key,
-        raise_on_error=raise_on_error,
-        tags=tags,
+    return _materialize(
+        assets,
+        dict(resources or {}),
+        run_config,
+        instance,
+        partition_key,
+        raise_on_error,
+        tags,
+        selection,
+        in_memory=False,
     )
 
 
@@ -195,25 +192,51 @@ def materialize_to_memory(
     selection: Any = None,
 ) -> ExecuteInProcessResult:
     """Like :func:`materialize`, but every IO manager keeps values in memory."""
-    memory = InMemoryIOManager()
     # Only real IO managers are replaced: a duck-typed check would drop a MagicMock resource.
     res = {
         k: v
         for k, v in (resources or {}).items()
         if not isinstance(v, (IOManager, IOManagerDefinition, ConfigurableIOManagerFactory))
     }
-    defs = Definitions(assets=list(assets), resources=res)
+    return _materialize(
+        assets,
+        res,
+        run_config,
+        instance,
+        partition_key,
+        raise_on_error,
+        tags,
+        selection,
+        in_memory=True,
+    )
+
+
+def _materialize(
+    assets: Sequence[Any],
+    resources: dict[str, Any],
+    run_config: Any,
+    instance: Any,
+    partition_key: str | None,
+    raise_on_error: bool,
+    tags: Mapping[str, str] | None,
+    selection: Any,
+    *,
+    in_memory: bool,
+) -> ExecuteInProcessResult:
+    defs = Definitions(assets=list(assets), resources=resources)
     graph = defs.resolve_asset_graph()
-    for adef in defs.resolve_asset_graph().assets_defs:
-        for info in adef.outputs.values():
-            res[info.io_manager_key] = memory
-    res["io_manager"] = memory
+    if in_memory:
+        memory = InMemoryIOManager()
+        for adef in graph.assets_defs:
+            for info in adef.outputs.values():
+                resources[info.io_manager_key] = memory
+        resources["io_manager"] = memory
     keys, checks = _selection(graph, selection)
     return run_in_process(
         graph=graph,
         asset_keys=keys,
         check_keys=checks,
-        resources=res,
+        resources=resources,
         run_config=run_config,
         instance=instance,
         partition_key=partition_key,
