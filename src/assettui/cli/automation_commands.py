@@ -78,22 +78,8 @@ def daemon(
                 run = launcher.wait(run_id, timeout=600)
                 click.echo(f"run {run_id} {run.status.value if run else 'UNKNOWN'}")
         return
-    from assettui.project import LoadFailure, load_project
-
-    state = {"defs": ctx.defs}
-
-    def current_defs() -> Any:
-        result = load_project(ctx.target)
-        if isinstance(result, LoadFailure):
-            click.echo(
-                f"project failed to load; keeping the last good definitions:\n{result.message}",
-                err=True,
-            )
-            return state["defs"]
-        state["defs"] = result.defs
-        return result.defs
-
-    scheduler = build_scheduler(ctx, definitions=lambda: state["defs"])
+    # Definitions are loaded once; run workers always import the project afresh.
+    scheduler = build_scheduler(ctx)
     thread = SchedulerThread(
         scheduler, on_pass=lambda r: _report(r) if r.requested_run_ids or r.errors else None
     )
@@ -104,7 +90,6 @@ def daemon(
     except KeyboardInterrupt:
         thread.stop()
     click.echo("daemon stopped.")
-    del current_defs
 
 
 @click.group()

@@ -27,10 +27,9 @@ class RunLogger:
             text = f"{text}\n{traceback.format_exc()}".rstrip()
         if self._emit is not None:
             self._emit(name, text)
+        number = logging.getLevelName(name)  # the level's number, for a known level name
         _py_logger.log(
-            logging.getLevelName(name)
-            if isinstance(logging.getLevelName(name), int)
-            else logging.INFO,
+            number if isinstance(number, int) else logging.INFO,
             text,
         )
 
