@@ -63,18 +63,29 @@ class AssetState:
         return max(0, self.total - self.materialized - self.failed - self.in_progress)
 
 
-def _rows(storage: Storage) -> dict[AssetKey, dict[str, PartitionRow]]:
-    """Every status row, grouped by asset (one indexed read of the status table)."""
-    out: dict[AssetKey, dict[str, PartitionRow]] = {}
+def _status_counts(storage: Storage) -> dict[AssetKey, dict[str, int]]:
+    """Per asset, how many of its partitions are in each stored status (one grouped read)."""
+    out: dict[AssetKey, dict[str, int]] = {}
     cursor = storage.database().execute(
-        "SELECT asset_key, partition, status, last_materialization_timestamp, code_version, "
-        "last_materialization_run_id FROM asset_partition_status"
+        "SELECT asset_key, status, COUNT(*) FROM asset_partition_status GROUP BY asset_key, status"
     )
-    for asset_key, partition, status, ts, code_version, run_id in cursor:
-        out.setdefault(AssetKey.from_user_string(asset_key), {})[partition] = PartitionRow(
-            status, ts, code_version, run_id
-        )
+    for asset_key, status, count in cursor:
+        out.setdefault(AssetKey.from_user_string(asset_key), {})[status] = count
     return out
+
+
+def _latest_rows(storage: Storage) -> dict[AssetKey, PartitionRow]:
+    """Per asset, its most recently materialized partition's row (one grouped read)."""
+    # SQLite returns the bare columns of the row holding MAX(...) in each group.
+    cursor = storage.database().execute(
+        "SELECT asset_key, status, MAX(last_materialization_timestamp), code_version, "
+        "last_materialization_run_id FROM asset_partition_status "
+        "WHERE last_materialization_timestamp IS NOT NULL GROUP BY asset_key"
+    )
+    return {
+        AssetKey.from_user_string(key): PartitionRow(status, ts, code_version, run_id)
+        for key, status, ts, code_version, run_id in cursor
+    }
 
 
 def queued_asset_keys(storage: Storage) -> set[AssetKey]:
@@ -92,36 +103,23 @@ def queued_asset_keys(storage: Storage) -> set[AssetKey]:
     return keys
 
 
-def _newest(rows: dict[str, PartitionRow]) -> PartitionRow | None:
-    best = None
-    for row in rows.values():
-        if row.timestamp is not None and (best is None or row.timestamp > (best.timestamp or 0)):
-            best = row
-    return best
-
-
 def asset_states(
     graph: AssetGraph, storage: Storage, keys: Iterable[AssetKey] | None = None
 ) -> dict[AssetKey, AssetState]:
     """The state of every asset of ``graph`` (or of ``keys``)."""
-    rows = _rows(storage)
+    counts_by_key = _status_counts(storage)
+    latest = _latest_rows(storage)
+    newest = {k: r.timestamp for k, r in latest.items() if r.timestamp is not None}
     queued = queued_asset_keys(storage)
-    latest = {key: _newest(by_partition) for key, by_partition in rows.items()}
-    newest = {
-        k: r.timestamp for k, r in latest.items() if r is not None and r.timestamp is not None
-    }
     store = DagsterInstance(storage)
     states: dict[AssetKey, AssetState] = {}
     for key in keys if keys is not None else graph.toposorted_asset_keys:
         node = graph.get(key)
-        by_partition = rows.get(key, {})
-        counts = {"materialized": 0, "failed": 0, "in_progress": 0}
-        for row in by_partition.values():
-            if row.status in counts:
-                counts[row.status] += 1
+        stored = counts_by_key.get(key, {})
+        counts = {s: stored.get(s, 0) for s in ("materialized", "failed", "in_progress")}
         total = _partition_count(node.partitions_def, store) if node.is_partitioned else 1
         last = latest.get(key)
-        status, reason = _status(node, key, by_partition, counts, total, last, newest, graph)
+        status, reason = _status(node, key, counts, total, last, newest)
         if status in (MISSING, STALE, FRESH) and key in queued:
             status = QUEUED
         states[key] = AssetState(
@@ -150,12 +148,10 @@ def _partition_count(pdef: Any, store: Any) -> int:
 def _status(
     node: Any,
     key: AssetKey,
-    by_partition: dict[str, PartitionRow],
     counts: dict[str, int],
     total: int,
     last: PartitionRow | None,
     newest: dict[AssetKey, float],
-    graph: AssetGraph,
 ) -> tuple[str, str | None]:
     if counts["in_progress"]:
         return RUNNING, None
