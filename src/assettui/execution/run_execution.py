@@ -7,10 +7,12 @@ output, no per-step database transaction (events are batched by the sink).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import threading
 import time
 import typing
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -645,11 +647,16 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}ms" if seconds < 10 else f"{seconds:.1f}s"
 
 
-_hint_cache: dict[int, dict[str, Any]] = {}
+# Keyed by the function itself (weakly): an id() key would hand a new function the hints of
+# a collected one that happened to live at the same address.
+_hint_cache: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def _param_hints(fn: Any) -> dict[str, Any]:
-    cached = _hint_cache.get(id(fn))
+    try:
+        cached = _hint_cache.get(fn)
+    except TypeError:  # not weak-referenceable (a builtin); no caching
+        cached = None
     if cached is not None:
         return cached
     try:
@@ -660,7 +667,8 @@ def _param_hints(fn: Any) -> dict[str, Any]:
             for n, p in inspect.signature(fn).parameters.items()
             if p.annotation is not inspect.Parameter.empty
         }
-    _hint_cache[id(fn)] = hints
+    with contextlib.suppress(TypeError):
+        _hint_cache[fn] = hints
     return hints
 
 
