@@ -172,26 +172,34 @@ class RunExecutor:
                 outcome = self._run_step_with_retries(step)
             except RunInterrupted:
                 canceled = True
-                self._fail_assets(
-                    step,
-                    {
-                        "message": "The run was canceled during this step.",
-                        "class_name": "RunInterrupted",
-                        "stack": [],
-                        "cause": None,
-                    },
-                )
-                self.emit(
-                    E.STEP_FAILURE,
-                    f'Step "{step.key}" was interrupted by cancellation.',
-                    step=step.key,
-                    level="ERROR",
-                )
-                self.outcomes[step.key] = StepOutcome("failure", missing=set(step.asset_keys))
+                self._interrupted(step)
                 break
             self.outcomes[step.key] = outcome
             if outcome.exception is not None and first_exc is None:
                 first_exc = outcome.exception
+        return self.outcome(canceled, first_exc)
+
+    def _interrupted(self, step: Step) -> None:
+        """Record that cancellation stopped ``step`` while it ran."""
+        self._fail_assets(
+            step,
+            {
+                "message": "The run was canceled during this step.",
+                "class_name": "RunInterrupted",
+                "stack": [],
+                "cause": None,
+            },
+        )
+        self.emit(
+            E.STEP_FAILURE,
+            f'Step "{step.key}" was interrupted by cancellation.',
+            step=step.key,
+            level="ERROR",
+        )
+        self.outcomes[step.key] = StepOutcome("failure", missing=set(step.asset_keys))
+
+    def outcome(self, canceled: bool, first_exc: BaseException | None) -> RunOutcome:
+        """The run's outcome from the steps' outcomes recorded so far."""
         if canceled:
             for step in self.plan.steps:
                 if step.key not in self.outcomes:
@@ -217,7 +225,7 @@ class RunExecutor:
         )
 
     def _skip_reason(self, step: Step) -> str | None:
-        deps = self._step_dependency_keys(step)
+        deps = self.step_dependency_keys(step)
         missing = sorted(k.to_user_string() for k in deps if k in self.unavailable)
         if missing:
             return f"upstream {', '.join(missing)} did not materialize in this run"
@@ -226,7 +234,7 @@ class RunExecutor:
             return f"a blocking check failed on upstream {', '.join(blocked)}"
         return None
 
-    def _step_dependency_keys(self, step: Step) -> set[AssetKey]:
+    def step_dependency_keys(self, step: Step) -> set[AssetKey]:
         if step.is_check_step:
             return set(step.definition.keys_by_input_name.values())
         return {p for k in step.asset_keys for p in self.graph.get(k).parent_keys}

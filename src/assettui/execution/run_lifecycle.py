@@ -17,7 +17,9 @@ from assettui.execution.event_sink import EventSink
 from assettui.execution.plan import build_plan, plan_resource_keys
 from assettui.execution.resources import InitResourceContext, initialized_resources
 from assettui.execution.run_execution import RunExecutor, RunInterrupted, RunOutcome, StepCapture
+from assettui.execution.step_processes import MultiprocessRunExecutor, can_fork
 from assettui.model.asset_graph import AssetGraph
+from assettui.model.executor import ExecutorDefinition, executor_from_run_config
 from assettui.model.partitions import PartitionKeyRange
 from assettui.storage.events import DagsterEventType as E
 from assettui.storage.events import NewEvent
@@ -73,8 +75,14 @@ def execute_stored_run(
     step_capture: StepCapture | None = None,
     op_retry_policy: Any = None,
     home: Path | None = None,
+    executor_def: ExecutorDefinition | None = None,
 ) -> tuple[RunOutcome, EventSink]:
-    """Execute ``run`` (already stored, not yet started) and finish it in storage."""
+    """Execute ``run`` (already stored, not yet started) and finish it in storage.
+
+    ``executor_def`` (the job's or the Definitions' executor, overridden by the run config's
+    ``execution`` section) picks in-process or multiprocess step execution; runs that keep
+    values in memory (in-process ``materialize``) always execute in process, as in Dagster.
+    """
     storage = instance.storage
     sink = EventSink(storage.event_log.store_events, keep=keep_values, flush_interval=0.1)
     if live:
@@ -100,7 +108,8 @@ def execute_stored_run(
                 dynamic_partitions_store=instance,
             )
             needed = plan_resource_keys(plan, graph)
-            executor = RunExecutor(
+            executor_class, extra = _executor_class(executor_def, run_config, keep_values)
+            executor = executor_class(
                 plan,
                 graph,
                 run=run,
@@ -113,6 +122,7 @@ def execute_stored_run(
                 step_capture=step_capture,
                 dynamic_partitions_store=instance,
                 op_retry_policy=op_retry_policy,
+                **extra,
             )
             executor.emit_planned()
             init = InitResourceContext(instance=instance, run_id=run_id, dagster_run=run)
@@ -131,6 +141,17 @@ def execute_stored_run(
     finally:
         sink.close()
     return outcome, sink
+
+
+def _executor_class(
+    executor_def: ExecutorDefinition | None,
+    run_config: Mapping[str, Any] | None,
+    keep_values: bool,
+) -> tuple[type[RunExecutor], dict[str, Any]]:
+    chosen = executor_from_run_config(executor_def, run_config or {})
+    if chosen.name != "multiprocess" or keep_values or not can_fork():
+        return RunExecutor, {}
+    return MultiprocessRunExecutor, {"max_concurrent": chosen.max_concurrent}
 
 
 def _finish(storage: Any, sink: EventSink, run_id: str, outcome: RunOutcome) -> None:

@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             cancel=cancel,
             step_capture=capture,
             op_retry_policy=job.op_retry_policy if job else None,
+            executor_def=(job.executor_def if job else None) or defs.executor,
         )
     except RunInterrupted:
         with contextlib.suppress(Exception):
