@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,11 @@ from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import DagsterRun
 
 LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+_EVENT_PAGE = 5000
+_CHUNK_BYTES = 1 << 20
+# A follower polls this often while the run is quiet (a busy run is read back to back).
+_FOLLOW_POLL_SECONDS = 0.1
+_DEAD_WORKER_CHECK_POLLS = 10  # quiet polls between checks that the run's worker still lives
 
 
 def _select(graph: Any, select: str | None) -> tuple[frozenset, frozenset]:
@@ -56,7 +62,7 @@ def _load_config(path: str | None) -> dict[str, Any]:
 
 
 def format_event(event: EventRecord, show_errors: bool = True) -> str:
-    stamp = datetime.fromtimestamp(event.timestamp).strftime("%H:%M:%S.%f")[:-3]
+    stamp = _stamp(event.timestamp)
     step = f"[{event.step_key}] " if event.step_key else ""
     kind = event.event_type.value if event.event_type is not DagsterEventType.LOG else ""
     text = event.message or kind
@@ -69,13 +75,125 @@ def format_event(event: EventRecord, show_errors: bool = True) -> str:
     return line
 
 
-def _level_ok(event: EventRecord, level: str | None) -> bool:
+def _stamp(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%H:%M:%S.%f")[:-3]
+
+
+def _level_ok(level_name: str, level: str | None) -> bool:
     if not level:
         return True
     try:
-        return LEVELS.index(event.level.upper()) >= LEVELS.index(level.upper())
+        return LEVELS.index(level_name.upper()) >= LEVELS.index(level.upper())
     except ValueError:
         return True
+
+
+class CapturedOutput:
+    """Reads the growing stdout/stderr capture files of a run's steps, whole lines only.
+
+    Each call returns only what was written since the previous one, so a follower prints
+    every line exactly once; a line still missing its newline waits for the next call
+    (or is printed as is once the run has ended).
+
+    Args:
+        storage: the instance storage.
+        run_id: the run whose steps' output to read.
+    """
+
+    def __init__(self, storage: Storage, run_id: str):
+        self.storage = storage
+        self.run_id = run_id
+        self._offsets: dict[Path, int] = {}
+        self._partial: dict[Path, bytes] = {}
+
+    def new_lines(self, step_key: str, *, final: bool = False) -> Iterator[tuple[str, str]]:
+        """``(stream, text)`` for each new line of the step's stdout, then its stderr.
+
+        Args:
+            step_key: the step.
+            final: the step will write no more: also yield an unterminated last line.
+        """
+        paths = self.storage.step_log_paths(self.run_id, step_key)
+        yield from self._read(paths.stdout, "STDOUT", final)
+        yield from self._read(paths.stderr, "STDERR", final)
+
+    def _read(self, path: Path, stream: str, final: bool) -> Iterator[tuple[str, str]]:
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            return
+        with handle:
+            handle.seek(self._offsets.get(path, 0))
+            while chunk := handle.read(_CHUNK_BYTES):
+                self._offsets[path] = handle.tell()
+                *complete, rest = (self._partial.pop(path, b"") + chunk).split(b"\n")
+                if rest:
+                    self._partial[path] = rest
+                for raw in complete:
+                    yield stream, raw.decode("utf-8", "replace").rstrip("\r")
+        if final and path in self._partial:
+            yield stream, self._partial.pop(path).decode("utf-8", "replace").rstrip("\r")
+
+
+class RunLogReader:
+    """A run's log as printed lines: its events and (optionally) its steps' captured output.
+
+    Captured stdout/stderr (Dagster's compute logs) are shown as the TUI's log view shows
+    them: after the events read in the same poll, as level ``STDOUT``/``STDERR``, passing
+    a ``--level`` filter up to INFO (``print`` has no level).
+
+    Args:
+        storage: the instance storage.
+        run_id: the run.
+        level: only records at this level or above.
+        step: only this step's records.
+        compute_logs: include the steps' captured stdout/stderr.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        run_id: str,
+        *,
+        level: str | None = None,
+        step: str | None = None,
+        compute_logs: bool = True,
+    ):
+        self.storage = storage
+        self.run_id = run_id
+        self.level = level
+        self.step = step
+        self.captured = CapturedOutput(storage, run_id) if compute_logs else None
+        self.last_id = 0
+        self._steps: dict[str, None] = {}  # steps seen, in order: their output files to read
+
+    def read_new(self, *, final: bool = False) -> Iterator[str]:
+        """Lines for everything stored or written since the previous call.
+
+        Args:
+            final: the run has ended: read to the end and flush unterminated output lines.
+        """
+        while True:
+            page = self.storage.event_log.events_after(
+                self.last_id, run_id=self.run_id, limit=_EVENT_PAGE
+            )
+            for event in page:
+                self.last_id = event.storage_id
+                if event.step_key:
+                    self._steps.setdefault(event.step_key, None)
+                if self.step and event.step_key != self.step:
+                    continue
+                if _level_ok(event.level, self.level):
+                    yield format_event(event)
+            if len(page) < _EVENT_PAGE:
+                break
+        if self.captured is None or not _level_ok("INFO", self.level):
+            return
+        for step_key in list(self._steps):
+            if self.step and step_key != self.step:
+                continue
+            for stream, text in self.captured.new_lines(step_key, final=final):
+                yield f"{_stamp(time.time())} {stream:<7} [{step_key}] {text}"
 
 
 def stream_run(
@@ -85,33 +203,73 @@ def stream_run(
     follow: bool,
     level: str | None = None,
     step: str | None = None,
-    out: Any = None,
+    compute_logs: bool = True,
+    out: Callable[[str], Any] | None = None,
 ) -> DagsterRun | None:
-    """Print a run's events (and keep printing new ones until it finishes if ``follow``)."""
+    """Print a run's log; with ``follow``, keep printing new lines until the run ends.
+
+    Every line is printed exactly once and in order, however fast the run writes: the
+    run's status is read *before* each read of its log, and a run's worker stores all of
+    its events before it marks the run finished, so the read after seeing a finished
+    status is the last one needed.
+
+    Args:
+        storage: the instance storage.
+        run_id: the run.
+        follow: keep printing until the run ends.
+        level: only records at this level or above.
+        step: only this step's records.
+        compute_logs: include the steps' captured stdout/stderr.
+        out: called with a block of lines (default: ``click.echo``).
+
+    Returns:
+        The run as stored when the stream ended (``None``: no such run).
+    """
     echo = out or click.echo
-    after = 0
+    reader = RunLogReader(storage, run_id, level=level, step=step, compute_logs=compute_logs)
+    quiet = 0  # polls in a row that found nothing new
     while True:
-        batch = storage.event_log.events_after(after, run_id=run_id, limit=5000)
-        for event in batch:
-            after = event.storage_id
-            if step and event.step_key != step:
-                continue
-            if not _level_ok(event, level):
-                continue
-            echo(format_event(event))
         run = storage.runs.get_run(run_id)
         if run is None:
             return None
-        if len(batch) == 5000:
-            continue
-        if not follow or (run.is_finished and not batch):
-            if run.is_finished and follow:
-                # one last read: events stored just before the status changed
-                for event in storage.event_log.events_after(after, run_id=run_id, limit=None):
-                    if (not step or event.step_key == step) and _level_ok(event, level):
-                        echo(format_event(event))
+        done = run.is_finished or not follow
+        block: list[str] = []
+        printed = 0
+        for line in reader.read_new(final=done):
+            block.append(line)
+            if len(block) >= _EVENT_PAGE:  # one write per block: 100k lines stream fast
+                echo("\n".join(block))
+                printed += len(block)
+                block = []
+        if block:
+            echo("\n".join(block))
+            printed += len(block)
+        if done:
             return run
-        time.sleep(0.1)
+        if printed:
+            quiet = 0
+            continue
+        quiet += 1
+        if quiet % _DEAD_WORKER_CHECK_POLLS == 0:
+            _end_if_worker_died(storage, run)
+        time.sleep(_FOLLOW_POLL_SECONDS)
+
+
+def _end_if_worker_died(storage: Storage, run: DagsterRun) -> None:
+    """Mark the run FAILURE if its worker process is gone without having finished it.
+
+    With no TUI or daemon running, nothing else would notice, and a follower would wait
+    forever. Only a vanished process counts here (a stale heartbeat may be a busy instance).
+    """
+    from assettui.execution.launcher import fail_run, pid_alive
+
+    if run.is_finished or run.pid is None or pid_alive(run.pid):
+        return
+    fail_run(
+        storage,
+        run.run_id,
+        f"The run's worker process (pid {run.pid}) died without finishing the run.",
+    )
 
 
 @click.command()
@@ -257,6 +415,12 @@ def runs(
     help="Only records at this level or above.",
 )
 @click.option("--step", default=None, help="Only this step's records.")
+@click.option(
+    "--compute-logs/--no-compute-logs",
+    default=True,
+    show_default=True,
+    help="Include each step's captured stdout/stderr (as the TUI's log view does).",
+)
 def logs(
     project: str | None,
     module: str | None,
@@ -265,11 +429,15 @@ def logs(
     follow: bool,
     level: str | None,
     step: str | None,
+    compute_logs: bool,
 ) -> None:
-    """Print a run's log (RUN_ID or 'latest'); --follow tails it live."""
+    """Print a run's log (RUN_ID or 'latest'); --follow tails it live until the run ends.
+
+    The log is the run's events and, as STDOUT/STDERR lines, what its steps printed.
+    """
     storage = _storage(project, module, home)
     run_id = _resolve_run_id(storage, run_id)
-    stream_run(storage, run_id, follow=follow, level=level, step=step)
+    stream_run(storage, run_id, follow=follow, level=level, step=step, compute_logs=compute_logs)
 
 
 def _resolve_run_id(storage: Storage, run_id: str) -> str:

@@ -52,10 +52,15 @@ class EventSink:
             self.flush()
 
     def flush(self) -> None:
+        """Store the waiting events; if storing fails they stay queued for the next flush."""
         with self._lock:
             batch, self._pending = self._pending, []
             if batch:
-                self._store(batch)
+                try:
+                    self._store(batch)
+                except BaseException:
+                    self._pending = batch + self._pending
+                    raise
 
     def start_flusher(self) -> None:
         """Flush in the background every ``flush_interval`` seconds until :meth:`close`."""

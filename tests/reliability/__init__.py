@@ -1,0 +1,1 @@
+"""The reliability suite: faults, bad input, load and secrets, with real processes."""
