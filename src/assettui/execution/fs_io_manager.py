@@ -7,6 +7,8 @@ outside the base folder are refused.
 
 from __future__ import annotations
 
+import errno
+import glob
 import os
 import pickle
 import tempfile
@@ -62,9 +64,16 @@ def safe_path(base: Path, asset_key: AssetKey, partition: str | None, suffix: st
 
 
 def atomic_write(path: Path, write: Any) -> None:
-    """Call ``write(file)`` on a temporary file next to ``path``, then move it into place."""
+    """Call ``write(file)`` on a temporary file next to ``path``, then move it into place.
+
+    The temporary file is named ``.<name>.<pid>.<random>.tmp``: a writer killed mid-write
+    (SIGKILL, power loss) leaves it behind, and the next successful write of ``path``
+    removes the ones whose process is gone.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -75,11 +84,64 @@ def atomic_write(path: Path, write: Any) -> None:
         except FileNotFoundError:
             pass
         raise
+    remove_abandoned_temporaries(path)
+
+
+def remove_abandoned_temporaries(path: Path) -> list[Path]:
+    """Delete the temporary files of writes of ``path`` whose writer process is gone."""
+    removed = []
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid_text = leftover.name[len(path.name) + 2 :].split(".", 1)[0]
+        if not pid_text.isdigit() or _process_exists(int(pid_text)):
+            continue
+        try:
+            leftover.unlink()
+        except OSError:
+            continue  # another writer cleaned it, or no permission: harmless either way
+        removed.append(leftover)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # alive, someone else's
+    return True
 
 
 def describe(asset_key: AssetKey, partition: str | None) -> str:
     name = f"asset {asset_key.to_user_string()!r}"
     return f"{name} partition {partition!r}" if partition is not None else name
+
+
+_NO_SPACE = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def write_error_message(
+    asset_key: AssetKey, partition: str | None, path: Path, exc: OSError
+) -> str:
+    """Why storing a value failed, and what to do, from the ``OSError`` of the write."""
+    what = f"{describe(asset_key, partition)} to {path}"
+    reason = exc.strerror or str(exc)
+    if exc.errno in _NO_SPACE:
+        return (
+            f"No space left or file too large ({reason}) while writing {what}. Free disk "
+            "space or raise the file size limit, then re-materialize it; the previous value "
+            "was kept."
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"Permission denied ({reason}) while writing {what}. Check the folder's permissions."
+    if exc.errno in (errno.ENOTDIR, errno.EISDIR, errno.EEXIST):
+        return (
+            f"A file or folder is in the way ({reason}) while writing {what}; did the asset's "
+            "partitioning change? Move the old stored value away and re-materialize it."
+        )
+    return f"Could not write {what}: {reason}. Check free disk space and permissions."
 
 
 def load_partitions(context: InputContext, load_one: Any) -> Any:
@@ -123,8 +185,7 @@ class FilesystemIOManager(ConfigurableIOManager):
             atomic_write(path, lambda f: pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError as exc:
             raise ExecutionError(
-                f"Could not write {describe(context.asset_key, partition)} to {path}: "
-                f"{exc.strerror or exc}. Check free disk space and permissions."
+                write_error_message(context.asset_key, partition, path, exc)
             ) from exc
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             raise ExecutionError(
@@ -146,13 +207,15 @@ class FilesystemIOManager(ConfigurableIOManager):
             try:
                 with path.open("rb") as handle:
                     return pickle.load(handle)
-            except (
-                pickle.UnpicklingError,
-                EOFError,
-                AttributeError,
-                ValueError,
-                ImportError,
-            ) as exc:
+            except OSError as exc:
+                raise ExecutionError(
+                    f"Cannot read the stored value of {describe(context.asset_key, partition)} "
+                    f"at {path}: {exc.strerror or exc}. Re-materialize it (if the asset's "
+                    "partitioning changed, move the old value away first)."
+                ) from exc
+            except Exception as exc:
+                # A torn, truncated or foreign file can make unpickling raise almost anything
+                # (UnpicklingError, EOFError, KeyError, MemoryError, ...): all mean "unreadable".
                 raise ExecutionError(
                     f"The stored value of {describe(context.asset_key, partition)} at {path} is "
                     f"corrupt or unreadable ({type(exc).__name__}: {exc}). Re-materialize it."

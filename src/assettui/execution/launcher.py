@@ -27,7 +27,9 @@ from assettui.storage.runs import (
 )
 
 CANCEL_GRACE_SECONDS = 5.0
-DEAD_HEARTBEAT_SECONDS = 10.0
+# Only for a worker whose identity cannot be checked (see monitor_runs): longer than the
+# database busy timeout, so a worker waiting for a lock is not taken for a dead one.
+DEAD_HEARTBEAT_SECONDS = 90.0
 
 
 def worker_command(home: Path, run_id: str, target: ProjectTarget) -> list[str]:
@@ -104,26 +106,59 @@ def fail_run(storage: Storage, run_id: str, reason: str) -> bool:
 def monitor_runs(storage: Storage, now: float | None = None) -> list[str]:
     """Mark runs whose worker died FAILURE (or CANCELED if they were canceling).
 
-    A run is dead when its recorded worker pid is gone, or its heartbeat is older than
-    ``DEAD_HEARTBEAT_SECONDS``. Returns the ids of the runs marked.
+    A run is dead when its recorded worker pid is gone. A live pid still running this run's
+    worker (its command line names the run, read from ``/proc``) is alive even when its
+    heartbeat is late: a worker waiting for a database lock cannot write heartbeats either.
+    Where that cannot be checked (no ``/proc``, or the pid now runs something else) a
+    heartbeat older than ``DEAD_HEARTBEAT_SECONDS`` means dead. Runs without a pid that are
+    not starting run inside another process (``materialize()``): there is no worker to watch.
+
+    Returns:
+        The ids of the runs marked.
     """
     now = time.time() if now is None else now
     marked = []
     for run in storage.runs.list_runs(RunsFilter(statuses=list(IN_PROGRESS_STATUSES))):
-        if run.status is DagsterRunStatus.STARTING and run.pid is None:
+        if run.pid is None:
+            if run.status is not DagsterRunStatus.STARTING:
+                continue
             created = run.created_at or now
             if now - created < 30:
                 continue
             reason = "The run's worker never started."
         elif not pid_alive(run.pid):
             reason = f"The run's worker process (pid {run.pid}) died without finishing the run."
+        elif runs_worker_of(run.pid, run.run_id):
+            continue
         elif run.heartbeat is not None and now - run.heartbeat > DEAD_HEARTBEAT_SECONDS:
             reason = f"The run's worker stopped heartbeating ({now - run.heartbeat:.0f}s ago)."
         else:
             continue
         if fail_run(storage, run.run_id, reason):
             marked.append(run.run_id)
+            if run.pid and not pid_alive(run.pid):
+                end_orphaned_group(run.pid)
     return marked
+
+
+def runs_worker_of(pid: int, run_id: str) -> bool:
+    """Whether process ``pid`` is the worker of ``run_id`` (false if it cannot be told)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            args = handle.read().split(b"\0")
+    except OSError:
+        return False
+    return b"assettui.execution.worker" in args and run_id.encode() in args
+
+
+def end_orphaned_group(worker_pid: int) -> None:
+    """SIGKILL what is left of a dead worker's process group (its steps' subprocesses).
+
+    A worker leads its own group (``start_new_session``), and Linux does not hand out a pid
+    that is still a group id, so once the worker is gone the group holds only its orphans.
+    """
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(worker_pid, signal.SIGKILL)
 
 
 class RunLauncher:
@@ -238,7 +273,8 @@ class RunLauncher:
         else:
             reason = f"The run's worker process exited with code {code} without finishing the run."
         with contextlib.suppress(Exception):
-            fail_run(self.storage, run_id, reason)
+            if fail_run(self.storage, run_id, reason):
+                end_orphaned_group(proc.pid)
 
     def is_running(self, run_id: str) -> bool:
         with self._lock:

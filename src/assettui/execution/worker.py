@@ -14,11 +14,13 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 HEARTBEAT_SECONDS = 1.0
+STEP_PROCESS_GRACE_SECONDS = 2.0
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -50,6 +52,29 @@ def _capture_fds(out_path: Path, err_path: Path) -> Iterator[None]:
             os.dup2(saved_err, 2)
             os.close(saved_out)
             os.close(saved_err)
+
+
+def end_step_processes(grace: float = STEP_PROCESS_GRACE_SECONDS) -> None:
+    """After a cancel, end the processes the steps started, so none outlives the run.
+
+    The launcher starts the worker as the leader of a new process group, which the steps'
+    subprocesses join; they get SIGTERM and the worker reaps its own children for up to
+    ``grace`` seconds. A worker not leading its group (run by hand from a shell) leaves the
+    group alone: it is the shell's.
+    """
+    if os.getpgrp() != os.getpid():
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the group includes this process
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(os.getpgrp(), signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return  # no children left
+        if pid == 0:
+            time.sleep(0.02)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
+    if hasattr(signal, "SIGXFSZ"):
+        # Past a file size limit (RLIMIT_FSIZE) a write must fail with EFBIG, which the IO
+        # manager reports as a failed step, not kill the worker. CPython already ignores
+        # SIGXFSZ at startup; the worker relies on it, so it says so.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
     stop_heartbeat = threading.Event()
 
@@ -156,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             storage.runs.update_run_status(
                 run.run_id, DagsterRunStatus.CANCELED, failure_reason="canceled"
             )
+        end_step_processes()
         return 1
     except Exception as exc:  # an engine bug: record it rather than leave the run hanging
         storage.event_log.store_events(
@@ -176,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         stop_heartbeat.set()
+    if outcome.canceled:
+        end_step_processes()
     return 0 if outcome.success else 1
 
 
