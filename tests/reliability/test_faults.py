@@ -463,11 +463,6 @@ def test_daemon_killed_mid_tick_neither_duplicates_nor_loses_runs(project: Fault
     _assert_database_intact(project.home)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="commit_tick does not re-check the schedule cursor inside its transaction, so two "
-    "schedulers that read the same cursor both commit the tick (automation/run_requests.py)",
-)
 def test_two_schedulers_on_one_instance_run_a_tick_once(project: FaultProject) -> None:
     """The TUI's scheduler and a headless daemon may tick the same schedule at once."""
     storage = project.storage()

@@ -181,6 +181,32 @@ def build_run(
     )
 
 
+@dataclass(frozen=True)
+class TickGuard:
+    """The newest tick of a schedule/sensor when its evaluation began.
+
+    Two schedulers may share an instance (the TUI's thread and a headless daemon). Each
+    reads this before evaluating; the one that commits second finds a newer tick inside its
+    write transaction and stores nothing, so a tick's runs are requested once.
+    """
+
+    previous_tick_id: int | None
+
+    @classmethod
+    def read(cls, storage: Storage, origin: RunOrigin) -> TickGuard:
+        latest = storage.automation.latest_tick(origin.name, origin.kind)
+        return cls(latest.tick_id if latest is not None else None)
+
+    def committed_by_another(self, storage: Storage, origin: RunOrigin) -> TickRecord | None:
+        """The tick another scheduler stored since :meth:`read`, if any."""
+        latest = storage.automation.latest_tick(origin.name, origin.kind)
+        if latest is None:
+            return None
+        if self.previous_tick_id is None or latest.tick_id > self.previous_tick_id:
+            return latest
+        return None
+
+
 def commit_tick(
     storage: Storage,
     origin: RunOrigin,
@@ -192,6 +218,7 @@ def commit_tick(
     cursor: str | None = None,
     set_cursor: bool = False,
     dynamic_requests: Sequence[Any] = (),
+    guard: TickGuard | None = None,
 ) -> TickOutcome:
     """Store a tick with its runs (QUEUED), run keys, partition changes and cursor, atomically.
 
@@ -203,11 +230,15 @@ def commit_tick(
         build: makes the run of a request (called after the partition changes are applied,
             so a request may name a partition added by the same tick).
         set_cursor: store ``cursor`` as the instigator's cursor.
+        guard: read before the evaluation; if another scheduler stored a tick since,
+            nothing is stored and that tick is returned.
 
     Raises:
         ScheduleError: a request cannot be resolved (nothing is stored).
     """
     with storage.transaction():
+        if guard is not None and (other := guard.committed_by_another(storage, origin)):
+            return TickOutcome.from_record(other)
         apply_dynamic_requests(storage, dynamic_requests)
         run_ids: list[str] = []
         run_keys: list[str] = []
@@ -254,12 +285,33 @@ def commit_tick(
 
 
 def commit_failed_tick(
-    storage: Storage, origin: RunOrigin, timestamp: float, error: str
+    storage: Storage,
+    origin: RunOrigin,
+    timestamp: float,
+    error: str,
+    *,
+    guard: TickGuard | None = None,
+    cursor: str | None = None,
+    set_cursor: bool = False,
 ) -> TickOutcome:
-    """Store a FAILURE tick carrying ``error`` (its traceback included)."""
-    record = storage.automation.create_tick(
-        origin.name, origin.kind, timestamp, status=TickStatus.FAILURE, error=error
-    )
+    """Store a FAILURE tick carrying ``error`` (its traceback included).
+
+    ``guard``, ``cursor`` and ``set_cursor`` as in :func:`commit_tick` (a schedule's cursor
+    moves past a failed tick, so it is recorded once rather than retried forever).
+    """
+    with storage.transaction():
+        if guard is not None and (other := guard.committed_by_another(storage, origin)):
+            return TickOutcome.from_record(other)
+        if set_cursor:
+            storage.automation.set_cursor(origin.name, origin.kind, cursor)
+        record = storage.automation.create_tick(
+            origin.name,
+            origin.kind,
+            timestamp,
+            status=TickStatus.FAILURE,
+            error=error,
+            cursor=cursor if set_cursor else None,
+        )
     return TickOutcome.from_record(record)
 
 

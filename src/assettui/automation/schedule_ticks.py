@@ -17,6 +17,7 @@ from assettui.automation.cron import get_zone, next_tick, ticks_between
 from assettui.automation.run_requests import (
     SCHEDULED_TIME_TAG,
     RunOrigin,
+    TickGuard,
     TickOutcome,
     build_run,
     commit_failed_tick,
@@ -195,6 +196,7 @@ def run_schedule_tick(
     failed (a failed tick is recorded, not retried forever).
     """
     origin = schedule_origin(schedule)
+    guard = TickGuard.read(storage, origin)
     timestamp = tick_time.timestamp()
     cursor = schedule_cursor(timestamp)
     local_time = tick_time.astimezone(get_zone(schedule.timezone))
@@ -223,11 +225,18 @@ def run_schedule_tick(
             skip_reason=evaluation.skip_message,
             cursor=cursor,
             set_cursor=True,
+            guard=guard,
         )
     except Exception as exc:
-        with storage.transaction():
-            storage.automation.set_cursor(schedule.name, SCHEDULE, cursor)
-            return commit_failed_tick(storage, origin, timestamp, error_text(exc))
+        return commit_failed_tick(
+            storage,
+            origin,
+            timestamp,
+            error_text(exc),
+            guard=guard,
+            cursor=cursor,
+            set_cursor=True,
+        )
 
 
 def _record_broken_cron(

@@ -32,6 +32,7 @@ from assettui.automation.run_monitor import RunMonitor, RunMonitorHook
 from assettui.automation.run_queue import DEFAULT_MAX_CONCURRENT_RUNS, RunLauncher, RunQueue
 from assettui.automation.run_requests import (
     RunOrigin,
+    TickGuard,
     TickOutcome,
     build_run,
     commit_failed_tick,
@@ -266,6 +267,7 @@ class Scheduler:
             kind=InstigatorType.SENSOR,
             origin_tag=SENSOR_NAME_TAG,
         )
+        guard = TickGuard.read(self.storage, origin)
         try:
             evaluation = evaluate_automation(
                 self.storage, defs, now, state.cursor if state else None, instance=self.instance
@@ -287,9 +289,12 @@ class Scheduler:
                 skip_reason="No asset's automation condition is true.",
                 cursor=evaluation.cursor,
                 set_cursor=True,
+                guard=guard,
             )
         except Exception as exc:
-            return commit_failed_tick(self.storage, origin, now.timestamp(), error_text(exc))
+            return commit_failed_tick(
+                self.storage, origin, now.timestamp(), error_text(exc), guard=guard
+            )
 
 
 def automation_run_requests(graph: Any, evaluation: AutomationEvaluation) -> list[RunRequest]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from assettui.automation.run_requests import (
     RunOrigin,
+    TickGuard,
     TickOutcome,
     build_run,
     commit_failed_tick,
@@ -116,6 +117,7 @@ class SensorRunner:
     ) -> TickOutcome:
         """Evaluate one sensor now and store its tick (and runs, cursor) atomically."""
         origin = sensor_origin(sensor)
+        guard = TickGuard.read(self.storage, origin)
         timestamp = now.timestamp()
         self._last_tick[sensor.name] = timestamp
         stuck = self._stuck.get(sensor.name)
@@ -153,9 +155,10 @@ class SensorRunner:
                 cursor=evaluation.cursor,
                 set_cursor=evaluation.cursor_updated and evaluation.cursor != cursor,
                 dynamic_requests=evaluation.dynamic_partitions_requests,
+                guard=guard,
             )
         except Exception as exc:
-            return commit_failed_tick(self.storage, origin, timestamp, error_text(exc))
+            return commit_failed_tick(self.storage, origin, timestamp, error_text(exc), guard=guard)
 
     def _evaluation_fn(
         self, sensor: SensorDefinition, context: SensorEvaluationContext, cursor: str | None
