@@ -81,7 +81,7 @@ async def shoot(home: Path) -> list[Path]:
 
         await pilot.press("r")
         await pilot.pause(1.0)
-        await pilot.press("l")
+        await pilot.press("L")
         await pilot.pause(1.5)
         save("runs_logs")
         await pilot.press("r")

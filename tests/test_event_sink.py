@@ -41,3 +41,15 @@ def test_a_full_batch_is_stored_without_waiting_for_a_flush() -> None:
     assert batches == [3, 3]
     sink.flush()
     assert batches == [3, 3, 1]
+
+
+def test_eager_types_are_stored_at_once_with_what_came_before() -> None:
+    batches: list[list[str]] = []
+    sink = EventSink(
+        lambda batch: batches.append([e.message for e in batch]),
+        eager_types=frozenset({DagsterEventType.ASSET_MATERIALIZATION}),
+    )
+    sink.emit(_event(1))
+    assert batches == []
+    sink.emit(NewEvent(run_id="r", event_type=DagsterEventType.ASSET_MATERIALIZATION, message="m"))
+    assert batches == [["1", "m"]]

@@ -218,7 +218,7 @@ async def test_eight_queued_runs_of_a_hundred_assets_under_the_tui_and_the_sched
                 return all(r.status is DagsterRunStatus.STARTED and r.pid for r in runs)
 
             await pilot_wait(pilot, in_progress, "8 runs in progress at once")
-            await pilot.press("l")  # the log view tails a run (the newest the runs list saw)
+            await pilot.press("L")  # the log view tails a run (the newest the runs list saw)
             view = app.query_one(LogView)
             await pilot_wait(pilot, lambda: view.run_id in run_ids, "the log view to tail a run")
             tailed_id = view.run_id

@@ -8,21 +8,21 @@ import pytest
 from textual.app import App
 
 import assettui as dg
-from assettui.model.asset_key import AssetKey
+from assettui.automation.backfill import drive_backfills, submit_backfill
+from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.definitions import Definitions
 from assettui.model.schedules import DefaultScheduleStatus, ScheduleDefinition, SkipReason
 from assettui.model.sensors import sensor
 from assettui.storage import (
     BulkActionStatus,
-    DagsterRun,
     DagsterRunStatus,
     InstigatorStatus,
     InstigatorType,
+    RunsFilter,
     Storage,
     TickStatus,
 )
 from assettui.tui.automation_screen import AutomationScreen, next_schedule_tick
-from assettui.tui.backfill_dialog import BACKFILL_ID_TAG
 from assettui.tui.backfills_screen import BackfillsScreen
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC).timestamp()
@@ -143,49 +143,61 @@ async def test_automation_screen_lists_toggles_and_shows_ticks(storage):
 
 
 class CancellingLauncher:
+    """Stands in for the run launcher: cancels by writing the run's end status."""
+
     def __init__(self, storage: Storage):
         self.storage = storage
         self.cancelled: list[str] = []
+
+    def launch_queued(self, run_id: str) -> None:
+        raise AssertionError("not used")
 
     def cancel(self, run_id: str) -> None:
         self.cancelled.append(run_id)
         self.storage.runs.update_run_status(run_id, DagsterRunStatus.CANCELED)
 
-    def reexecute(self, run_id: str, from_failure: bool = False) -> str:
-        raise AssertionError("not used")
-
 
 async def test_backfills_screen_progress_and_cancel(storage):
-    key = AssetKey("orders")
+    daily = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05")
+
+    @dg.asset(partitions_def=daily)
+    def orders(context) -> str:
+        return context.partition_key
+
+    graph = DefGraph.from_assets([orders])
     partitions = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]
-    record = storage.backfills.create_backfill([key], partitions)
-    run_ids = []
-    for partition, final in zip(partitions[:3], ["SUCCESS", "FAILURE", None], strict=True):
-        run = storage.runs.create_run(
-            DagsterRun(
-                asset_selection=frozenset({key}),
-                partition_key=partition,
-                tags={BACKFILL_ID_TAG: record.backfill_id},
-            )
-        )
-        run_ids.append(run.run_id)
-        if final:
-            storage.runs.update_run_status(run.run_id, DagsterRunStatus.STARTING)
-            storage.runs.update_run_status(run.run_id, DagsterRunStatus.STARTED)
-            storage.runs.update_run_status(run.run_id, DagsterRunStatus(final))
+    backfill_id = submit_backfill(storage, graph, [orders.key], partitions, max_concurrent=3)
+    drive_backfills(storage)  # no launcher: the first three runs are created, QUEUED
+    runs = storage.runs.list_runs(RunsFilter(backfill_id=backfill_id), ascending=True)
+    assert [r.partition_key for r in runs] == partitions[:3]
+    for run, final in zip(runs[:2], ["SUCCESS", "FAILURE"], strict=True):
+        storage.runs.update_run_status(run.run_id, DagsterRunStatus.STARTING)
+        storage.runs.update_run_status(run.run_id, DagsterRunStatus.STARTED)
+        storage.runs.update_run_status(run.run_id, DagsterRunStatus(final))
     launcher = CancellingLauncher(storage)
     app = ScreenHost(lambda: BackfillsScreen(storage, launcher))
     async with app.run_test(size=(120, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, BackfillsScreen)
-        await wait_for(pilot, lambda: len(screen.progress) == 1, "backfill listed")
-        item = screen.progress[0]
-        assert (item.done, item.failed, item.in_flight, item.unlaunched) == (1, 1, 1, 1)
-        table = screen.query_one("DataTable")
-        assert str(table.get_cell(record.backfill_id, "progress")).endswith("2/4")
-        await pilot.press("c")
-        await wait_for(pilot, lambda: launcher.cancelled == [run_ids[2]], "queued run cancelled")
-        await wait_for(
-            pilot, lambda: screen.progress[0].record.status is BulkActionStatus.CANCELING, "status"
+        await wait_for(pilot, lambda: len(screen.rows) == 1, "backfill listed")
+        progress = screen.rows[0].progress
+        assert progress is not None
+        assert (progress.done, progress.failed, progress.queued, progress.not_launched) == (
+            1,
+            1,
+            1,
+            1,
         )
-        await wait_for(pilot, lambda: screen.progress[0].failed == 2, "progress counts cancel")
+        table = screen.query_one("DataTable")
+        assert str(table.get_cell(backfill_id, "progress")).endswith("2/4")
+        assert str(table.get_cell(backfill_id, "counts")) == "1 / 1 / 1 / 1"
+        await pilot.press("c")
+        await wait_for(
+            pilot, lambda: launcher.cancelled == [runs[2].run_id], "queued run cancelled"
+        )
+        await wait_for(
+            pilot, lambda: screen.rows[0].record.status is BulkActionStatus.CANCELED, "status"
+        )
+        final = screen.rows[0].progress
+        assert final is not None and final.failed == 2 and final.not_launched == 1
+        assert "⊘ canceled" in str(table.get_cell(backfill_id, "status"))

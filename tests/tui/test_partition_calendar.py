@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from textual.app import App, ComposeResult
 
+import assettui as dg
+from assettui.automation.backfill import BACKFILL_ID_TAG, drive_backfills, load_plan
+from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.partitions import MultiPartitionsDefinition, StaticPartitionsDefinition
 from assettui.model.time_partitions import (
@@ -12,9 +15,10 @@ from assettui.model.time_partitions import (
     HourlyPartitionsDefinition,
     MonthlyPartitionsDefinition,
 )
-from assettui.storage import BulkActionStatus, DagsterEventType, DagsterRun, NewEvent, Storage
-from assettui.tui.backfill_dialog import BACKFILL_ID_TAG, BackfillDialog, partitions_for_policy
-from assettui.tui.partition_calendar import CalendarGrid, PartitionCalendar, build_layout
+from assettui.storage import BulkActionStatus, DagsterEventType, NewEvent, RunsFilter, Storage
+from assettui.tui.backfill_dialog import BackfillDialog
+from assettui.tui.calendar_layout import build_layout
+from assettui.tui.partition_calendar import CalendarGrid, PartitionCalendar
 
 ORDERS = AssetKey("orders")
 
@@ -27,38 +31,30 @@ async def wait_for(pilot, condition, what: str, attempts: int = 200) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
-class RecordingLauncher:
-    """Stands in for the run launcher: stores a real run per launch and records the call."""
-
-    def __init__(self, storage: Storage):
-        self.storage = storage
-        self.launched: list[tuple[tuple[AssetKey, ...], str | None, dict[str, str]]] = []
-
-    def launch(self, asset_keys, *, partition_key=None, tags=None) -> str:
-        keys = tuple(asset_keys)
-        self.launched.append((keys, partition_key, dict(tags or {})))
-        run = DagsterRun(
-            asset_selection=frozenset(keys), partition_key=partition_key, tags=dict(tags or {})
-        )
-        return self.storage.runs.create_run(run).run_id
-
-
 class CalendarHost(App[None]):
-    def __init__(self, storage, partitions_def, launcher=None):
+    def __init__(self, storage, partitions_def, graph=None):
         super().__init__()
         self.storage = storage
         self.partitions_def = partitions_def
-        self.launcher = launcher
-        self.launched: list[PartitionCalendar.BackfillLaunched] = []
+        self.graph = graph
+        self.submitted: list[PartitionCalendar.BackfillSubmitted] = []
 
     def compose(self) -> ComposeResult:
-        yield PartitionCalendar(self.storage, ORDERS, self.partitions_def, launcher=self.launcher)
+        yield PartitionCalendar(self.storage, ORDERS, self.partitions_def, graph=self.graph)
 
     def on_mount(self) -> None:
         self.query_one(CalendarGrid).focus()
 
-    def on_partition_calendar_backfill_launched(self, message) -> None:
-        self.launched.append(message)
+    def on_partition_calendar_backfill_submitted(self, message) -> None:
+        self.submitted.append(message)
+
+
+def orders_graph(partitions_def) -> DefGraph:
+    @dg.asset(partitions_def=partitions_def)
+    def orders(context) -> str:
+        return context.partition_key
+
+    return DefGraph.from_assets([orders])
 
 
 def record(storage: Storage, partition: str, kind: DagsterEventType) -> None:
@@ -110,14 +106,6 @@ def test_layouts_for_each_partition_kind():
     assert layout.rows[2].cells[1] == "blue|2024-01-03"  # dimension keys sorted by name
 
 
-def test_backfill_policies():
-    keys = ["a", "b", "c", "d"]
-    statuses = {"a": "materialized", "b": "failed", "c": "in_progress"}
-    assert partitions_for_policy(keys, statuses, "missing") == ["d"]
-    assert partitions_for_policy(keys, statuses, "failed_and_missing") == ["b", "d"]
-    assert partitions_for_policy(keys, statuses, "all") == keys
-
-
 async def test_daily_calendar_shows_status_glyphs(storage):
     daily = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-03-01")
     record(storage, "2024-01-01", DagsterEventType.ASSET_MATERIALIZATION)
@@ -142,8 +130,7 @@ async def test_cursor_range_selection_and_backfill(storage):
     daily = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-03-01")
     record(storage, "2024-01-03", DagsterEventType.ASSET_MATERIALIZATION)
     record(storage, "2024-01-04", DagsterEventType.ASSET_FAILED_TO_MATERIALIZE)
-    launcher = RecordingLauncher(storage)
-    app = CalendarHost(storage, daily, launcher)
+    app = CalendarHost(storage, daily, orders_graph(daily))
     async with app.run_test(size=(100, 30)) as pilot:
         calendar = app.query_one(PartitionCalendar)
         await wait_for(pilot, lambda: calendar.loaded, "calendar loaded")
@@ -166,22 +153,38 @@ async def test_cursor_range_selection_and_backfill(storage):
         dialog = app.screen
         assert isinstance(dialog, BackfillDialog)
         count = dialog.query_one("#backfill-count")
+        await wait_for(pilot, lambda: dialog.plans is not None, "runs counted")
         assert "exactly 2 runs" in str(count.render())  # missing only: 02 and 05
         await pilot.press("2")  # failed and missing
         assert "exactly 3 runs" in str(count.render())
         await pilot.press("3")
         assert "exactly 4 runs" in str(count.render())
         await pilot.press("2", "enter")
-        await wait_for(pilot, lambda: len(app.launched) == 1, "backfill launched")
+        await wait_for(pilot, lambda: len(app.submitted) == 1, "backfill submitted")
 
-        started = app.launched[0]
-        assert [p for _, p, _ in launcher.launched] == ["2024-01-02", "2024-01-04", "2024-01-05"]
-        assert all(keys == (ORDERS,) for keys, _, _ in launcher.launched)
-        assert all(tags[BACKFILL_ID_TAG] == started.backfill_id for *_, tags in launcher.launched)
-        backfill = storage.backfills.get_backfill(started.backfill_id)
+        submitted = app.submitted[0]
+        assert submitted.run_count == 3
+        backfill = storage.backfills.get_backfill(submitted.backfill_id)
         assert backfill is not None and backfill.status is BulkActionStatus.REQUESTED
-        assert backfill.partition_keys == ("2024-01-02", "2024-01-04", "2024-01-05")
-        assert backfill.num_requested == 3 and len(started.run_ids) == 3
+        assert backfill.partition_keys == ("2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05")
+        assert load_plan(storage, submitted.backfill_id).policy == "failed_and_missing"
+        # The engine creates its runs (the app's scheduler thread does this on each pass).
+        drive_backfills(storage)
+        runs = storage.runs.list_runs(RunsFilter(backfill_id=submitted.backfill_id))
+        assert sorted(r.partition_key for r in runs) == ["2024-01-02", "2024-01-04", "2024-01-05"]
+        assert all(r.asset_selection == frozenset({ORDERS}) for r in runs)
+        assert all(r.tags[BACKFILL_ID_TAG] == submitted.backfill_id for r in runs)
+
+
+async def test_backfill_without_a_graph_says_so(storage):
+    daily = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05")
+    app = CalendarHost(storage, daily)
+    async with app.run_test(size=(80, 24)) as pilot:
+        calendar = app.query_one(PartitionCalendar)
+        await wait_for(pilot, lambda: calendar.loaded, "calendar loaded")
+        await pilot.press("b")
+        assert not isinstance(app.screen, BackfillDialog)
+        assert storage.backfills.list_backfills() == []
 
 
 async def test_static_grid_and_matrix_mount(storage):

@@ -127,7 +127,8 @@ async def test_runs_pane_lists_runs_and_follows_status_changes(storage):
         table = pane.query_one("DataTable")
         assert "▶ started" in str(table.get_cell(running, "status"))
         assert "✔ success" in str(table.get_cell(done, "status"))
-        assert app.selected[0] == running  # the newest run is selected and announced
+        # the newest run is selected and announced (the message may still be on its way)
+        await wait_for(pilot, lambda: app.selected[:1] == [running], "newest run announced")
         await pilot.press("down")
         await wait_for(pilot, lambda: app.selected[-1] == done, "second run selected")
         storage.runs.update_run_status(running, DagsterRunStatus.FAILURE)

@@ -323,6 +323,19 @@ def materialize(
             build_plan(graph, keys, checks, [partition], dynamic_partitions_store=instance)
     except AssettuiError as exc:
         fail(str(exc), 2)
+    # Handlers first: a Ctrl-C between storing the run and streaming it still cancels it
+    # rather than leaving its worker running unsupervised.
+    launched: list[str] = []
+    interrupted: list[int] = []
+
+    def on_signal(signum: int, frame: Any) -> None:
+        interrupted.append(signum)
+        if launched:
+            click.echo(f"\nCanceling run {launched[0]}...", err=True)
+            launcher.cancel(launched[0])
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     run_id = launcher.launch(
         keys,
         partition_key=partition,
@@ -331,14 +344,11 @@ def materialize(
         run_config=run_config,
         check_keys=checks,
     )
+    launched.append(run_id)
     click.echo(f"Launched run {run_id} ({len(keys)} assets)", err=True)
-
-    def on_signal(signum: int, frame: Any) -> None:
+    if interrupted:
         click.echo(f"\nCanceling run {run_id}...", err=True)
         launcher.cancel(run_id)
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
     run = stream_run(launcher.storage, run_id, follow=True)
     # wait for the worker to exit so no process is left behind
     deadline = time.monotonic() + 10

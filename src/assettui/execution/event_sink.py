@@ -12,7 +12,18 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from assettui.storage.events import NewEvent
+from assettui.storage.events import DagsterEventType, NewEvent
+
+# What a live run stores at once: the run starting, each value written, each step failing.
+# Everything else (logs, step starts, ...) waits for the next batch (at most 0.1 s).
+LIVE_EAGER_TYPES = frozenset(
+    {
+        DagsterEventType.RUN_START,
+        DagsterEventType.ASSET_MATERIALIZATION,
+        DagsterEventType.ASSET_CHECK_EVALUATION,
+        DagsterEventType.STEP_FAILURE,
+    }
+)
 
 
 class EventSink:
@@ -23,6 +34,9 @@ class EventSink:
         max_batch: flush when this many events are waiting.
         flush_interval: with :meth:`start_flusher`, flush at least this often (seconds).
         keep: also keep every event in :attr:`events` (for in-process results).
+        eager_types: event types stored as soon as they are emitted (with those before
+            them), so a process killed right after, e.g., writing an asset value still
+            leaves its materialization in the log.
     """
 
     def __init__(
@@ -31,6 +45,7 @@ class EventSink:
         max_batch: int = 1000,
         flush_interval: float = 0.1,
         keep: bool = False,
+        eager_types: frozenset[Any] = frozenset(),
     ):
         self._store = store
         self._max_batch = max_batch
@@ -38,6 +53,7 @@ class EventSink:
         self._pending: list[NewEvent] = []
         self._lock = threading.Lock()
         self._keep = keep
+        self._eager = eager_types
         self.events: list[NewEvent] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -47,7 +63,7 @@ class EventSink:
             self._pending.append(event)
             if self._keep:
                 self.events.append(event)
-            full = len(self._pending) >= self._max_batch
+            full = len(self._pending) >= self._max_batch or event.event_type in self._eager
         if full:
             self.flush()
 

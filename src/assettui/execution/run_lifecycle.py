@@ -13,7 +13,7 @@ from typing import Any
 
 from assettui.errors import AssettuiError
 from assettui.execution.errors_info import error_info
-from assettui.execution.event_sink import EventSink
+from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
 from assettui.execution.plan import build_plan, plan_resource_keys
 from assettui.execution.resources import InitResourceContext, initialized_resources
 from assettui.execution.run_execution import RunExecutor, RunInterrupted, RunOutcome, StepCapture
@@ -84,7 +84,12 @@ def execute_stored_run(
     values in memory (in-process ``materialize``) always execute in process, as in Dagster.
     """
     storage = instance.storage
-    sink = EventSink(storage.event_log.store_events, keep=keep_values, flush_interval=0.1)
+    sink = EventSink(
+        storage.event_log.store_events,
+        keep=keep_values,
+        flush_interval=0.1,
+        eager_types=LIVE_EAGER_TYPES if live else frozenset(),
+    )
     if live:
         sink.start_flusher()
     run_id = run.run_id

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assettui.errors import ExecutionError
-from assettui.execution.event_sink import EventSink
+from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
 from assettui.execution.plan import ExecutionPlan, Step
 from assettui.execution.run_execution import RunExecutor, RunInterrupted, RunOutcome, StepOutcome
 from assettui.model.asset_key import AssetKey
@@ -258,7 +258,9 @@ class MultiprocessRunExecutor(RunExecutor):
             from assettui.storage.instance_storage import Storage
 
             storage = Storage(self.instance.storage.home)
-            self.sink = EventSink(storage.event_log.store_events, flush_interval=0.1)
+            self.sink = EventSink(
+                storage.event_log.store_events, flush_interval=0.1, eager_types=LIVE_EAGER_TYPES
+            )
             self.sink.start_flusher()
             unavailable, blocked = set(self.unavailable), set(self.blocked)
             error: str | None = None

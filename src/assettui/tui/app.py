@@ -11,10 +11,10 @@ from typing import Any
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 
 from assettui.automation.scheduler import Scheduler, SchedulerThread
 from assettui.errors import AssettuiError
@@ -29,20 +29,15 @@ from assettui.tui.asset_details import AssetDetails
 from assettui.tui.asset_graph import AssetGraph, resolve_filter
 from assettui.tui.commands import AssetCommands, action_commands
 from assettui.tui.help_screen import HelpScreen, binding_rows
+from assettui.tui.launch_dialog import LaunchDialog
 from assettui.tui.load_error import LoadErrorPanel
+from assettui.tui.pane_screen import HeaderBar, as_screen
 from assettui.tui.project_watcher import ProjectWatcher
+from assettui.tui.run_config_yaml import config_targets
 from assettui.tui.status import MISSING, NodeState, load_states
 
 POLL_SECONDS = 0.5
 MONITOR_EVERY = 10  # polls between dead-worker checks when no scheduler runs
-
-
-class HeaderBar(Static):
-    """One line: project, instance path, scheduler state, running-run count."""
-
-    def show(self, project: str, home: str, scheduler: str, running: int, queued: int) -> None:
-        runs = f"{running} running" + (f", {queued} queued" if queued else "")
-        self.update(f" assettui · {project} · {home} · scheduler {scheduler} · {runs}")
 
 
 class AssetTuiApp(App[None]):
@@ -80,10 +75,10 @@ class AssetTuiApp(App[None]):
         ),
         Binding("r", "runs", "Runs", tooltip="Show the runs list (again: hide it)"),
         Binding(
-            "l",
+            "L",
             "logs",
             "Logs",
-            tooltip="Show the log of the selected run (in the graph, l moves downstream)",
+            tooltip="Show the log of the selected run (enter on a run in the list does too)",
         ),
         Binding(
             "p", "partitions", "Partitions", tooltip="Partition calendar of the selected asset"
@@ -251,7 +246,7 @@ class AssetTuiApp(App[None]):
                 reason = f": {run.failure_reason}" if run.failure_reason else ""
                 self.call_from_thread(
                     self.notify,
-                    f"Run {run_id[:8]} ({what}) {run.status.value.lower()}{reason}. Press l for its log.",
+                    f"Run {run_id[:8]} ({what}) {run.status.value.lower()}{reason}. Press L for its log.",
                     title="Run failed"
                     if run.status is DagsterRunStatus.FAILURE
                     else "Run canceled",
@@ -265,6 +260,7 @@ class AssetTuiApp(App[None]):
         widget = self.query_one(AssetGraph)
         widget.set_states(states)
         details = self.query_one(AssetDetails)
+        details.set_states(states)
         key = widget.selected
         if key is not None and details.state != states.get(key, MISSING):
             details.show(graph, key, states.get(key, MISSING))
@@ -273,7 +269,7 @@ class AssetTuiApp(App[None]):
     def _asset_selected(self, event: AssetGraph.AssetSelected) -> None:
         if self.asset_graph is not None:
             self.query_one(AssetDetails).show(
-                self.asset_graph, event.key, self.states.get(event.key)
+                self.asset_graph, event.key, self.states.get(event.key), self.states
             )
 
     @on(AssetGraph.AssetActivated)
@@ -281,7 +277,12 @@ class AssetTuiApp(App[None]):
         if self.asset_graph is not None and self.asset_graph.get(event.key).is_partitioned:
             self.action_partitions()
         else:
-            self.query_one(AssetDetails).focus()
+            self.query_one(AssetDetails).focus_lineage()
+
+    @on(AssetDetails.AssetChosen)
+    def _lineage_chosen(self, event: AssetDetails.AssetChosen) -> None:
+        # The graph follows; focus stays in the lineage list to keep walking.
+        self.query_one(AssetGraph).select(event.key)
 
     def select_asset(self, key: AssetKey) -> None:
         """Move the graph cursor to ``key`` (used by the command palette)."""
@@ -304,7 +305,7 @@ class AssetTuiApp(App[None]):
             self.notify(f"{key.to_user_string()} is partitioned: pick partitions (p), then b.")
             self.action_partitions()
         else:
-            self.launch([key])
+            self.launch_with_config([key])
 
     def action_materialize_upstream(self) -> None:
         key = self.query_one(AssetGraph).selected
@@ -322,14 +323,28 @@ class AssetTuiApp(App[None]):
         if not keys:
             self.notify("Nothing to materialize: partitioned assets launch from the calendar (p).")
             return
-        self.launch(keys)
+        self.launch_with_config(keys)
+
+    def launch_with_config(self, keys: list[AssetKey]) -> None:
+        """Launch ``keys``; when any of them takes a ``Config``, through the launch dialog."""
+        assert self.asset_graph is not None
+        targets = config_targets(self.asset_graph, keys)
+        if not targets:
+            self.launch(keys)
+            return
+
+        def chosen(run_config: dict[str, Any] | None) -> None:
+            if run_config is not None:
+                self.launch(keys, run_config)
+
+        self.push_screen(LaunchDialog(keys, targets), chosen)
 
     @work(thread=True, group="launch")
-    def launch(self, keys: list[AssetKey]) -> None:
+    def launch(self, keys: list[AssetKey], run_config: dict[str, Any] | None = None) -> None:
         """Start a run of ``keys`` in a worker process and watch it to the end."""
         names = ", ".join(k.to_user_string() for k in keys[:3]) + (" …" if len(keys) > 3 else "")
         try:
-            run_id = self.launcher.launch(keys)
+            run_id = self.launcher.launch(keys, run_config=run_config)
         except AssettuiError as exc:
             self.call_from_thread(self.notify, str(exc), title="Launch failed", severity="error")
             return
@@ -404,10 +419,14 @@ class AssetTuiApp(App[None]):
         for view in self.query("#log-view"):
             if getattr(view, "run_id", None) is None:
                 self._show_latest_run()
-            inner = [w for w in view.query("*") if w.focusable]
-            (inner[0] if inner else view).focus()
+            self._focus_log_view()
             return
         self.notify("The log view is not available yet.", severity="warning")
+
+    def _focus_log_view(self) -> None:
+        for view in self.query("#log-view"):
+            inner = [w for w in view.query("*") if w.focusable]
+            (inner[0] if inner else view).focus()
 
     @work(thread=True, group="latest-run")
     def _show_latest_run(self) -> None:
@@ -422,6 +441,10 @@ class AssetTuiApp(App[None]):
     def on_runs_pane_run_selected(self, event: Any) -> None:
         self._show_run(event.run_id)
 
+    def on_runs_pane_run_opened(self, event: Any) -> None:
+        self._show_run(event.run_id)
+        self._focus_log_view()
+
     def action_partitions(self) -> None:
         key = self.query_one(AssetGraph).selected
         if self.asset_graph is None or key is None:
@@ -434,22 +457,31 @@ class AssetTuiApp(App[None]):
             self.notify("The partition calendar is not available yet.", severity="warning")
             return
         pdef = self.asset_graph.get(key).partitions_def
-        pane = calendar(self.storage, key, pdef, launcher=self.launcher, id="partition-calendar")
-        self.push_screen(_as_screen(pane, title=f"Partitions of {key.to_user_string()}"))
+        pane = calendar(self.storage, key, pdef, graph=self.asset_graph, id="partition-calendar")
+        self.push_screen(as_screen(pane, title=f"Partitions of {key.to_user_string()}"))
+
+    def on_partition_calendar_backfill_submitted(self, event: Any) -> None:
+        if not self.scheduler.is_running:
+            self.notify(
+                f"The scheduler is off, so backfill {event.backfill_id}'s runs wait: start "
+                "`assettui daemon` (or the app without --no-scheduler) to launch them.",
+                severity="warning",
+                timeout=8,
+            )
 
     def action_automation(self) -> None:
         screen = _optional("assettui.tui.automation_screen", "AutomationScreen")
         if screen is None or self.defs is None:
             self.notify("The automation screen is not available yet.", severity="warning")
             return
-        self.push_screen(_as_screen(screen(self.storage, self.defs)))
+        self.push_screen(as_screen(screen(self.storage, self.defs)))
 
     def action_backfills(self) -> None:
         screen = _optional("assettui.tui.backfills_screen", "BackfillsScreen")
         if screen is None:
             self.notify("The backfills screen is not available yet.", severity="warning")
             return
-        self.push_screen(_as_screen(screen(self.storage, self.launcher)))
+        self.push_screen(as_screen(screen(self.storage, self.launcher)))
 
     def action_graph_depth(self, step: int) -> None:
         self.query_one(AssetGraph).action_depth(step)
@@ -461,11 +493,16 @@ class AssetTuiApp(App[None]):
         sections = {
             "Everywhere": binding_rows(self.BINDINGS),
             "Asset graph": binding_rows(AssetGraph.BINDINGS),
+            "Asset details": [
+                ("enter", "on an upstream (←) or downstream (→) entry: select that asset"),
+                *binding_rows(AssetDetails.BINDINGS),
+            ],
         }
         for module, name, title in _OTHER_PANES:
             cls = _optional(module, name)
             if cls is not None:
                 sections[title] = binding_rows(getattr(cls, "BINDINGS", []))
+        sections["Launch dialog"] = binding_rows(LaunchDialog.BINDINGS)
         sections["Command palette"] = [("ctrl+p", "every action, and jump to any asset by name")]
         self.push_screen(HelpScreen(sections))
 
@@ -507,27 +544,3 @@ class _ClaimedRunStarter:
 
     def launch(self, run_id: str) -> None:
         self.launcher.start_worker(run_id)
-
-
-class _PaneScreen(Screen[None]):
-    """A full screen around another engineer's widget, closed with escape."""
-
-    BINDINGS = [Binding("escape,p", "app.pop_screen", "Back")]
-
-    def __init__(self, pane: Widget, title: str) -> None:
-        super().__init__()
-        self.pane = pane
-        self.pane_title = title
-
-    def compose(self) -> ComposeResult:
-        yield HeaderBar(self.pane_title, id="header")
-        yield Vertical(self.pane)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.pane.focus()
-
-
-def _as_screen(thing: Any, title: str = "") -> Screen[Any]:
-    """Screens are pushed as they are; a widget gets a plain screen around it."""
-    return thing if isinstance(thing, Screen) else _PaneScreen(thing, title)

@@ -1,28 +1,31 @@
-"""The backfill dialog: which of the selected partitions to run, and how many runs that is.
+"""The backfill dialog: which of the selected partitions to run, and exactly how many runs.
 
-Until the scheduler's backfill engine exists, :func:`start_backfill` records the backfill in
-storage (so the backfills screen shows it) and launches one run per partition itself, tagged
-with ``dagster/backfill``; the record's counters say every partition was requested.
+The dialog plans the backfill for each policy with the backfill engine
+(:func:`assettui.automation.backfill.plan_for`, in a thread: it reads partition statuses) and
+shows each plan's run count. It dismisses with the chosen plan, which the caller submits
+as it is (``submit_backfill(..., plan=plan)``), so the count shown is the count launched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, RadioButton, RadioSet
 
+from assettui.automation.backfill import plan_for
+from assettui.automation.backfill_plan import BackfillPlan
+from assettui.errors import AssettuiError
+from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
-from assettui.storage import AssetPartitionStatus, Storage
+from assettui.storage import Storage
 
-BACKFILL_ID_TAG = "dagster/backfill"
-PARTITION_TAG = "dagster/partition"
 POLICIES: tuple[tuple[str, str], ...] = (
     ("missing", "Missing only"),
     ("failed_and_missing", "Failed and missing"),
@@ -30,83 +33,53 @@ POLICIES: tuple[tuple[str, str], ...] = (
 )
 
 
-class BackfillLauncher(Protocol):
-    """What a backfill needs from the run launcher (``execution.launcher.RunLauncher``)."""
+@dataclass(frozen=True)
+class BackfillChoice:
+    """What the dialog dismisses with: the policy and the plan made for it."""
 
-    def launch(
-        self,
-        asset_keys: Iterable[AssetKey],
-        *,
-        partition_key: str | None = None,
-        tags: Mapping[str, str] | None = None,
-    ) -> str: ...
+    policy: str
+    plan: BackfillPlan
 
-
-@dataclass(frozen=True, slots=True)
-class BackfillStarted:
-    """A started backfill and the runs launched for it."""
-
-    backfill_id: str
-    run_ids: tuple[str, ...]
+    @property
+    def run_count(self) -> int:
+        return len(self.plan.runs)
 
 
-def partitions_for_policy(
-    partition_keys: Sequence[str], statuses: Mapping[str, str], policy: str
-) -> list[str]:
-    """The partitions a backfill with ``policy`` runs (``statuses``: key -> status value).
-
-    Args:
-        partition_keys: the selected partitions, in order.
-        statuses: stored status value per partition; absent means missing.
-        policy: ``"missing"``, ``"failed_and_missing"`` or ``"all"``.
-    """
-    if policy == "all":
-        return list(partition_keys)
-    wanted: set[str | None] = {None}
-    if policy == "failed_and_missing":
-        wanted.add(AssetPartitionStatus.FAILED.value)
-    return [key for key in partition_keys if statuses.get(key) in wanted]
-
-
-def start_backfill(
+def plan_policies(
     storage: Storage,
-    launcher: BackfillLauncher,
+    graph: AssetGraph,
     asset_keys: Sequence[AssetKey],
     partition_keys: Sequence[str],
-) -> BackfillStarted:
-    """Record a backfill and launch one run per partition (call from a worker thread).
+) -> dict[str, BackfillPlan]:
+    """The backfill plan of each policy (reads partition statuses: call from a thread).
 
-    Returns:
-        The backfill id and the launched run ids, in partition order.
+    Raises:
+        SelectionError, PartitionError: the selection cannot be backfilled.
     """
-    record = storage.backfills.create_backfill(
-        asset_keys,
-        partition_keys,
-        partition_filter=f"{partition_keys[0]}...{partition_keys[-1]}" if partition_keys else None,
-    )
-    run_ids: list[str] = []
-    for key in partition_keys:
-        tags = {BACKFILL_ID_TAG: record.backfill_id, PARTITION_TAG: key}
-        run_ids.append(launcher.launch(asset_keys, partition_key=key, tags=tags))
-        storage.backfills.update_backfill(
-            record.backfill_id, num_requested=len(run_ids), cursor=str(len(run_ids))
-        )
-    return BackfillStarted(record.backfill_id, tuple(run_ids))
+    return {
+        policy: plan_for(storage, graph, asset_keys, partition_keys, policy=policy)
+        for policy, _ in POLICIES
+    }
 
 
-class BackfillDialog(ModalScreen[list[str] | None]):
-    """Choose missing-only / failed-and-missing / all; dismisses with the partitions to run.
+def _runs(count: int) -> str:
+    return f"{count} run{'s' if count != 1 else ''}"
+
+
+class BackfillDialog(ModalScreen[BackfillChoice | None]):
+    """Choose missing-only / failed-and-missing / all; dismisses with the chosen plan.
 
     Args:
+        storage: the instance storage (planning reads partition statuses).
+        graph: the asset graph.
         asset_key: the asset being backfilled.
         partition_keys: the selected partitions, in order.
-        statuses: status value per partition key (absent: missing).
     """
 
     DEFAULT_CSS = """
     BackfillDialog { align: center middle; }
     BackfillDialog > Vertical {
-        width: 60; height: auto; border: thick $accent; background: $surface; padding: 1 2;
+        width: 64; height: auto; border: thick $accent; background: $surface; padding: 1 2;
     }
     BackfillDialog #backfill-count { margin-top: 1; text-style: bold; }
     BackfillDialog Horizontal { height: auto; margin-top: 1; }
@@ -121,13 +94,20 @@ class BackfillDialog(ModalScreen[list[str] | None]):
     ]
 
     def __init__(
-        self, asset_key: AssetKey, partition_keys: Sequence[str], statuses: Mapping[str, str]
+        self,
+        storage: Storage,
+        graph: AssetGraph,
+        asset_key: AssetKey,
+        partition_keys: Sequence[str],
     ) -> None:
         super().__init__()
+        self.storage = storage
+        self.graph = graph
         self.asset_key = asset_key
         self.partition_keys = list(partition_keys)
-        self.statuses = dict(statuses)
         self.policy = POLICIES[0][0]
+        self.plans: dict[str, BackfillPlan] | None = None  # None while planning
+        self.error: str | None = None
 
     def compose(self) -> ComposeResult:
         keys = self.partition_keys
@@ -137,26 +117,50 @@ class BackfillDialog(ModalScreen[list[str] | None]):
             yield Label(f"{len(keys)} selected partitions: {span}")
             with RadioSet(id="backfill-policy"):
                 for index, (name, label) in enumerate(POLICIES):
-                    count = len(partitions_for_policy(keys, self.statuses, name))
-                    yield RadioButton(f"{index + 1} {label} ({count})", value=index == 0, name=name)
-            yield Label("", id="backfill-count")
+                    yield RadioButton(f"{index + 1} {label}", value=index == 0, name=name)
+            yield Label("Counting runs…", id="backfill-count")
             with Horizontal():
-                yield Button("Launch", id="launch", variant="primary")
+                yield Button("Launch", id="launch", variant="primary", disabled=True)
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        self._plan()
+
+    @work(thread=True, exclusive=True, group="backfill-plan", exit_on_error=False)
+    def _plan(self) -> None:
+        try:
+            plans = plan_policies(self.storage, self.graph, [self.asset_key], self.partition_keys)
+        except AssettuiError as exc:
+            self.app.call_from_thread(self._planned, None, str(exc))
+            return
+        self.app.call_from_thread(self._planned, plans, None)
+
+    def _planned(self, plans: dict[str, BackfillPlan] | None, error: str | None) -> None:
+        self.plans, self.error = plans, error
+        if plans is not None:
+            buttons = self.query(RadioButton)
+            for index, ((name, label), button) in enumerate(zip(POLICIES, buttons, strict=True)):
+                button.label = f"{index + 1} {label} ({_runs(len(plans[name].runs))})"
         self._update_count()
 
     @property
-    def chosen_keys(self) -> list[str]:
-        """The partitions the current choice will run (one run each)."""
-        return partitions_for_policy(self.partition_keys, self.statuses, self.policy)
+    def choice(self) -> BackfillChoice | None:
+        """The current policy and its plan (None while planning or after an error)."""
+        if self.plans is None:
+            return None
+        return BackfillChoice(self.policy, self.plans[self.policy])
 
     def _update_count(self) -> None:
-        count = len(self.chosen_keys)
-        text = f"Will launch exactly {count} run{'s' if count != 1 else ''}."
-        self.query_one("#backfill-count", Label).update(text)
-        self.query_one("#launch", Button).disabled = count == 0
+        label = self.query_one("#backfill-count", Label)
+        launch = self.query_one("#launch", Button)
+        choice = self.choice
+        if choice is None:
+            label.update(self.error or "Counting runs…")
+            launch.disabled = True
+            return
+        count = choice.run_count
+        label.update(f"Will launch exactly {_runs(count)}.")
+        launch.disabled = count == 0
 
     @on(RadioSet.Changed)
     def _policy_changed(self, event: RadioSet.Changed) -> None:
@@ -176,9 +180,9 @@ class BackfillDialog(ModalScreen[list[str] | None]):
         buttons[index].value = True  # RadioSet.Changed updates the policy and count
 
     def action_launch(self) -> None:
-        keys = self.chosen_keys
-        if keys:
-            self.dismiss(keys)
+        choice = self.choice
+        if choice is not None and choice.run_count:
+            self.dismiss(choice)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -22,7 +22,7 @@ ACTIONS = (
     ),
     ("Filter assets", "By part of a name or a selection string (/)", "filter"),
     ("Runs", "Show the run list (r)", "runs"),
-    ("Logs", "Show the log of the selected run (l)", "logs"),
+    ("Logs", "Show the log of the selected run (L)", "logs"),
     ("Partition calendar", "Partitions of the selected asset (p)", "partitions"),
     ("Automation", "Schedules and sensors (a)", "automation"),
     ("Backfills", "Backfills and their progress (B)", "backfills"),

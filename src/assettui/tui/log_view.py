@@ -357,6 +357,8 @@ class LogView(Vertical):
         storage: the instance storage (read from the view's own tail thread).
     """
 
+    ALLOW_MAXIMIZE = True  # `z` zooms the pane
+
     DEFAULT_CSS = """
     LogView { height: 1fr; }
     LogView > #log-status { height: 1; background: $boost; padding: 0 1; }

@@ -3,14 +3,15 @@
 Daily partitions draw as months x days, hourly as days x hours, monthly as years x months;
 other time cadences, static and dynamic partitions as a grid of named cells; two-dimensional
 (multi) partitions as a matrix. Only the page of rows on screen is drawn. A range is selected
-with ``space`` (anchor) or shift+arrows and ``b`` opens the backfill dialog.
+with ``space`` (anchor) or shift+arrows and ``b`` opens the backfill dialog; the backfill is
+submitted to the backfill engine, and the scheduler (the app's embedded scheduler thread, or
+``assettui daemon``) launches its runs.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -25,16 +26,18 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from assettui.automation.backfill import submit_backfill
+from assettui.automation.backfill_plan import BackfillPlan
+from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.partitions import (
     DynamicPartitionsDefinition,
-    MultiPartitionKey,
     MultiPartitionsDefinition,
     PartitionsDefinition,
 )
-from assettui.model.time_partitions import ScheduleType, TimeWindowPartitionsDefinition
 from assettui.storage import AssetPartitionStatus, Storage
-from assettui.tui.backfill_dialog import BackfillDialog, BackfillLauncher, start_backfill
+from assettui.tui.backfill_dialog import BackfillChoice, BackfillDialog
+from assettui.tui.calendar_layout import CalendarLayout, build_layout
 
 _POLL_SECONDS = 2.0
 MISSING = "missing"
@@ -45,7 +48,6 @@ PARTITION_STYLES: dict[str, tuple[str, Style]] = {
     AssetPartitionStatus.IN_PROGRESS.value: ("◐", Style(color="yellow")),
     MISSING: ("·", Style(color="grey50")),
 }
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class StorageDynamicPartitions:
@@ -59,132 +61,6 @@ class StorageDynamicPartitions:
 
     def has_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> bool:
         return self._storage.dynamic_partitions.has(partitions_def_name, partition_key)
-
-
-@dataclass(frozen=True, slots=True)
-class CalendarRow:
-    """One row of the calendar: a label and a partition key (or nothing) per column."""
-
-    label: str
-    cells: tuple[str | None, ...]
-
-
-@dataclass(frozen=True)
-class CalendarLayout:
-    """Where each partition of an asset sits on screen.
-
-    Attributes:
-        kind: ``"daily"``, ``"hourly"``, ``"monthly"``, ``"grid"`` or ``"matrix"``.
-        columns: the column headings.
-        rows: the rows, top to bottom.
-        cell_width: characters per cell (glyph plus room for a name in grids).
-        show_names: cells show their key after the glyph (grids of named partitions).
-    """
-
-    kind: str
-    columns: tuple[str, ...]
-    rows: tuple[CalendarRow, ...]
-    cell_width: int = 2
-    show_names: bool = False
-    positions: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False)
-    order: list[str] = field(default_factory=list, compare=False)  # reading order
-    index: dict[str, int] = field(default_factory=dict, compare=False)  # key -> order index
-
-    def __post_init__(self) -> None:
-        for r, row in enumerate(self.rows):
-            for c, key in enumerate(row.cells):
-                if key is not None:
-                    self.positions[key] = (r, c)
-                    self.index[key] = len(self.order)
-                    self.order.append(key)
-
-    @property
-    def label_width(self) -> int:
-        return max((len(row.label) for row in self.rows), default=0) + 1
-
-
-def build_layout(
-    partitions_def: PartitionsDefinition, keys: Sequence[str], width: int = 80
-) -> CalendarLayout:
-    """Lay ``keys`` (the partitions of ``partitions_def``, in order) out for a ``width`` screen."""
-    if isinstance(partitions_def, MultiPartitionsDefinition):
-        return _matrix_layout(partitions_def, keys)
-    if isinstance(partitions_def, TimeWindowPartitionsDefinition):
-        kind = partitions_def.schedule_type
-        if kind is ScheduleType.DAILY:
-            return _calendar_layout(partitions_def, keys, "daily")
-        if kind is ScheduleType.HOURLY:
-            return _calendar_layout(partitions_def, keys, "hourly")
-        if kind is ScheduleType.MONTHLY:
-            return _calendar_layout(partitions_def, keys, "monthly")
-    return _grid_layout(keys, width)
-
-
-def _calendar_layout(
-    partitions_def: TimeWindowPartitionsDefinition, keys: Sequence[str], kind: str
-) -> CalendarLayout:
-    spans = {"daily": 31, "hourly": 24, "monthly": 12}
-    span = spans[kind]
-    rows: dict[str, list[str | None]] = {}
-    for key in keys:
-        start = partitions_def.time_window_for_partition_key(key).start
-        if kind == "daily":
-            label, column = f"{start.year}-{start.month:02d}", start.day - 1
-        elif kind == "hourly":
-            label, column = start.strftime("%Y-%m-%d"), start.hour
-        else:
-            label, column = str(start.year), start.month - 1
-        cells = rows.setdefault(label, [None] * span)
-        if cells[column] is not None:
-            # A repeated wall-clock hour (DST ends) gets an extra column at the end.
-            cells.extend([None] * (span + 1 - len(cells)))
-            column = span
-        cells[column] = key
-    if kind == "daily":
-        columns = tuple(str(d) if d % 5 == 0 or d == 1 else "" for d in range(1, 32))
-    elif kind == "hourly":
-        columns = tuple(f"{h:02d}" if h % 6 == 0 else "" for h in range(24))
-    else:
-        columns = tuple(m[:2] for m in _MONTHS)
-    width = 4 if kind == "monthly" else 2
-    return CalendarLayout(
-        kind, columns, tuple(CalendarRow(label, tuple(c)) for label, c in rows.items()), width
-    )
-
-
-def _grid_layout(keys: Sequence[str], width: int) -> CalendarLayout:
-    longest = max((len(k) for k in keys), default=1)
-    cell_width = min(longest, 18) + 3
-    per_row = max(1, (width - 8) // cell_width)
-    rows = tuple(
-        CalendarRow(str(start + 1), tuple(keys[start : start + per_row]))
-        for start in range(0, len(keys), per_row)
-    )
-    return CalendarLayout("grid", (), rows, cell_width, show_names=True)
-
-
-def _matrix_layout(
-    partitions_def: MultiPartitionsDefinition, keys: Sequence[str]
-) -> CalendarLayout:
-    primary = partitions_def.primary_dimension.name
-    secondary = partitions_def.secondary_dimension.name
-    row_keys: dict[str, None] = {}
-    column_keys: dict[str, None] = {}
-    present: set[str] = set(keys)
-    for key in keys:
-        by_dim = partitions_def.get_partition_key_from_str(key).keys_by_dimension
-        row_keys.setdefault(by_dim[primary], None)
-        column_keys.setdefault(by_dim[secondary], None)
-    columns = list(column_keys)
-    cell_width = max(3, min(max((len(c) for c in columns), default=1), 8) + 1)
-    rows = []
-    for row_key in row_keys:
-        cells: list[str | None] = []
-        for column in columns:
-            key = MultiPartitionKey({primary: row_key, secondary: column})
-            cells.append(str(key) if key in present else None)
-        rows.append(CalendarRow(row_key, tuple(cells)))
-    return CalendarLayout("matrix", tuple(columns), tuple(rows), cell_width)
 
 
 class CalendarGrid(Widget, can_focus=True):
@@ -277,7 +153,7 @@ class PartitionCalendar(Vertical):
         storage: the instance storage.
         asset_key: the asset (``None``: nothing shown until :meth:`set_asset`).
         partitions_def: its partitions definition.
-        launcher: launches the backfill's runs (``RunLauncher``); without one, ``b`` says so.
+        graph: the asset graph (backfills are planned on it); without one, ``b`` says so.
     """
 
     DEFAULT_CSS = """
@@ -309,13 +185,13 @@ class PartitionCalendar(Vertical):
             self.asset_key = asset_key
             self.partition_key = partition_key
 
-    class BackfillLaunched(Message):
-        """A backfill was started from the calendar."""
+    class BackfillSubmitted(Message):
+        """A backfill was submitted from the calendar (the scheduler launches its runs)."""
 
-        def __init__(self, backfill_id: str, run_ids: Sequence[str]) -> None:
+        def __init__(self, backfill_id: str, run_count: int) -> None:
             super().__init__()
             self.backfill_id = backfill_id
-            self.run_ids = tuple(run_ids)
+            self.run_count = run_count
 
     def __init__(
         self,
@@ -323,13 +199,13 @@ class PartitionCalendar(Vertical):
         asset_key: AssetKey | None = None,
         partitions_def: PartitionsDefinition | None = None,
         *,
-        launcher: BackfillLauncher | None = None,
+        graph: AssetGraph | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self._storage = storage
-        self.launcher = launcher
+        self.graph = graph
         self.asset_key = asset_key
         self.partitions_def = partitions_def
         self._lock = threading.Lock()
@@ -520,30 +396,31 @@ class PartitionCalendar(Vertical):
     def action_backfill(self) -> None:
         keys = self.selected_keys
         asset_key = self.asset_key
+        graph = self.graph
         if not keys or asset_key is None:
             return
-        if self.launcher is None:
-            self.notify("No run launcher: cannot backfill from here.", severity="warning")
+        if graph is None or not graph.has(asset_key):
+            self.notify("No asset graph: cannot backfill from here.", severity="warning")
             return
-        launcher = self.launcher
 
-        def chosen(partition_keys: list[str] | None) -> None:
-            if partition_keys:
-                self._start(asset_key, partition_keys, launcher)
+        def chosen(choice: BackfillChoice | None) -> None:
+            if choice is not None:
+                self._submit(graph, asset_key, choice.plan)
 
-        dialog = BackfillDialog(asset_key, keys, dict(self.grid.statuses))
-        self.app.push_screen(dialog, chosen)
+        self.app.push_screen(BackfillDialog(self._storage, graph, asset_key, keys), chosen)
 
     @work(thread=True, group="calendar-backfill", exit_on_error=False)
-    def _start(self, asset_key: AssetKey, keys: list[str], launcher: BackfillLauncher) -> None:
+    def _submit(self, graph: AssetGraph, asset_key: AssetKey, plan: BackfillPlan) -> None:
         try:
-            started = start_backfill(self._storage, launcher, [asset_key], keys)
+            backfill_id = submit_backfill(
+                self._storage, graph, [asset_key], plan.partition_keys, plan=plan
+            )
         except Exception as error:  # shown to the user, never a crash
             self.app.call_from_thread(self.notify, str(error), severity="error")
             return
-        self.post_message(self.BackfillLaunched(started.backfill_id, started.run_ids))
+        self.post_message(self.BackfillSubmitted(backfill_id, len(plan.runs)))
         self.app.call_from_thread(
-            self.notify, f"Backfill {started.backfill_id}: {len(started.run_ids)} runs launched"
+            self.notify, f"Backfill {backfill_id} submitted: {len(plan.runs)} runs."
         )
         self._wake.set()
 

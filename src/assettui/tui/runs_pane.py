@@ -139,18 +139,30 @@ class RunsPane(Vertical):
         limit: how many of the newest runs to list.
     """
 
+    ALLOW_MAXIMIZE = True  # `z` zooms the pane
+
     DEFAULT_CSS = """
     RunsPane { height: 1fr; }
     RunsPane > DataTable { height: 1fr; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter", "open_run", "Open log", tooltip="Show the log of the run under the cursor"
+        ),
         Binding("c", "cancel_run", "Cancel run"),
         Binding("R", "reexecute", "Re-execute"),
     ]
 
     class RunSelected(Message):
         """The highlighted run changed (or ``enter`` was pressed on it)."""
+
+        def __init__(self, run_id: str) -> None:
+            super().__init__()
+            self.run_id = run_id
+
+    class RunOpened(Message):
+        """``enter`` was pressed on a run: show its log."""
 
         def __init__(self, run_id: str) -> None:
             super().__init__()
@@ -263,6 +275,7 @@ class RunsPane(Vertical):
         if event.row_key.value is not None:
             self._selected = event.row_key.value
             self.post_message(self.RunSelected(event.row_key.value))
+            self.post_message(self.RunOpened(event.row_key.value))
 
     def _select(self, run_id: str) -> None:
         if run_id != self._selected:
@@ -273,6 +286,12 @@ class RunsPane(Vertical):
         return next((r for r in self.runs if r.run_id == run_id), None)
 
     # ------------------------------------------------------------ actions
+
+    def action_open_run(self) -> None:
+        # The table's own enter binding usually wins (RowSelected, then RunOpened); this
+        # covers the pane itself having focus.
+        if self._selected is not None:
+            self.post_message(self.RunOpened(self._selected))
 
     def action_cancel_run(self) -> None:
         run = self._run(self._selected)
