@@ -337,3 +337,17 @@ def test_polars_refuses_non_frames(instance):
         dg.materialize(
             [not_a_frame], instance=instance, resources={"polars_io": dg.PolarsParquetIOManager()}
         )
+
+
+def test_polars_write_error_names_the_asset_the_path_and_what_to_do(instance):
+    (storage(instance) / "frame.parquet").mkdir(parents=True)  # a folder in the way
+    result = dg.materialize(
+        [frame],
+        instance=instance,
+        resources={"polars_io": dg.PolarsParquetIOManager()},
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "A file or folder is in the way" in failure.message
+    assert "frame.parquet" in failure.message and "re-materialize" in failure.message

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from assettui.errors import ExecutionError
-from assettui.execution.fs_io_manager import atomic_write, describe, load_partitions, safe_path
+from assettui.execution.fs_io_manager import (
+    atomic_write,
+    describe,
+    load_partitions,
+    safe_path,
+    write_error_message,
+)
 from assettui.execution.io_manager import ConfigurableIOManager, InputContext, OutputContext
 from assettui.model.metadata import MetadataValue
 
@@ -49,8 +55,7 @@ class PolarsParquetIOManager(ConfigurableIOManager):
             atomic_write(path, obj.write_parquet)
         except OSError as exc:
             raise ExecutionError(
-                f"Could not write {describe(context.asset_key, context.partition_key_value)} to "
-                f"{path}: {exc.strerror or exc}."
+                write_error_message(context.asset_key, context.partition_key_value, path, exc)
             ) from exc
         context.add_output_metadata(
             {
