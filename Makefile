@@ -43,10 +43,13 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 # A side environment with Dagster from PyPI, used by `make bench` for side-by-side figures.
+# dagster-webserver (for the `dagster dev` UI rows) pins dagster to its own version;
+# installing both in one command makes pip pick a matching pair (the newest dagster that
+# has a webserver release), downgrading dagster if a newer one has no webserver yet.
 bench-dagster:
 	test -d .venv-dagster || $(PYTHON) -m venv .venv-dagster
 	.venv-dagster/bin/python -m pip install -q --upgrade pip
-	.venv-dagster/bin/python -m pip install -q dagster
+	.venv-dagster/bin/python -m pip install -q dagster dagster-webserver
 
 clean:
 	rm -rf $(VENV) .venv-dagster .mypy_cache .ruff_cache .pytest_cache

@@ -5,16 +5,13 @@ subprocess per tool and repetition — assettui in this interpreter (``sys.execu
 Dagster in ``.venv-dagster/bin/python`` when ``make bench-dagster`` has created it — with
 the tools interleaved (A B A B ...) so that machine drift hits both alike. The median of the
 repetitions is reported in one table: measurement | assettui | dagster | ratio | goal.
-
-Rows from ``benchmarks/storage_bench.py`` (``measurements() -> [(name, seconds, note)]``)
-are added when that module is importable; they are assettui-only and run once.
+Figures are seconds unless the measurement names another unit (e.g. ``"MB"`` of memory).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import json
 import pkgutil
 import re
@@ -32,15 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKDIR = ROOT / "benchmarks" / "generated"
 DEFAULT_DAGSTER_PYTHON = ROOT / ".venv-dagster" / "bin" / "python"
 NO_DAGSTER = "n/a (make bench-dagster)"
-LEGACY_SOURCES = {"storage": "benchmarks.storage_bench"}
 HEADERS = ("measurement", "assettui", "dagster", "ratio (dagster/assettui)", "goal")
 
 
 @dataclass(frozen=True)
 class Sample:
-    """One repetition's outcome: the seconds it measured, or why it failed."""
+    """One repetition's outcome: the figure it measured (in its row's unit), or why it failed."""
 
-    seconds: float | None = None
+    value: float | None = None
     error: str | None = None
 
 
@@ -51,6 +47,7 @@ class Result:
     name: str
     goal: str
     tools: tuple[str, ...]
+    unit: str = "s"
     samples: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -66,7 +63,8 @@ class Result:
         return {
             "name": self.name,
             "goal": self.goal,
-            "goal_met": goal_met(self.goal, self.median(ASSETTUI)),
+            "unit": self.unit,
+            "goal_met": goal_met(self.goal, self.median(ASSETTUI), self.unit),
             "ratio": self.ratio(),
             **{
                 tool: {
@@ -106,7 +104,7 @@ def run_script(python: str, script: str, timeout: float) -> Sample:
         lines = done.stderr.strip().splitlines() or [f"exit code {done.returncode}"]
         return Sample(error=lines[-1].strip())
     try:
-        return Sample(seconds=float(done.stdout.strip().splitlines()[-1]))
+        return Sample(value=float(done.stdout.strip().splitlines()[-1]))
     except (IndexError, ValueError):
         return Sample(error=f"no figure in the output: {done.stdout.strip()[-200:]!r}")
 
@@ -121,7 +119,7 @@ def measure(
 ) -> Result:
     """Run ``measurement`` ``repeat`` times per available tool, interleaving the tools."""
     tools = tuple(t for t in measurement.tools if t in pythons)
-    result = Result(measurement.name, measurement.goal, measurement.tools)
+    result = Result(measurement.name, measurement.goal, measurement.tools, measurement.unit)
     if measurement.prepare is not None:
         measurement.prepare(workdir)
     scripts = {t: measurement.script(Context(t, workdir)) for t in tools}
@@ -133,48 +131,9 @@ def measure(
             sample = run_script(pythons[tool], scripts[tool], timeout)
             if sample.error is not None:
                 result.errors[tool] = sample.error
-            elif index >= 0 and sample.seconds is not None:
-                result.samples.setdefault(tool, []).append(sample.seconds)
+            elif index >= 0 and sample.value is not None:
+                result.samples.setdefault(tool, []).append(sample.value)
     return result
-
-
-def run_legacy_source(module: str, quick: bool, timeout: float) -> list[Result]:
-    """Rows from a module exposing ``measurements() -> list[(name, seconds, note)]``.
-
-    It runs once in a fresh assettui process; ``quick=True`` is passed if it accepts it.
-    A module that cannot be imported yields one failed row naming the error.
-    """
-    script = (
-        "import inspect, json\n"
-        f"from {module} import measurements\n"
-        f"kwargs = {{'quick': True}} if {quick!r} and 'quick' in inspect.signature(measurements).parameters else {{}}\n"
-        "print(json.dumps([[str(n), float(s), str(note)] for n, s, note in measurements(**kwargs)]))\n"
-    )
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        return [Result(module, "", (ASSETTUI,), errors={ASSETTUI: f"timeout after {timeout:g} s"})]
-    if done.returncode != 0:
-        error = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-        return [Result(module, "", (ASSETTUI,), errors={ASSETTUI: error})]
-    rows = json.loads(done.stdout.strip().splitlines()[-1])
-    return [
-        Result(name, note, (ASSETTUI,), samples={ASSETTUI: [seconds]})
-        for name, seconds, note in rows
-    ]
-
-
-def _legacy_available(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ImportError:
-        return False
 
 
 def format_seconds(seconds: float) -> str:
@@ -186,16 +145,30 @@ def format_seconds(seconds: float) -> str:
     return f"{value:.{digits}f} {unit}"
 
 
-_GOAL = re.compile(r"^\s*<\s*([0-9.]+)\s*(ms|s)\s*$")
+def format_value(value: float, unit: str) -> str:
+    """A figure in its unit: seconds as :func:`format_seconds`, others to three figures."""
+    if unit == "s":
+        return format_seconds(value)
+    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    return f"{value:.{digits}f} {unit}"
 
 
-def goal_met(goal: str, seconds: float | None) -> bool | None:
-    """Whether ``seconds`` meets a ``"< N s"`` / ``"< N ms"`` goal; None if it cannot be told."""
+_GOAL = re.compile(r"^\s*<\s*([0-9.]+)\s*(\S+)\s*$")
+_TIME_UNITS = {"s": 1.0, "ms": 1e-3}
+
+
+def goal_met(goal: str, value: float | None, unit: str = "s") -> bool | None:
+    """Whether ``value`` (in ``unit``) meets a ``"< N <unit>"`` goal; None if it cannot be told.
+
+    Seconds also meet ``"< N ms"`` goals; any other unit must be the goal's own.
+    """
     match = _GOAL.match(goal)
-    if match is None or seconds is None:
+    if match is None or value is None:
         return None
-    limit = float(match.group(1)) / (1000 if match.group(2) == "ms" else 1)
-    return seconds < limit
+    limit, goal_unit = float(match.group(1)), match.group(2)
+    if unit in _TIME_UNITS and goal_unit in _TIME_UNITS:
+        return value * _TIME_UNITS[unit] < limit * _TIME_UNITS[goal_unit]
+    return value < limit if goal_unit == unit else None
 
 
 def _cell(result: Result, tool: str, dagster_available: bool) -> str:
@@ -207,7 +180,7 @@ def _cell(result: Result, tool: str, dagster_available: bool) -> str:
         error = result.errors[tool]
         return f"failed: {error if len(error) <= 60 else error[:57] + '...'}"
     median = result.median(tool)
-    return format_seconds(median) if median is not None else "n/a"
+    return format_value(median, result.unit) if median is not None else "n/a"
 
 
 def table_rows(results: Sequence[Result], dagster_available: bool) -> list[tuple[str, ...]]:
@@ -219,7 +192,7 @@ def table_rows(results: Sequence[Result], dagster_available: bool) -> list[tuple
             ratio_cell = NO_DAGSTER
         else:
             ratio_cell = f"{ratio:.1f}x" if ratio is not None else "n/a"
-        met = goal_met(result.goal, result.median(ASSETTUI))
+        met = goal_met(result.goal, result.median(ASSETTUI), result.unit)
         goal = result.goal + {True: " (met)", False: " (MISSED)", None: ""}[met]
         rows.append(
             (
@@ -301,10 +274,6 @@ def main(argv: Sequence[str] | None = None, log: Callable[[str], None] | None = 
         results.append(
             measure(measurement, pythons, args.workdir, repeat, not args.quick, args.timeout)
         )
-    for area, module in LEGACY_SOURCES.items():
-        if only in area and _legacy_available(module):
-            log(f"{module} ...")
-            results += run_legacy_source(module, args.quick, args.timeout)
 
     versions = {tool: tool_version(python, tool) for tool, python in pythons.items()}
     described = " vs ".join(f"{tool} {versions[tool]}" for tool in pythons)

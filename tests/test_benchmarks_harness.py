@@ -6,6 +6,7 @@ No timing is asserted here, ever: figures depend on the machine.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,7 @@ from benchmarks.measurements import (  # noqa: E402
     Context,
     Measurement,
     timed_script,
+    ui,
 )
 
 
@@ -156,21 +158,120 @@ def test_goal_is_checked_against_the_assettui_median() -> None:
     assert run.goal_met("< 1 s", None) is None
 
 
-def test_legacy_source_rows_are_assettui_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "fake_bench.py").write_text(
-        "def measurements(quick=False):\n"
-        "    return [('fake: quick' if quick else 'fake: full', 0.25, '< 1 s')]\n"
+def test_goal_in_another_unit_is_checked_in_that_unit() -> None:
+    assert run.goal_met("< 300 MB", 132.0, "MB") is True
+    assert run.goal_met("< 300 MB", 974.0, "MB") is False
+    assert run.goal_met("< 300 MB", 0.2, "s") is None  # seconds never meet a memory goal
+    assert run.goal_met("< 1.5 s", 132.0, "MB") is None
+
+
+def test_a_row_in_megabytes_shows_megabytes(tmp_path: Path) -> None:
+    measurement = Measurement(
+        name="memory", script=lambda ctx: "print(131.7)", goal="< 300 MB", unit="MB"
     )
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # the harness's subprocess inherits it
+    pythons = {ASSETTUI: sys.executable, DAGSTER: sys.executable}
 
-    results = run.run_legacy_source("fake_bench", quick=True, timeout=60)
-    table = run.format_table(results, dagster_available=True)
+    result = run.measure(measurement, pythons, tmp_path, repeat=1, warmup=False, timeout=60)
+    (row,) = run.table_rows([result], dagster_available=True)
 
-    assert [r.name for r in results] == ["fake: quick"]
-    assert "| fake: quick | 250 ms   | n/a     | n/a" in table
-    assert "< 1 s (met)" in table
+    assert row == ("memory", "132 MB", "132 MB", "1.0x", "< 300 MB (met)")
+    assert result.to_json()["unit"] == "MB"
+    assert result.to_json()["goal_met"] is True
+
+
+def test_seconds_rows_keep_their_format() -> None:
+    result = run.Result("t", "< 50 ms", (ASSETTUI,), samples={ASSETTUI: [0.0153]})
+
+    assert run.table_rows([result], dagster_available=False)[0][1:] == (
+        "15.3 ms",
+        "n/a",
+        "n/a",
+        "< 50 ms (met)",
+    )
+
+
+def test_ui_rows_are_defined_with_goals_and_units() -> None:
+    rows = {m.name: m for m in ui.MEASUREMENTS}
+    quick = {m.name: m for m in ui.QUICK_MEASUREMENTS}
+
+    assert all(name.startswith("ui: ") for name in [*rows, *quick])
+    first, rss, key, logged = ui.MEASUREMENTS
+    assert (first.goal, first.unit, first.tools) == ("< 1.5 s", "s", (ASSETTUI, DAGSTER))
+    assert (rss.goal, rss.unit, rss.tools) == ("< 300 MB", "MB", (ASSETTUI, DAGSTER))
+    assert (key.goal, key.tools) == ("< 50 ms", (ASSETTUI,))
+    assert (logged.goal, logged.tools) == ("< 100 ms", (ASSETTUI,))
+    assert "5,000" in first.name and "2,000 lines/s" in logged.name
+    assert all(m.tools == (ASSETTUI,) for m in ui.QUICK_MEASUREMENTS)  # --quick skips dagster dev
+
+
+def test_ui_scripts_call_the_tool_drivers(tmp_path: Path) -> None:
+    first = ui.MEASUREMENTS[0]
+    ours = first.script(Context(ASSETTUI, tmp_path))
+    theirs = first.script(Context(DAGSTER, tmp_path))
+
+    assert "assettui_ui(" in ours and "'first_frame'" in ours
+    assert str(tmp_path / "layered_5000" / "assettui") in ours
+    assert "dagster_ui(" in theirs and str(tmp_path / "layered_5000" / "dagster") in theirs
+    compile(ours, "<ui script>", "exec")
+
+
+def test_tree_rss_counts_a_child_process() -> None:
+    alone = ui.tree_rss_mib(os.getpid())
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; data = b'x' * (64 * 2**20); print('ready', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+        together = ui.tree_rss_mib(os.getpid())
+    finally:
+        child.communicate("")
+
+    assert alone > 0
+    assert together > alone + 32
+
+
+def _drive(function: str, *args: object) -> float:
+    """Run a UI driver of benchmarks/measurements/ui.py in a fresh process; its figure."""
+    call = f"{function}({', '.join(repr(a) for a in args)})"
+    done = subprocess.run(
+        [sys.executable, "-c", f"from benchmarks.measurements.ui import {function}\n{call}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("figure", ["first_frame", "rss", "key_median"])
+def test_ui_driver_measures_the_real_app(tmp_path: Path, figure: str) -> None:
+    made = write_project("layered", ui.QUICK_SIZE, "assettui", tmp_path / "project")
+
+    value = _drive("assettui_ui", str(made.root), ui.QUICK_SIZE, figure, 3, 0)
+
+    assert value > 0
+
+
+def test_ui_driver_measures_keys_while_a_worker_floods_the_log(tmp_path: Path) -> None:
+    made = write_project("layered", ui.QUICK_SIZE, "assettui", tmp_path / "project")
+
+    # the driver itself fails unless the log view took the flood and kept following
+    assert _drive("assettui_ui", str(made.root), ui.QUICK_SIZE, "key_p95", 3, 2000) > 0
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert ui.percentile(values, 0.95) == 95.0
+    assert ui.percentile(values, 0.5) == 50.0
+    assert ui.percentile([7.0], 0.95) == 7.0
 
 
 def test_quick_run_prints_the_table_without_dagster(tmp_path: Path) -> None:

@@ -11,8 +11,9 @@ A :class:`Measurement` is a row of the table. For each tool it supports, the har
 ``measurement.script(context)`` with ``python -c`` in a fresh interpreter of that tool (the
 project's own Python for assettui, ``.venv-dagster/bin/python`` for Dagster), several times,
 interleaving the tools, and reports the median. The script does its setup, times only the
-part being measured, and prints the seconds (a float) as the last line of its stdout; a
-non-zero exit marks the figure as failed with the last line of its stderr.
+part being measured, and prints the figure (a float, in seconds unless the measurement's
+``unit`` says otherwise) as the last line of its stdout; a non-zero exit marks the figure as
+failed with the last line of its stderr.
 :func:`timed_script` writes that boilerplate. Measurement modules import only the standard
 library at module level, since ``--quick`` and ``--only`` load them all.
 """
@@ -50,12 +51,15 @@ class Measurement:
     Attributes:
         name: the row's label; ``--only`` matches a substring of it.
         script: the Python source one repetition runs in a fresh interpreter, given the
-            context (tool and workdir); prints the measured seconds as its last stdout line.
-        goal: the target shown in the goal column, e.g. ``"< 1.0 s"`` (``"< N s"`` and
-            ``"< N ms"`` goals are checked against assettui's median); ``""`` for none.
+            context (tool and workdir); prints the figure, in ``unit``, as its last stdout line.
+        goal: the target shown in the goal column, e.g. ``"< 1.0 s"`` or ``"< 300 MB"``
+            (``"< N <unit>"`` goals are checked against assettui's median; time goals may use
+            ``s`` or ``ms``, other goals must use the row's unit); ``""`` for none.
         tools: the tools this row measures; rows with assettui alone show ``n/a`` for Dagster.
         prepare: run once in the harness before the first repetition (e.g. to write
             generated projects under ``workdir``); gets the workdir.
+        unit: what the script's figure counts: ``"s"`` (seconds, shown as s/ms/µs) or any
+            other label shown after the number, e.g. ``"MB"``.
     """
 
     name: str
@@ -63,6 +67,7 @@ class Measurement:
     goal: str = ""
     tools: tuple[str, ...] = BOTH
     prepare: Callable[[Path], None] | None = None
+    unit: str = "s"
 
 
 def timed_script(setup: str, timed: str, check: str = "") -> str:
