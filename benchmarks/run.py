@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import re
 import statistics
@@ -86,6 +87,16 @@ def discover(quick: bool) -> list[Measurement]:
     return found
 
 
+def measurement_env() -> dict[str, str]:
+    """The environment of measured processes: this one, with bytecode caching on.
+
+    A developer's machine caches compiled modules (``__pycache__``); an inherited
+    ``PYTHONDONTWRITEBYTECODE`` would make both tools recompile the generated projects on
+    every run and measure the compiler instead.
+    """
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_script(python: str, script: str, timeout: float) -> Sample:
     """Run ``script`` with ``python -c`` in a fresh process; its last stdout line is the figure."""
     try:
@@ -95,6 +106,7 @@ def run_script(python: str, script: str, timeout: float) -> Sample:
             capture_output=True,
             text=True,
             timeout=timeout,
+            env=measurement_env(),
         )
     except subprocess.TimeoutExpired:
         return Sample(error=f"timeout after {timeout:g} s")

@@ -313,3 +313,12 @@ def test_quick_run_prints_the_table_without_dagster(tmp_path: Path) -> None:
     ]
     assert all(r["assettui"]["error"] is None for r in payload["results"])
     assert (tmp_path / "generated" / "chain_50" / "dagster" / "definitions.py").is_file()
+
+
+def test_measured_processes_cache_bytecode(monkeypatch) -> None:
+    from benchmarks.run import measurement_env
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setenv("SOME_OTHER", "kept")
+    env = measurement_env()
+    assert "PYTHONDONTWRITEBYTECODE" not in env and env["SOME_OTHER"] == "kept"
