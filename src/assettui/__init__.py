@@ -188,6 +188,44 @@ _export(
     "assettui.model.partitions", "AddDynamicPartitionsRequest", "DeleteDynamicPartitionsRequest"
 )
 
+# Dagster compatibility additions (see the compat report)
+_export("assettui.model.lazy_definitions", "definitions", "ComponentLoadContext")
+_export("assettui.project.defs_folder", "load_from_defs_folder")
+_export("assettui.logging_compat", "get_dagster_logger")
+_export("assettui.file_paths", "file_relative_path")
+_export("assettui.model.dagster_types", "Nothing", "DagsterType")
+_export(
+    "assettui.model.table_metadata",
+    "TableSchema",
+    "TableColumn",
+    "TableColumnConstraints",
+    "TableConstraints",
+    "TableRecord",
+    "TableColumnDep",
+    "TableColumnLineage",
+    "TableMetadataSet",
+)
+_export(
+    "assettui.model.legacy_policies",
+    "AutoMaterializePolicy",
+    "AutoMaterializeRule",
+    "FreshnessPolicy",
+    "LegacyFreshnessPolicy",
+    "FreshnessState",
+)
+_export(
+    "assettui.automation.run_status_sensors",
+    "run_status_sensor",
+    "run_failure_sensor",
+    "RunStatusSensorContext",
+    "RunFailureSensorContext",
+    "RunStatusSensorDefinition",
+    "build_run_status_sensor_context",
+)
+_export("assettui.model.observable", "observable_source_asset", "ObserveResult")
+_export("assettui.execution.observe", "observe")
+_export("assettui.model.bound_resources", "with_resources")
+
 __all__ = sorted(_EXPORTS)
 
 

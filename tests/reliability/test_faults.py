@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Callable
@@ -349,6 +350,43 @@ def test_run_monitor_leaves_in_process_runs_alone(tmp_path: Path) -> None:
     assert results and results[0].success
 
 
+def test_an_in_process_run_whose_process_died_is_marked_failed(tmp_path: Path) -> None:
+    """``materialize()`` in a script that is killed: the run does not stay STARTED."""
+    script = tmp_path / "script.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import time
+            import assettui as dg
+
+            @dg.asset
+            def waiting() -> int:
+                time.sleep(60)
+                return 1
+
+            dg.materialize([waiting], instance=dg.DagsterInstance.from_home({str(tmp_path / "home")!r}))
+            """
+        )
+    )
+    script_process = subprocess.Popen([sys.executable, str(script)], env=subprocess_env())
+    try:
+        storage = Storage(tmp_path / "home")
+        run = wait_for(
+            lambda: [r for r in storage.runs.list_runs() if r.status is DagsterRunStatus.STARTED],
+            30,
+            "the in-process run to start",
+        )[0]
+        assert run.pid == script_process.pid
+        assert RunMonitor().check(storage) == []  # alive: left alone
+        script_process.kill()
+        script_process.wait(10)
+        assert RunMonitor().check(storage) == [run.run_id]
+    finally:
+        _kill_group(script_process)
+    run = storage.runs.get_run(run.run_id)
+    assert run.status is DagsterRunStatus.FAILURE and "died" in (run.failure_reason or "")
+
+
 # ---- 2. SIGKILL of the daemon mid-tick ------------------------------------------------------
 
 
@@ -569,6 +607,7 @@ conn.execute("COMMIT")
 
 APPENDER = """
 import sys
+import textwrap
 from assettui.storage import DagsterEventType, NewEvent, Storage
 storage = Storage(sys.argv[1])
 for start in range(0, 500, 50):

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import traceback
 from typing import Any
 
-_ENGINE_MARKERS = ("/assettui/execution/", "/assettui/model/direct_invocation.py")
+# Every frame inside the assettui package is the engine's: a ConfigError raised while
+# validating a user's config must point at no file rather than at model/config.py.
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _is_engine_frame(frame: traceback.FrameSummary) -> bool:
+    return frame.filename.startswith(_PACKAGE_DIR) or "/contextlib.py" in frame.filename
 
 
 def error_info(exc: BaseException, depth: int = 0) -> dict[str, Any]:
     """``{"message", "class_name", "stack", "cause"}`` with assettui's own frames removed."""
     frames = traceback.extract_tb(exc.__traceback__)
-    user = [f for f in frames if not any(m in f.filename for m in _ENGINE_MARKERS)]
+    user = [f for f in frames if not _is_engine_frame(f)]
     from assettui.errors import AssettuiError
 
     # assettui's own errors (a missing stored value, a bad config) need no engine stack
@@ -28,11 +35,7 @@ def error_info(exc: BaseException, depth: int = 0) -> dict[str, Any]:
 
 def user_location(exc: BaseException) -> str | None:
     """``file:line`` of the innermost user frame of ``exc``."""
-    frames = [
-        f
-        for f in traceback.extract_tb(exc.__traceback__)
-        if not any(m in f.filename for m in _ENGINE_MARKERS)
-    ]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _is_engine_frame(f)]
     if not frames:
         return None
     last = frames[-1]

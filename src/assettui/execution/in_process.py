@@ -6,6 +6,7 @@ record the run and its events in the instance (an ephemeral one when none is giv
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ from assettui.model.asset_key import AssetKey
 from assettui.model.config import build_config, op_config_value, run_config_dict
 from assettui.model.definitions import Definitions
 from assettui.model.results import AssetCheckKey
-from assettui.storage.runs import ASSET_JOB_NAME, DagsterRun, DagsterRunStatus
+from assettui.storage.runs import ASSET_JOB_NAME, IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
 
 
 def _instance(instance: Any) -> tuple[Any, bool]:
@@ -64,8 +65,10 @@ def run_in_process(
         partition_key=partition_key,
         partition_range_start=partition_range[0] if partition_range else None,
         partition_range_end=partition_range[1] if partition_range else None,
-        tags={str(k): str(v) for k, v in (tags or {}).items()},
+        tags={**{str(k): str(v) for k, v in (tags or {}).items()}, IN_PROCESS_TAG: "true"},
         run_config=config,
+        # The pid lets the run monitor fail this run if this process dies before finishing it.
+        pid=os.getpid(),
         **fields,
     )
     run = inst.storage.runs.create_run(run)
@@ -224,6 +227,7 @@ def _materialize(
     in_memory: bool,
 ) -> ExecuteInProcessResult:
     defs = Definitions(assets=list(assets), resources=resources)
+    resources = dict(defs.resources)  # with the resources bound to the assets
     graph = defs.resolve_asset_graph()
     if in_memory:
         memory = InMemoryIOManager()

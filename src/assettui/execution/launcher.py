@@ -20,6 +20,7 @@ from assettui.storage.events import DagsterEventType, NewEvent
 from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import (
     ASSET_JOB_NAME,
+    IN_PROCESS_TAG,
     IN_PROGRESS_STATUSES,
     DagsterRun,
     DagsterRunStatus,
@@ -110,8 +111,9 @@ def monitor_runs(storage: Storage, now: float | None = None) -> list[str]:
     worker (its command line names the run, read from ``/proc``) is alive even when its
     heartbeat is late: a worker waiting for a database lock cannot write heartbeats either.
     Where that cannot be checked (no ``/proc``, or the pid now runs something else) a
-    heartbeat older than ``DEAD_HEARTBEAT_SECONDS`` means dead. Runs without a pid that are
-    not starting run inside another process (``materialize()``): there is no worker to watch.
+    heartbeat older than ``DEAD_HEARTBEAT_SECONDS`` means dead. A run executed inside
+    another process (``materialize()``, tagged ``IN_PROCESS_TAG``) records that process's pid
+    and no heartbeat: it is dead only when that process is gone.
 
     Returns:
         The ids of the runs marked.
@@ -136,8 +138,8 @@ def monitor_runs(storage: Storage, now: float | None = None) -> list[str]:
             continue
         if fail_run(storage, run.run_id, reason):
             marked.append(run.run_id)
-            if run.pid and not pid_alive(run.pid):
-                end_orphaned_group(run.pid)
+            if run.pid and not pid_alive(run.pid) and IN_PROCESS_TAG not in run.tags:
+                end_orphaned_group(run.pid)  # an in-process run's pid leads no group of ours
     return marked
 
 

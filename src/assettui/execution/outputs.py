@@ -134,13 +134,20 @@ def collect_asset_results(
         elif item is None and inspect.isgenerator(result):
             continue
         else:
-            if item is None and _returns_none(adef.compute_fn):
+            if item is None and (_returns_none(adef.compute_fn) or _is_nothing(adef, single)):
                 produce(None, NO_VALUE)
             else:
                 produce(None, item)
     if single is not None and single not in out.produced and not inspect.isgenerator(result):
         produce(single, NO_VALUE)
     return out
+
+
+def _is_nothing(adef: Any, key: AssetKey | None) -> bool:
+    from assettui.model.dagster_types import is_nothing
+
+    info = adef.outputs.get(key) if key is not None else None
+    return info is not None and is_nothing(info.dagster_type)
 
 
 def collect_check_results(definition: Any, result: Any) -> list[AssetCheckResult]:

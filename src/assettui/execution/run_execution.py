@@ -33,6 +33,7 @@ from assettui.execution.partition_inputs import upstream_partition_keys
 from assettui.execution.plan import ExecutionPlan, Step
 from assettui.execution.resources import Resources
 from assettui.execution.run_logger import RunLogger
+from assettui.logging_compat import capture_dagster_logs
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.config import build_config, op_config_value
@@ -457,11 +458,13 @@ class RunExecutor:
     def _run_step(self, step: Step, attempt: int) -> StepOutcome:
         inputs, input_partitions, input_defs = self._load_inputs(step)
         context = self._context(step, attempt, input_partitions, input_defs)
-        result = self._call(step, context, inputs)
-        if step.is_check_step:
-            results = collect_check_results(step.definition, result)
-            return self._record_checks(step, results, require_all=True)
-        return self._handle_asset_results(step, context, result)
+        # get_dagster_logger() records land in this step's log (generators run below too)
+        with capture_dagster_logs(context.log.log):
+            result = self._call(step, context, inputs)
+            if step.is_check_step:
+                results = collect_check_results(step.definition, result)
+                return self._record_checks(step, results, require_all=True)
+            return self._handle_asset_results(step, context, result)
 
     def _handle_asset_results(
         self, step: Step, context: AssetExecutionContext, result: Any

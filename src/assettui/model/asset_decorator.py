@@ -15,6 +15,7 @@ from assettui.model.assets_definition import (
     ensure_unique,
 )
 from assettui.model.compute_fn import FunctionParams, analyze_params
+from assettui.model.legacy_policies import resolve_automation_condition
 
 IO_MANAGER_METADATA_KEY = "dagster/io_manager_key"
 
@@ -114,6 +115,7 @@ def asset(
     pool: str | None = None,
     compute_kind: str | None = None,
     non_argument_deps: Iterable[Any] | None = None,
+    freshness_policy: Any = None,
     **_unsupported: Any,
 ) -> Any:
     """Declare a software-defined asset computed by the decorated function.
@@ -159,6 +161,9 @@ def asset(
             else AssetKey([*key_prefix_parts(key_prefix), node_name])
         )
         what = f"@asset {asset_key.to_user_string()!r}"
+        condition = resolve_automation_condition(
+            automation_condition, _unsupported.get("auto_materialize_policy"), what
+        )
         params = analyze_params(fn, what)
         input_keys, managers, input_md, mappings = _resolve_inputs(params, ins, what)
         extra_deps = coerce_deps([*(deps or ()), *(non_argument_deps or ())])
@@ -177,11 +182,12 @@ def asset(
             skippable=not output_required,
             group_name=group_name,
             code_version=code_version,
-            automation_condition=automation_condition,
+            automation_condition=condition,
             owners=owners or (),
             tags=tags or {},
             kinds=_kinds(kinds, compute_kind),
             partitions_def=partitions_def,
+            freshness_policy=freshness_policy or _unsupported.get("legacy_freshness_policy"),
         )
         manager = io_manager_key or "io_manager"
         return AssetsDefinition(
@@ -192,7 +198,7 @@ def asset(
             keys_by_input_name=input_keys,
             input_manager_keys=managers,
             input_metadata=input_md,
-            outputs={asset_key: OutputInfo("result", manager, output_required)},
+            outputs={asset_key: OutputInfo("result", manager, output_required, dagster_type)},
             partition_mappings=mappings,
             check_specs=_check_specs(check_specs),
             partitions_def=partitions_def,
@@ -205,6 +211,7 @@ def asset(
             pool=pool,
             source_file=params.source_file,
             source_line=params.source_line,
+            resource_defs=dict(resource_defs or {}),
         )
 
     return wrap(compute_fn) if compute_fn is not None else wrap

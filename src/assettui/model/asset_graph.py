@@ -168,7 +168,15 @@ class AssetGraph:
         try:
             return self._nodes[key]
         except KeyError:
-            raise SelectionError(unknown_key_message(key, self._nodes)) from None
+            pass
+        # A key some asset depends on but nobody defines: name that asset, not just the key.
+        for node in self._nodes.values():
+            if key in node.parent_keys:
+                params = {k: p for p, k in node.assets_def.keys_by_input_name.items()}
+                raise DefinitionError(
+                    missing_upstream_message(node.key, key, self._nodes, parameter=params.get(key))
+                )
+        raise SelectionError(unknown_key_message(key, self._nodes))
 
     def get_check_spec(self, key: AssetCheckKey) -> AssetCheckSpec:
         return self._check_specs[key][0]
@@ -330,3 +338,53 @@ def unknown_key_message(key: AssetKey, candidates: Iterable[AssetKey]) -> str:
     hint = close_matches(key, candidates)
     suggestion = f" Did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""
     return f"No asset {key.to_user_string()!r} is defined.{suggestion}"
+
+
+# The names a parameter may have that are not upstream assets (see compute_fn).
+_SPECIAL_PARAMETERS = ("context", "config")
+
+
+def missing_upstream_message(
+    asset_key: AssetKey,
+    dep_key: AssetKey,
+    known: Iterable[AssetKey],
+    *,
+    location: str | None = None,
+    parameter: str | None = None,
+    resource_keys: Iterable[str] = (),
+) -> str:
+    """Why ``asset_key``'s dependency on an undefined ``dep_key`` fails, and what to do.
+
+    A parameter that is not the context, a ``Config`` or an annotated resource names an
+    upstream asset, so a misspelt ``contxt`` or an unannotated resource lands here too:
+    the hint then points at what the parameter was probably meant to be.
+    """
+    asset = asset_key.to_user_string()
+    dep = dep_key.to_user_string()
+    where = f" ({location})" if location else ""
+    hints = close_matches(dep_key, known)
+    if parameter is None:
+        head = f"Asset {asset!r}{where} depends on {dep!r} via deps=, but no asset has that key."
+    else:
+        head = (
+            f"Asset {asset!r}{where} takes parameter {parameter!r}, but no asset has the key "
+            f"{dep!r}. A parameter that is not `context`, a Config or a resource (annotated "
+            "with its class) names an upstream asset."
+        )
+        if parameter not in _SPECIAL_PARAMETERS:
+            hints += difflib.get_close_matches(parameter, _SPECIAL_PARAMETERS, n=1, cutoff=0.6)
+    suggestion = f" Did you mean {', '.join(repr(h) for h in hints)}?" if hints else ""
+    if parameter == "config":
+        suggestion += (
+            " To receive run config, annotate it with a Config subclass defined at module "
+            "level (config: MyConfig), so the annotation resolves."
+        )
+    if parameter is not None and parameter in set(resource_keys):
+        suggestion += (
+            f" {parameter!r} is a resource: annotate the parameter with its class "
+            f"({parameter}: MyResource) or ResourceParam[...]."
+        )
+    return (
+        f"{head}{suggestion} If {dep!r} lives outside this project, declare it with "
+        f"AssetSpec({dep!r})."
+    )

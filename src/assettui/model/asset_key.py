@@ -119,3 +119,22 @@ def key_prefix_parts(prefix: str | Sequence[str] | None) -> list[str]:
 def is_valid_key_part(part: str) -> bool:
     """Whether ``part`` is a name Dagster accepts (letters, digits, ``_ - .``)."""
     return bool(_VALID_PART.match(part))
+
+
+def check_key_parts(key: AssetKey) -> None:
+    """Refuse key parts that cannot round-trip through ``a/b/c`` (the form users type).
+
+    A part holding ``/`` would read back as two parts (and share a folder with them in the
+    filesystem IO manager); an empty part comes from a stray ``/`` (as Dagster, which
+    refuses both in asset names).
+
+    Raises:
+        DefinitionError: naming the key and the bad part.
+    """
+    for part in key.path:
+        if not part or "/" in part or "\0" in part:
+            fixed = [p for p in "/".join(key.path).replace("\0", "").split("/") if p]
+            raise DefinitionError(
+                f"Asset key {list(key.path)!r} has the part {part!r}: key parts must be "
+                f"non-empty and hold no '/' (it separates parts). Write key={fixed!r} instead."
+            )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assettui.errors import DefinitionError
-from assettui.model.asset_key import AssetKey, key_prefix_parts
+from assettui.model.asset_key import AssetKey, check_key_parts, key_prefix_parts
 
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -69,9 +69,11 @@ class AssetSpec:
     tags: Mapping[str, str] = field(default_factory=dict)
     kinds: Iterable[str] = ()
     partitions_def: Any = None
+    freshness_policy: Any = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", AssetKey.from_coercible(self.key))
+        check_key_parts(self.key)
         object.__setattr__(self, "deps", coerce_deps(self.deps))
         object.__setattr__(self, "metadata", _frozen_mapping(self.metadata))
         object.__setattr__(self, "tags", _frozen_mapping(self.tags))

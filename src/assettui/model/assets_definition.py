@@ -49,6 +49,7 @@ class OutputInfo:
     output_name: str
     io_manager_key: str = "io_manager"
     is_required: bool = True
+    dagster_type: Any = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +81,7 @@ class AssetsDefinition:
     source_file: str | None = None
     source_line: int | None = None
     is_source_asset: bool = False
+    resource_defs: Mapping[str, Any] = field(default_factory=dict)
 
     # ---- Dagster's attributes -------------------------------------------------------------
 

@@ -81,10 +81,29 @@ class Config(BaseModel):
     """Base class of run config schemas: a pydantic model of the fields an asset takes.
 
     An asset with a parameter annotated with a ``Config`` subclass receives its config from
-    the run config (``{"ops": {"my_asset": {"config": {...}}}}`` or ``RunConfig``).
+    the run config (``{"ops": {"my_asset": {"config": {...}}}}`` or ``RunConfig``). A field
+    may be an :class:`EnvVar` (or ``{"env": "NAME"}`` in a config dict or YAML): the run
+    reads the variable when it starts, stores only its name, and masks the value in reprs.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    _env_vars: dict[str, EnvVar] = PrivateAttr(default_factory=dict)
+    _secret_fields: frozenset[str] = PrivateAttr(default=frozenset())
+
+    def __init__(self, **data: Any):
+        # As for resources: pydantic would turn an EnvVar into its plain name, so remember
+        # which fields read the environment (an int field holds a placeholder until then).
+        env_vars = {k: v for k, v in data.items() if isinstance(v, EnvVar)}
+        for name, var in env_vars.items():
+            if isinstance(var, IntEnvVar):
+                data[name] = 0
+        super().__init__(**data)
+        self._env_vars = env_vars
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, (MASK if name in self._secret_fields else value)
 
 
 class PermissiveConfig(Config):
@@ -229,7 +248,7 @@ class RunConfig:
 
         def as_config(value: Any) -> Any:
             if isinstance(value, BaseModel):
-                return {"config": value.model_dump()}
+                return {"config": config_value_dict(value)}
             return value
 
         out: dict[str, Any] = {}
@@ -268,19 +287,72 @@ def op_config_value(run_config: Mapping[str, Any], op_name: str) -> Any:
     return entry
 
 
+def config_value_dict(value: BaseModel) -> dict[str, Any]:
+    """A config object as a plain dict, its ``EnvVar`` fields as ``{"env": NAME}``.
+
+    This is the form stored with a run: the variable's name, never its value.
+    """
+    out = value.model_dump()
+    env_vars: dict[str, EnvVar] = getattr(value, "_env_vars", {})
+    for name in type(value).model_fields:
+        nested = getattr(value, name, None)
+        if name in env_vars:
+            out[name] = {"env": env_vars[name].env_var_name}
+        elif isinstance(nested, Config):
+            out[name] = config_value_dict(nested)
+    return out
+
+
+def _env_reference(value: Any) -> EnvVar | None:
+    if isinstance(value, EnvVar):
+        return value
+    if isinstance(value, Mapping) and list(value) == ["env"] and isinstance(value["env"], str):
+        return EnvVar(value["env"])
+    return None
+
+
+def _resolve_env(config_cls: type[BaseModel], raw: Any, where: str) -> tuple[Any, set[str]]:
+    """``raw`` with each ``EnvVar`` / ``{"env": NAME}`` field replaced by the variable's value."""
+    if not isinstance(raw, Mapping):
+        return raw, set()
+    resolved = dict(raw)
+    secret: set[str] = set()
+    for name, field_info in config_cls.model_fields.items():
+        if name not in resolved:
+            continue
+        var = _env_reference(resolved[name])
+        annotation = field_info.annotation
+        if var is not None:
+            resolved[name] = var.resolve(f"config field {name!r} of {where}")
+            secret.add(name)
+        elif isinstance(annotation, type) and issubclass(annotation, Config):
+            resolved[name], _ = _resolve_env(annotation, resolved[name], where)
+    return resolved, secret
+
+
 def build_config(config_cls: type[Config], raw: Any, where: str) -> Config:
-    """Validate ``raw`` against ``config_cls``; a :class:`ConfigError` names each bad field."""
-    if isinstance(raw, config_cls):
+    """Validate ``raw`` against ``config_cls``; a :class:`ConfigError` names each bad field.
+
+    ``EnvVar`` fields are read from the environment here, when the run starts.
+    """
+    if isinstance(raw, config_cls) and not raw._env_vars:
         return raw
     if isinstance(raw, BaseModel):
-        raw = raw.model_dump()
+        raw = config_value_dict(raw)
+    raw, secret = _resolve_env(config_cls, raw, where)
     try:
-        return config_cls.model_validate(raw or {})
+        built = config_cls.model_validate(raw or {})
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
+            # err["input"] is left out on purpose: it may be a secret read from the env
             loc = ".".join(str(p) for p in err["loc"]) or "(root)"
             problems.append(f"  - {loc}: {err['msg']}")
         raise ConfigError(
-            f"Config for {where} does not fit {config_cls.__name__}:\n" + "\n".join(problems)
+            f"Config for {where} does not fit {config_cls.__name__}:\n"
+            + "\n".join(problems)
+            + f"\nFix these fields of {config_cls.__name__} in the run config "
+            "({'ops': {name: {'config': {...}}}} or RunConfig)."
         ) from None
+    built._secret_fields = frozenset(secret)
+    return built

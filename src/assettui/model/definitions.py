@@ -83,7 +83,11 @@ class Definitions:
         self.schedules: list[Any] = list(schedules or ())
         self.sensors: list[Any] = list(sensors or ())
         self.jobs: list[Any] = list(jobs or ())
-        self.resources: dict[str, Any] = dict(resources or {})
+        from assettui.model.bound_resources import merge_bound_resources
+
+        self.resources: dict[str, Any] = merge_bound_resources(
+            resources or {}, [*assets, *(asset_checks or ())]
+        )
         self.executor = executor
         self.loggers = dict(loggers or {})
         self.metadata = dict(metadata or {})

@@ -76,6 +76,18 @@ class MetadataValue:
     def table_schema(schema: Any) -> MetadataValue:
         return MetadataValue("table_schema", schema)
 
+    @staticmethod
+    def table(records: Any, schema: Any = None) -> MetadataValue:
+        from assettui.model.table_metadata import table_value
+
+        return table_value(records, schema)
+
+    @staticmethod
+    def column_lineage(lineage: Any) -> MetadataValue:
+        from assettui.model.table_metadata import column_lineage_value
+
+        return column_lineage_value(lineage)
+
     @property
     def text_value(self) -> str:
         """A short human-readable form, as the UI and CLI show it."""
@@ -83,12 +95,20 @@ class MetadataValue:
             return f"{self.value:.6g}"
         if self.kind == "table_schema" and isinstance(self.value, Mapping):
             return ", ".join(f"{k}: {v}" for k, v in self.value.items())
+        if self.kind in ("table_schema", "table", "column_lineage"):
+            from assettui.model.table_metadata import table_value_text
+
+            return table_value_text(self.kind, self.value)
         return str(self.value)
 
     def to_json(self) -> dict[str, Any]:
         value = self.value
         if isinstance(value, float) and not math.isfinite(value):
             value = str(value)
+        if self.kind in ("table_schema", "table", "column_lineage"):
+            from assettui.model.table_metadata import table_value_to_json
+
+            value = table_value_to_json(self.kind, value)
         return {"kind": self.kind, "value": value}
 
     @staticmethod
@@ -97,6 +117,10 @@ class MetadataValue:
         value = data["value"]
         if kind == "float" and isinstance(value, str):
             value = float(value)
+        if kind in ("table_schema", "table", "column_lineage"):
+            from assettui.model.table_metadata import table_value_from_json
+
+            value = table_value_from_json(kind, value)
         return MetadataValue(kind, value)
 
 
@@ -126,6 +150,11 @@ def normalize_metadata_value(raw: Any) -> MetadataValue:
         return MetadataValue.asset(raw)
     if hasattr(raw, "__fspath__"):
         return MetadataValue.path(raw)
+    from assettui.model.table_metadata import table_metadata_value
+
+    typed = table_metadata_value(raw)
+    if typed is not None:
+        return typed
     return MetadataValue.text(str(raw))
 
 

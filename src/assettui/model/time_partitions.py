@@ -505,8 +505,12 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
                 self._index.update((k, first + done + i) for i, k in enumerate(self._keys[done:]))
         n = self._index.get(key) if isinstance(key, str) else None
         if n is None and (ts := self._format.parse(key)) is not None:
-            n = self._grid.ceil(ts)
-            n = n if self._key(n) == key else None
+            try:
+                n = self._grid.ceil(ts)
+                n = n if self._key(n) == key else None
+            except (PartitionError, OverflowError, ValueError, OSError):
+                # a date at the edge of the calendar (9999-12-31): no window starts there
+                return None
         return n
 
     def _checked_index(self, key: str) -> int:

@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from assettui.errors import AssettuiError, DefinitionError
-from assettui.model.asset_graph import close_matches, cycle_message
+from assettui.model.asset_graph import close_matches, cycle_message, missing_upstream_message
 from assettui.model.asset_key import AssetKey
 
 if TYPE_CHECKING:
@@ -56,16 +56,15 @@ def find_problems(defs: Definitions) -> list[str]:
             for dep in spec.deps:
                 if dep.key in known:
                     continue
-                via = (
-                    f"parameter {inputs_by_key[dep.key]!r}" if dep.key in inputs_by_key else "deps="
-                )
-                hint = close_matches(dep.key, known)
-                suggestion = f" Did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""
                 problems.append(
-                    f"Asset {spec.key.to_user_string()!r} ({where(adef)}) depends on "
-                    f"{dep.key.to_user_string()!r} via {via}, but no asset has that key."
-                    f"{suggestion} If it lives outside this project, declare it with "
-                    f"AssetSpec({dep.key.to_user_string()!r})."
+                    missing_upstream_message(
+                        spec.key,
+                        dep.key,
+                        known,
+                        location=where(adef),
+                        parameter=inputs_by_key.get(dep.key),
+                        resource_keys=defs.resources,
+                    )
                 )
 
     for checks_def in defs.asset_checks:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from assettui.errors import AssettuiError, ProjectLoadError
 from assettui.model.definitions import Definitions
+from assettui.model.lazy_definitions import LazyDefinitions, module_lazy_definitions
 from assettui.model.loaders import load_definitions_from_modules
 from assettui.model.validation import find_problems
 from assettui.project.target import ProjectTarget
@@ -118,9 +121,18 @@ def find_definitions(module: ModuleType, attribute: str | None = None) -> Defini
     where = getattr(module, "__file__", module.__name__)
     if attribute:
         value = getattr(module, attribute, None)
+        if isinstance(value, LazyDefinitions):
+            value = value()
         if not isinstance(value, Definitions):
             raise ProjectLoadError(f"{where} has no Definitions named {attribute!r}.")
         return value
+    lazy = module_lazy_definitions(module)  # @definitions wins, as in Dagster
+    if len(lazy) > 1:
+        raise ProjectLoadError(
+            f"{where} has {len(lazy)} @definitions functions; keep one per module."
+        )
+    if lazy:
+        return lazy[0]()
     value = getattr(module, "defs", None)
     if isinstance(value, Definitions):
         return value
@@ -152,13 +164,21 @@ def _user_frame(exc: BaseException, target: ProjectTarget) -> tuple[str | None, 
     return file, line
 
 
+# where assettui itself lives: its frames are noise under one of its own load errors
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent) + os.sep
+
+
 def _user_traceback(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
-    # drop the frames of assettui's own loader and of importlib's machinery
+    # drop importlib's machinery; for assettui's own errors (a bad cron string, an unknown
+    # timezone) also the model frames that raised them: the user's line is the story
+    ours = isinstance(exc, AssettuiError)
     kept = [
         f
         for f in frames
-        if "importlib" not in f.filename and not f.filename.endswith("project/loader.py")
+        if "importlib" not in f.filename
+        and not f.filename.endswith("project/loader.py")
+        and not (ours and f.filename.startswith(_PACKAGE_DIR))
     ]
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(kept)]
     lines += traceback.format_exception_only(type(exc), exc)

@@ -67,13 +67,15 @@ class ProjectTarget:
 
 
 def _module_from_pyproject(root: Path) -> tuple[str | None, str | None]:
+    from assettui.project.defs_folder import read_dg_project
+
     pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return None, None
-    try:
-        data = tomllib.loads(pyproject.read_text())
-    except (tomllib.TOMLDecodeError, OSError) as exc:
-        raise ProjectLoadError(f"{pyproject} is not valid TOML: {exc}") from None
+    data: dict = {}
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text())
+        except (tomllib.TOMLDecodeError, OSError) as exc:
+            raise ProjectLoadError(f"{pyproject} is not valid TOML: {exc}") from None
     tool = data.get("tool", {})
     own = tool.get("assettui", {})
     if own.get("module"):
@@ -81,11 +83,9 @@ def _module_from_pyproject(root: Path) -> tuple[str | None, str | None]:
     dagster = tool.get("dagster", {})
     if dagster.get("module_name"):
         return str(dagster["module_name"]), dagster.get("attribute")
-    dg_project = tool.get("dg", {}).get("project", {})
-    if dg_project.get("root_module"):
-        module = str(dg_project["root_module"])
-        defs_module = dg_project.get("defs_module") or f"{module}.definitions"
-        return str(defs_module), None
+    dg_project = read_dg_project(root)  # dg.toml or [tool.dg.project]
+    if dg_project is not None:
+        return dg_project.target_module, None
     return None, None
 
 

@@ -21,6 +21,8 @@ from assettui.model.asset_key import AssetKey
 from assettui.model.results import AssetCheckKey
 
 ASSET_JOB_NAME = "__ASSET_JOB"
+# Marks a run executed inside the calling process (``materialize()``), not by a worker.
+IN_PROCESS_TAG = "assettui/in_process"
 
 
 class DagsterRunStatus(Enum):

@@ -1,0 +1,364 @@
+"""``load_from_defs_folder``: the definitions of a ``create-dagster`` project's defs folder.
+
+A ``dg`` project names its package in ``pyproject.toml`` (``[tool.dg.project] root_module``)
+or in a ``dg.toml`` (``[project] root_module``); its definitions live in the defs package
+(``defs_module``, default ``<root_module>.defs``). As Dagster does, every ``.py`` file under
+that folder is imported, each file giving a ``Definitions``:
+
+- the one ``Definitions`` object defined in it, if there is one;
+- else what its ``@definitions`` functions return (called with a ``ComponentLoadContext``);
+- else its module-level assets, asset specs, source assets, checks, jobs, schedules and
+  sensors.
+
+The files' definitions are merged into one. Resources come from the files' ``Definitions``
+(e.g. a ``resources.py`` with ``@dg.definitions``). YAML components (``defs.yaml``) are a
+Dagster Components feature assettui does not have: such a folder is refused with a message
+naming the file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from assettui.errors import DefinitionError, ProjectLoadError
+from assettui.model.asset_spec import AssetSpec, SourceAsset
+from assettui.model.assets_definition import AssetsDefinition
+from assettui.model.checks import AssetChecksDefinition
+from assettui.model.definitions import Definitions
+from assettui.model.jobs import JobDefinition, UnresolvedAssetJobDefinition
+from assettui.model.lazy_definitions import ComponentLoadContext, module_lazy_definitions
+from assettui.model.schedules import ScheduleDefinition
+from assettui.model.sensors import SensorDefinition
+
+COMPONENT_FILES = ("defs.yaml", "defs.yml", "component.yaml")
+DEFAULT_DEFS_SUBMODULE = "defs"
+DEFAULT_TARGET_SUBMODULE = "definitions"
+
+_COLLECTED = (
+    AssetsDefinition,
+    SourceAsset,
+    AssetSpec,
+    AssetChecksDefinition,
+    ScheduleDefinition,
+    SensorDefinition,
+    JobDefinition,
+    UnresolvedAssetJobDefinition,
+)
+
+
+@dataclass(frozen=True)
+class DgProjectConfig:
+    """What a ``dg`` project's config file says about its modules.
+
+    Attributes:
+        config_file: the ``pyproject.toml`` or ``dg.toml`` read.
+        root: the project directory (the config file's folder).
+        root_module: the project's top package.
+        defs_module: the package holding the defs folder (``<root_module>.defs``).
+        target_module: the module whose ``Definitions`` is the project's
+            (``code_location_target_module``, default ``<root_module>.definitions``).
+        code_location_name: the project's name as a code location.
+    """
+
+    config_file: Path
+    root: Path
+    root_module: str
+    defs_module: str
+    target_module: str
+    code_location_name: str
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        raise ProjectLoadError(f"{path} is not valid TOML: {exc}") from None
+
+
+def read_dg_project(directory: str | Path) -> DgProjectConfig | None:
+    """The ``dg`` project configured in ``directory`` itself, if any.
+
+    ``dg.toml`` (settings at top level) wins over ``pyproject.toml`` (``[tool.dg]``), as in
+    Dagster. A config file that is a ``dg`` workspace, not a project, gives ``None``.
+
+    Raises:
+        ProjectLoadError: if the file is not valid TOML or names no module.
+    """
+    folder = Path(directory).absolute()
+    dg_toml = folder / "dg.toml"
+    pyproject = folder / "pyproject.toml"
+    if dg_toml.is_file():
+        config_file, node = dg_toml, _read_toml(dg_toml)
+    elif pyproject.is_file():
+        config_file = pyproject
+        node = _read_toml(pyproject).get("tool", {}).get("dg")
+        if node is None:
+            return None
+    else:
+        return None
+    project = node.get("project") or {}
+    if not project:
+        return None
+    root_module = project.get("root_module")
+    defs_module = project.get("defs_module")
+    if not root_module and not defs_module:
+        raise ProjectLoadError(
+            f"{config_file} has a dg project section but names no module: set root_module "
+            '(e.g. root_module = "my_project") under [tool.dg.project].'
+        )
+    root_module = str(root_module or str(defs_module).split(".")[0])
+    return DgProjectConfig(
+        config_file=config_file,
+        root=folder,
+        root_module=root_module,
+        defs_module=str(defs_module or f"{root_module}.{DEFAULT_DEFS_SUBMODULE}"),
+        target_module=str(
+            project.get("code_location_target_module")
+            or f"{root_module}.{DEFAULT_TARGET_SUBMODULE}"
+        ),
+        code_location_name=str(project.get("code_location_name") or folder.name),
+    )
+
+
+def find_dg_project(path_within_project: str | Path) -> DgProjectConfig:
+    """The ``dg`` project holding ``path_within_project`` (it or its nearest parent).
+
+    Raises:
+        ProjectLoadError: if no folder up to the file system root has a dg config.
+    """
+    start = Path(path_within_project).absolute()
+    for folder in [start, *start.parents]:
+        config = read_dg_project(folder)
+        if config is not None:
+            return config
+    raise ProjectLoadError(
+        f"No dg project config (a pyproject.toml with [tool.dg.project] root_module, or a "
+        f"dg.toml) in {start} or any parent folder. Add one, e.g.\n\n"
+        '[tool.dg]\ndirectory_type = "project"\n\n[tool.dg.project]\nroot_module = "my_project"'
+    )
+
+
+def _source_dir(config: DgProjectConfig) -> Path | None:
+    """Where the root package lives: ``src/`` (the create-dagster layout) or the root."""
+    for candidate in (config.root / "src", config.root):
+        package = candidate / config.root_module
+        if package.is_dir() or package.with_suffix(".py").is_file():
+            return candidate
+    return None
+
+
+def import_defs_module(config: DgProjectConfig) -> ModuleType:
+    """Import the defs package, putting the project's source folder on ``sys.path`` if needed.
+
+    Dagster expects the project to be installed (``pip install -e .``); assettui also finds
+    an uninstalled one in ``src/`` or the project folder.
+
+    Raises:
+        ProjectLoadError: if the root package cannot be found.
+    """
+    try:
+        return importlib.import_module(config.defs_module)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] != config.root_module:
+            raise  # a missing third-party import inside the defs: the user's own error
+        source = _source_dir(config)
+        if source is None or str(source) in sys.path:
+            raise ProjectLoadError(
+                f"Cannot import {config.defs_module!r} (from {config.config_file}): no package "
+                f"{config.root_module!r} in {config.root / 'src'} or {config.root}. Check "
+                "root_module / defs_module, or install the project with `pip install -e .`."
+            ) from exc
+    sys.path.insert(0, str(source))
+    importlib.invalidate_caches()
+    return importlib.import_module(config.defs_module)
+
+
+def _module_folder(module: ModuleType) -> Path | None:
+    paths = list(getattr(module, "__path__", None) or ())
+    return Path(paths[0]) if paths else None
+
+
+def _component_file(folder: Path) -> Path | None:
+    return next((folder / n for n in COMPONENT_FILES if (folder / n).is_file()), None)
+
+
+def _refuse_components(file: Path) -> None:
+    raise ProjectLoadError(
+        f"{file} declares a Dagster component (YAML components are not supported by "
+        "assettui). Define its assets in Python instead: a .py file in the defs folder with "
+        "@dg.asset functions, or a @dg.definitions function returning dg.Definitions(...)."
+    )
+
+
+def _python_files(folder: Path) -> Iterator[Path]:
+    """Every ``.py`` file under ``folder``, in Dagster's order (sorted, depth first)."""
+    component = _component_file(folder)
+    if component is not None:
+        _refuse_components(component)
+    for entry in sorted(folder.iterdir()):
+        if entry.name == "__pycache__" or entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _python_files(entry)
+        elif entry.suffix == ".py":
+            yield entry
+
+
+def definitions_of_module(module: ModuleType, context: ComponentLoadContext) -> Definitions:
+    """The definitions one defs-folder file contributes (see the module docstring).
+
+    Raises:
+        DefinitionError: if the file mixes ``Definitions`` and ``@definitions``, or has
+            several ``Definitions`` objects.
+    """
+    where = getattr(module, "__file__", None) or module.__name__
+    values = list(vars(module).values())
+    defs_objects = _unique(
+        item
+        for value in values
+        for item in (value if isinstance(value, list) else [value])
+        if isinstance(item, Definitions)
+    )
+    lazy = module_lazy_definitions(module)
+    if defs_objects and lazy:
+        raise DefinitionError(
+            f"{where} has both @definitions functions and Definitions objects; keep at most one "
+            "of the two per file."
+        )
+    if len(defs_objects) > 1:
+        raise DefinitionError(
+            f"{where} has {len(defs_objects)} Definitions objects; a defs-folder file may hold "
+            "at most one (or merge them with Definitions.merge)."
+        )
+    if defs_objects:
+        return defs_objects[0]
+    if lazy:
+        return merge_definitions([fn(context) if fn.has_context_arg else fn() for fn in lazy])
+    found = _unique(
+        item
+        for value in values
+        for item in (value if isinstance(value, (list, tuple)) else [value])
+        if isinstance(item, _COLLECTED)
+    )
+    return Definitions(
+        assets=[i for i in found if isinstance(i, (AssetsDefinition, SourceAsset, AssetSpec))],
+        asset_checks=[i for i in found if isinstance(i, AssetChecksDefinition)],
+        schedules=[i for i in found if isinstance(i, ScheduleDefinition)],
+        sensors=[i for i in found if isinstance(i, SensorDefinition)],
+        jobs=[i for i in found if isinstance(i, (JobDefinition, UnresolvedAssetJobDefinition))],
+    )
+
+
+def _unique(items: Iterable[Any]) -> list[Any]:
+    seen: set[int] = set()
+    out = []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            out.append(item)
+    return out
+
+
+def merge_definitions(parts: Iterable[Definitions], where: str = "the defs folder") -> Definitions:
+    """One ``Definitions`` of several; an object found in several parts is kept once.
+
+    Raises:
+        DefinitionError: if two parts give one resource key different values, or set
+            different executors.
+    """
+    parts = list(parts)
+    resources: dict[str, Any] = {}
+    executor = None
+    for part in parts:
+        for key, value in part.resources.items():
+            if key in resources and resources[key] is not value:
+                raise DefinitionError(
+                    f"Resource {key!r} is defined twice, differently, in {where}; define it in "
+                    "one file only."
+                )
+            resources[key] = value
+        if part.executor is not None:
+            if executor is not None and executor is not part.executor:
+                raise DefinitionError(f"Two different executors are set in {where}; keep one.")
+            executor = part.executor
+    return Definitions(
+        assets=_unique(
+            a for p in parts for a in p.assets if not isinstance(a, AssetChecksDefinition)
+        ),
+        asset_checks=_unique(c for p in parts for c in p.asset_checks),
+        schedules=_unique(s for p in parts for s in p.schedules),
+        sensors=_unique(s for p in parts for s in p.sensors),
+        jobs=_unique(j for p in parts for j in p.jobs),
+        resources=resources,
+        executor=executor,
+        loggers={k: v for p in parts for k, v in p.loggers.items()},
+        metadata={k: v for p in parts for k, v in p.metadata.items()},
+    )
+
+
+def load_defs_module(config: DgProjectConfig) -> Definitions:
+    """Import every file of the project's defs folder and merge their definitions."""
+    package = import_defs_module(config)
+    folder = _module_folder(package)
+    file_name = getattr(package, "__file__", None)
+    module_file = Path(file_name) if file_name else None
+    root_context = ComponentLoadContext(
+        path=folder or module_file or config.root,
+        project_root=config.root,
+        defs_module_path=folder or (module_file.parent if module_file else config.root),
+        defs_module_name=config.defs_module,
+    )
+    if folder is None:  # a single defs.py module rather than a folder
+        return definitions_of_module(package, root_context)
+    parts = []
+    for file in _python_files(folder):
+        context = root_context.for_path(file)
+        module = importlib.import_module(context.defs_relative_module_name(file))
+        parts.append(definitions_of_module(module, context))
+    return merge_definitions(parts, where=f"the defs folder {folder}")
+
+
+def load_from_defs_folder(
+    *,
+    path_within_project: str | Path | None = None,
+    project_root: str | Path | None = None,
+) -> Definitions:
+    """All the definitions in a ``dg`` project's defs folder, merged.
+
+    Call it from the project's ``definitions.py``::
+
+        @dg.definitions
+        def defs():
+            return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+
+    Args:
+        path_within_project: a path inside the project; the project is the nearest folder
+            (it or a parent) with a ``dg.toml`` or a ``pyproject.toml`` with ``[tool.dg]``.
+        project_root: the older name of ``path_within_project``.
+
+    Returns:
+        A :class:`~assettui.Definitions` of every file in the defs folder.
+
+    Raises:
+        ProjectLoadError: no project config, an unimportable defs package, or a YAML component.
+        DefinitionError: conflicting definitions between files.
+    """
+    if path_within_project is not None and project_root is not None:
+        raise DefinitionError(
+            "load_from_defs_folder: pass path_within_project or project_root, not both "
+            "(project_root is the older name of path_within_project)."
+        )
+    path = path_within_project if path_within_project is not None else project_root
+    if path is None:
+        raise DefinitionError(
+            "load_from_defs_folder needs path_within_project, e.g. "
+            "load_from_defs_folder(path_within_project=Path(__file__).parent)."
+        )
+    return load_defs_module(find_dg_project(path))
