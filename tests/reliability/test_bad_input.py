@@ -219,11 +219,13 @@ def test_unknown_upstream_in_materialize_names_the_asset() -> None:
     def report(orders_v2):
         return orders_v2
 
+    instance = dg.DagsterInstance.ephemeral()
     with pytest.raises(DefinitionError) as info:
-        dg.materialize([report])
+        dg.materialize([report], instance=instance)
     message = str(info.value)
     assert "Asset 'report' takes parameter 'orders_v2'" in message
     assert "AssetSpec('orders_v2')" in message
+    assert instance.get_runs() == []  # refused before any run exists, as in Dagster
 
 
 def test_wrong_parameter_name_says_what_parameters_mean(project) -> None:
@@ -449,15 +451,14 @@ def test_run_config_that_fails_its_schema_names_each_field(runtime: Project) -> 
     assert "- max_rows: Input should be a valid integer" in message
     assert "- lable: Extra inputs are not permitted" in message
     assert "Fix these fields of Limits in the run config" in message
-    # through the CLI: the run is recorded as failed with the same field-level message
+    # through the CLI: refused before any run exists (as Dagster's launch does), same message
     config = runtime.root / "run.yaml"
     config.write_text("ops:\n  limited:\n    config:\n      max_rows: ten\n")
     out = runtime.run("materialize", "--select", "limited", "--config", str(config))
-    assert out.exit_code == 1
+    assert out.exit_code == 2
     assert "max_rows: Input should be a valid integer" in out.output
     assert "src/assettui" not in out.output  # no engine file named as the error's place
-    (run,) = runs_of(runtime)
-    assert run.status is DagsterRunStatus.FAILURE
+    assert runs_of(runtime) == []
 
 
 def test_missing_env_var_names_the_variable_resource_and_field(
@@ -567,8 +568,8 @@ def test_bad_input_never_loses_what_was_stored(runtime: Project) -> None:
 
     runs = runs_of(runtime)
     statuses = sorted(r.status.value for r in runs)
-    # three refused before a run existed; four ran, failed, and are recorded with a reason
-    assert statuses == ["FAILURE"] * 4 + ["SUCCESS"]
+    # four refused before a run existed; three ran, failed, and are recorded with a reason
+    assert statuses == ["FAILURE"] * 3 + ["SUCCESS"]
     assert all(r.failure_reason for r in runs if r.status is DagsterRunStatus.FAILURE)
     assert value_file.read_bytes() == stored  # the good value is untouched
     storage = Storage(runtime.home)

@@ -296,6 +296,7 @@ def materialize(
     tags: tuple[str, ...],
 ) -> None:
     """Materialize assets now in a worker process, streaming the run's log; exit 0 on success."""
+    from assettui.execution.in_process import validate_run_config
     from assettui.execution.launcher import RunLauncher
     from assettui.execution.plan import build_plan
     from assettui.storage.instance import DagsterInstance
@@ -318,9 +319,10 @@ def materialize(
         tag_map[k] = v
     launcher = RunLauncher(ctx.home, ctx.target)
     instance = DagsterInstance(launcher.storage)
-    try:  # check the partition before starting a process, for a clear error
+    try:  # check the partition and the config before starting a process, as Dagster does
         if partition:
             build_plan(graph, keys, checks, [partition], dynamic_partitions_store=instance)
+        validate_run_config(graph, frozenset(keys), frozenset(checks or ()), run_config or {})
     except AssettuiError as exc:
         fail(str(exc), 2)
     # Handlers first: a Ctrl-C between storing the run and streaming it still cancels it

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from assettui.errors import DefinitionError
 from assettui.execution.fs_io_manager import InMemoryIOManager
 from assettui.execution.io_manager import (
     ConfigurableIOManagerFactory,
@@ -18,7 +19,7 @@ from assettui.execution.io_manager import (
 )
 from assettui.execution.result import ExecuteInProcessResult
 from assettui.execution.run_lifecycle import execute_stored_run
-from assettui.model.asset_graph import AssetGraph
+from assettui.model.asset_graph import AssetGraph, missing_upstream_message
 from assettui.model.asset_key import AssetKey
 from assettui.model.config import build_config, op_config_value, run_config_dict
 from assettui.model.definitions import Definitions
@@ -52,7 +53,7 @@ def run_in_process(
 ) -> ExecuteInProcessResult:
     """Store a run of ``asset_keys`` and execute it here; return its result."""
     config = run_config_dict(run_config)
-    _validate_config(graph, asset_keys, check_keys, config)
+    validate_run_config(graph, asset_keys, check_keys, config)
     inst, _ephemeral = _instance(instance)
     fields: dict[str, Any] = {}
     if run_id:
@@ -104,7 +105,7 @@ def run_in_process(
     return result
 
 
-def _validate_config(
+def validate_run_config(
     graph: AssetGraph,
     asset_keys: frozenset[AssetKey],
     check_keys: frozenset[AssetCheckKey],
@@ -229,6 +230,7 @@ def _materialize(
     defs = Definitions(assets=list(assets), resources=resources)
     resources = dict(defs.resources)  # with the resources bound to the assets
     graph = defs.resolve_asset_graph()
+    _refuse_missing_upstream(graph)
     if in_memory:
         memory = InMemoryIOManager()
         for adef in graph.assets_defs:
@@ -247,6 +249,26 @@ def _materialize(
         raise_on_error=raise_on_error,
         tags=tags,
     )
+
+
+def _refuse_missing_upstream(graph: AssetGraph) -> None:
+    """As Dagster's ``materialize``: every upstream asset must be among the assets given
+    (or be an ``AssetSpec``/``SourceAsset`` among them), checked before any run exists.
+
+    Raises:
+        DefinitionError: naming the asset, its missing upstream and what to do.
+    """
+    known = graph.all_asset_keys
+    for adef in graph.assets_defs:
+        inputs_by_key = {k: p for p, k in adef.keys_by_input_name.items()}
+        for spec in adef.specs:
+            for dep in spec.deps:
+                if dep.key not in known:
+                    raise DefinitionError(
+                        missing_upstream_message(
+                            spec.key, dep.key, known, parameter=inputs_by_key.get(dep.key)
+                        )
+                    )
 
 
 def execute_job_in_process(
