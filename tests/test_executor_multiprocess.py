@@ -260,3 +260,19 @@ def test_materialize_in_process_ignores_the_multiprocess_executor(tmp_path: Path
         instance=dg.DagsterInstance.ephemeral()
     )
     assert result.success and result.output_for_node("a") == os.getpid()
+
+
+def test_a_jobs_executor_def_is_used_for_its_runs(write_project, marks: Path) -> None:
+    source = PROJECT.replace("    executor=dg.multiprocess_executor,\n", "").replace(
+        "defs = dg.Definitions(",
+        'par = dg.define_asset_job("par", selection=["left", "right"], '
+        "executor_def=dg.multiprocess_executor)\n\ndefs = dg.Definitions(jobs=[par], ",
+    )
+    assert "executor=dg.multiprocess_executor" not in source
+    target = find_project(write_project(source))
+    launcher = RunLauncher(resolve_home(target, None), target)
+    run_id = launcher.launch(_keys("left", "right"), job_name="par")
+    run = launcher.wait(run_id, timeout=60)
+    assert run is not None and run.status is DagsterRunStatus.SUCCESS, run
+    pids = {int((marks / f"{n}.started").read_text()) for n in ("left", "right")}
+    assert len(pids) == 2 and run.pid not in pids
