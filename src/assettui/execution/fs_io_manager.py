@@ -8,7 +8,6 @@ outside the base folder are refused.
 from __future__ import annotations
 
 import errno
-import glob
 import os
 import pickle
 import tempfile
@@ -63,17 +62,25 @@ def safe_path(base: Path, asset_key: AssetKey, partition: str | None, suffix: st
     return path
 
 
+# Folders this process has already swept for abandoned temporary files (see atomic_write).
+_swept: set[str] = set()
+
+
 def atomic_write(path: Path, write: Any) -> None:
     """Call ``write(file)`` on a temporary file next to ``path``, then move it into place.
 
     The temporary file is named ``.<name>.<pid>.<random>.tmp``: a writer killed mid-write
-    (SIGKILL, power loss) leaves it behind, and the next successful write of ``path``
-    removes the ones whose process is gone.
+    (SIGKILL, power loss) leaves it behind. The first successful write of a process into a
+    folder removes the ones there whose process is gone; later writes skip the sweep, so a
+    run writing thousands of values lists each folder once, not once per value.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
-    )
+    folder = path.parent
+    prefix = f".{path.name}.{os.getpid()}."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+    except FileNotFoundError:  # the first value stored in this folder
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -84,16 +91,25 @@ def atomic_write(path: Path, write: Any) -> None:
         except FileNotFoundError:
             pass
         raise
-    remove_abandoned_temporaries(path)
+    if str(folder) not in _swept:
+        _swept.add(str(folder))
+        remove_abandoned_temporaries(folder)
 
 
-def remove_abandoned_temporaries(path: Path) -> list[Path]:
-    """Delete the temporary files of writes of ``path`` whose writer process is gone."""
-    removed = []
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        pid_text = leftover.name[len(path.name) + 2 :].split(".", 1)[0]
-        if not pid_text.isdigit() or _process_exists(int(pid_text)):
+def remove_abandoned_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporary files in ``folder`` whose writer process is gone."""
+    removed: list[Path] = []
+    try:
+        entries = [e.name for e in os.scandir(folder)]
+    except OSError:
+        return removed
+    for name in entries:
+        if not (name.startswith(".") and name.endswith(".tmp")):
             continue
+        parts = name[1:-4].rsplit(".", 2)  # <target name>.<pid>.<random>
+        if len(parts) != 3 or not parts[1].isdigit() or _process_exists(int(parts[1])):
+            continue
+        leftover = folder / name
         try:
             leftover.unlink()
         except OSError:

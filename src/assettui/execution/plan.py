@@ -176,6 +176,12 @@ def build_plan(
             )
         )
     # wire dependencies between steps
+    blocking_checks: dict[AssetKey, set[str]] = {}  # asset -> steps of its blocking checks
+    for step in steps:
+        if step.is_check_step:
+            for c in step.check_keys:
+                if graph.get_check_spec(c).blocking:
+                    blocking_checks.setdefault(c.asset_key, set()).add(step.key)
     wired: list[Step] = []
     for step in steps:
         if step.is_check_step:
@@ -187,15 +193,8 @@ def build_plan(
         }
         if not step.is_check_step:
             # a blocking check on an upstream asset must pass before this step runs
-            upstream |= {
-                s.key
-                for s in steps
-                if s.is_check_step
-                and s.key != step.key
-                and any(
-                    c.asset_key in deps and graph.get_check_spec(c).blocking for c in s.check_keys
-                )
-            }
+            for dep in deps & blocking_checks.keys():
+                upstream |= blocking_checks[dep] - {step.key}
         wired.append(
             Step(
                 step.key,

@@ -28,7 +28,7 @@ from typing import Any
 
 from assettui.errors import ExecutionError
 from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
-from assettui.execution.plan import ExecutionPlan, Step
+from assettui.execution.plan import Step
 from assettui.execution.run_execution import RunExecutor, RunInterrupted, RunOutcome, StepOutcome
 from assettui.model.asset_key import AssetKey
 from assettui.storage.events import DagsterEventType as E
@@ -40,34 +40,6 @@ _PR_SET_PDEATHSIG = 1
 def can_fork() -> bool:
     """Whether this platform can run the multiprocess executor (it forks)."""
     return hasattr(os, "fork")
-
-
-def step_dependencies(executor: RunExecutor, plan: ExecutionPlan) -> dict[str, set[str]]:
-    """For each step, the steps of the plan that must finish before it starts.
-
-    A step waits for the steps producing its upstream assets and for the blocking checks
-    of those assets (a failed blocking check stops everything downstream).
-    """
-    producer: dict[AssetKey, str] = {}
-    blocking_checks: dict[AssetKey, set[str]] = {}
-    for step in plan.steps:
-        for key in step.asset_keys:
-            producer[key] = step.key
-        if step.is_check_step:
-            for check in step.check_keys:
-                if executor.graph.get_check_spec(check).blocking:
-                    blocking_checks.setdefault(check.asset_key, set()).add(step.key)
-    deps: dict[str, set[str]] = {}
-    for step in plan.steps:
-        needed: set[str] = set()
-        for key in executor.step_dependency_keys(step):
-            if key in producer:
-                needed.add(producer[key])
-            if not step.is_check_step:
-                needed |= blocking_checks.get(key, set())
-        needed.discard(step.key)
-        deps[step.key] = needed
-    return deps
 
 
 @dataclass
@@ -93,7 +65,7 @@ class MultiprocessRunExecutor(RunExecutor):
 
     def execute(self) -> RunOutcome:
         self._refuse_in_memory_io()
-        deps = step_dependencies(self, self.plan)
+        deps = {step.key: set(step.upstream_steps) for step in self.plan.steps}
         pending = list(self.plan.steps)
         running: dict[int, _Child] = {}
         selector = selectors.DefaultSelector()
