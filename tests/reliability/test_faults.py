@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ from assettui.storage.asset_status import AssetPartitionStatus
 from assettui.storage.automation_state import InstigatorType, TickStatus
 from assettui.storage.events import DagsterEventType, NewEvent
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRunStatus, RunsFilter
+from assettui.storage.runs import DagsterRun, DagsterRunStatus, RunsFilter
 from reliability.conftest import FaultProject, subprocess_env, wait_for
 
 PROJECT = '''
@@ -491,14 +492,36 @@ def test_daemon_killed_mid_tick_neither_duplicates_nor_loses_runs(project: Fault
     runs = _schedule_runs(storage)
     assert len(runs) == 5 and all(len(ids) == 1 for ids in runs.values()), runs
     assert len(_ticks(storage)) == 5
+
+    # A daemon killed between claiming a run and starting its worker leaves it STARTING with
+    # no worker; later passes queue it again and start it (no new tick is due at 10:00:03).
+    def finished_or_recovered(run_id: str) -> Any:
+        run = storage.runs.get_run(run_id)
+        if run.is_finished:
+            return run
+        if run.status in (DagsterRunStatus.STARTING, DagsterRunStatus.QUEUED) and not run.pid:
+            _daemon_pass(project, "2026-03-01T10:00:03+00:00", "--no-wait")
+        return None
+
     for (run_id,) in runs.values():
-        run = wait_for(
-            lambda run_id=run_id: (r := storage.runs.get_run(run_id)).is_finished and r,
-            30,
-            f"run {run_id}",
-        )
+        run = wait_for(lambda run_id=run_id: finished_or_recovered(run_id), 60, f"run {run_id}")
         assert run.status is DagsterRunStatus.SUCCESS, run.failure_reason
+    assert len(_schedule_runs(storage)) == 5 and len(_ticks(storage)) == 5
     _assert_database_intact(project.home)
+
+
+def test_a_run_whose_launcher_died_before_its_worker_is_queued_again(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "home")
+    run = storage.runs.create_run(
+        DagsterRun(job_name="__ASSET_JOB", status=DagsterRunStatus.QUEUED)
+    )
+    storage.runs.update_run_status(run.run_id, DagsterRunStatus.STARTING)  # claimed, no worker
+    claimed = storage.runs.get_run(run.run_id).updated_at
+    assert monitor_runs(storage, now=claimed + 1) == []  # a launcher may still be starting it
+    assert monitor_runs(storage, now=claimed + 11) == [run.run_id]
+    assert storage.runs.get_run(run.run_id).status is DagsterRunStatus.QUEUED
+    messages = [e.message for e in storage.event_log.run_events(run.run_id)]
+    assert any("queued again" in m for m in messages)
 
 
 def test_two_schedulers_on_one_instance_run_a_tick_once(project: FaultProject) -> None:

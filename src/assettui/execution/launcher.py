@@ -31,6 +31,8 @@ CANCEL_GRACE_SECONDS = 5.0
 # Only for a worker whose identity cannot be checked (see monitor_runs): longer than the
 # database busy timeout, so a worker waiting for a lock is not taken for a dead one.
 DEAD_HEARTBEAT_SECONDS = 90.0
+# A STARTING run without a worker pid for this long lost its launcher: it is queued again.
+ORPHANED_START_SECONDS = 10.0
 
 
 def worker_command(home: Path, run_id: str, target: ProjectTarget) -> list[str]:
@@ -113,7 +115,8 @@ def monitor_runs(storage: Storage, now: float | None = None) -> list[str]:
     Where that cannot be checked (no ``/proc``, or the pid now runs something else) a
     heartbeat older than ``DEAD_HEARTBEAT_SECONDS`` means dead. A run executed inside
     another process (``materialize()``, tagged ``IN_PROCESS_TAG``) records that process's pid
-    and no heartbeat: it is dead only when that process is gone.
+    and no heartbeat: it is dead only when that process is gone. A STARTING run whose
+    worker never started (its launcher died first) is queued again.
 
     Returns:
         The ids of the runs marked.
@@ -122,12 +125,11 @@ def monitor_runs(storage: Storage, now: float | None = None) -> list[str]:
     marked = []
     for run in storage.runs.list_runs(RunsFilter(statuses=list(IN_PROGRESS_STATUSES))):
         if run.pid is None:
-            if run.status is not DagsterRunStatus.STARTING:
-                continue
-            created = run.created_at or now
-            if now - created < 30:
-                continue
-            reason = "The run's worker never started."
+            if run.status is DagsterRunStatus.STARTING:
+                since = run.updated_at or run.created_at or now
+                if now - since >= ORPHANED_START_SECONDS and requeue_run(storage, run.run_id):
+                    marked.append(run.run_id)
+            continue
         elif not pid_alive(run.pid):
             reason = f"The run's worker process (pid {run.pid}) died without finishing the run."
         elif runs_worker_of(run.pid, run.run_id):
@@ -141,6 +143,32 @@ def monitor_runs(storage: Storage, now: float | None = None) -> list[str]:
             if run.pid and not pid_alive(run.pid) and IN_PROCESS_TAG not in run.tags:
                 end_orphaned_group(run.pid)  # an in-process run's pid leads no group of ours
     return marked
+
+
+def requeue_run(storage: Storage, run_id: str) -> bool:
+    """Put a STARTING run whose worker was never started back in the queue.
+
+    The process that claimed it (a daemon or the UI) died between claiming it and starting
+    its worker, which records the worker's pid within milliseconds; the queue starts it again.
+    """
+    try:
+        storage.runs.update_run_status(
+            run_id, DagsterRunStatus.QUEUED, expected=DagsterRunStatus.STARTING
+        )
+    except Exception:  # it moved on meanwhile (started, canceled): nothing to do
+        return False
+    storage.event_log.store_events(
+        [
+            NewEvent(
+                run_id=run_id,
+                event_type=DagsterEventType.ENGINE_EVENT,
+                message="The process that claimed this run died before starting its worker; "
+                "the run is queued again.",
+                level="WARNING",
+            )
+        ]
+    )
+    return True
 
 
 def runs_worker_of(pid: int, run_id: str) -> bool:

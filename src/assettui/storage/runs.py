@@ -2,7 +2,8 @@
 
 Lifecycle: ``QUEUED -> STARTING -> STARTED -> SUCCESS | FAILURE``; any unfinished run may go to
 ``CANCELING`` and then ``CANCELED``, or straight to ``CANCELED``/``FAILURE`` (cancelled
-before it started, or its worker died). ``NOT_STARTED`` is the status of a run executed in
+before it started, or its worker died); a ``STARTING`` run whose launcher died before
+starting its worker goes back to ``QUEUED``. ``NOT_STARTED`` is the status of a run executed in
 process (``materialize``): it may go to ``STARTED`` directly. A finished run
 (``SUCCESS``/``FAILURE``/``CANCELED``) never changes again; a ``CANCELING`` run can only end
 ``CANCELED`` or ``FAILURE`` (a cancel request wins over a late success).
@@ -49,7 +50,7 @@ _S = DagsterRunStatus
 ALLOWED_TRANSITIONS: Mapping[DagsterRunStatus, frozenset[DagsterRunStatus]] = {
     _S.QUEUED: frozenset({_S.STARTING, _S.CANCELING, _S.CANCELED, _S.FAILURE}),
     _S.NOT_STARTED: frozenset({_S.STARTING, _S.STARTED, _S.CANCELING, _S.CANCELED, _S.FAILURE}),
-    _S.STARTING: frozenset({_S.STARTED, _S.CANCELING, _S.CANCELED, _S.FAILURE}),
+    _S.STARTING: frozenset({_S.STARTED, _S.QUEUED, _S.CANCELING, _S.CANCELED, _S.FAILURE}),
     _S.STARTED: frozenset({_S.SUCCESS, _S.FAILURE, _S.CANCELING, _S.CANCELED}),
     _S.CANCELING: frozenset({_S.CANCELED, _S.FAILURE}),
     _S.SUCCESS: frozenset(),
