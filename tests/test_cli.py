@@ -195,3 +195,13 @@ def test_init_scaffolds_a_project_that_validates_and_tests(tmp_path: Path) -> No
     assert "2 passed" in tests.stdout
     again = assettui("init", "demo", cwd=tmp_path)
     assert again.returncode != 0 and "not empty" in again.stderr
+
+
+def test_validate_summary_counts_read_naturally() -> None:
+    from assettui.cli.project_commands import _count
+
+    assert [_count(1, "check"), _count(0, "check"), _count(2, "group")] == [
+        "1 check",
+        "0 checks",
+        "2 groups",
+    ]

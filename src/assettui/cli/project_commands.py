@@ -24,10 +24,15 @@ def validate(project: str | None, module: str | None, home: str | None) -> None:
         return
     s = defs_summary(result.defs)
     click.echo(
-        f"ok: {target.display_name}: {s['assets']} assets in {s['groups']} groups, "
-        f"{s['checks']} checks, {s['jobs']} jobs, {s['schedules']} schedules, "
-        f"{s['sensors']} sensors (loaded in {result.seconds * 1000:.0f} ms)"
+        f"ok: {target.display_name}: {_count(s['assets'], 'asset')} in "
+        f"{_count(s['groups'], 'group')}, {_count(s['checks'], 'check')}, "
+        f"{_count(s['jobs'], 'job')}, {_count(s['schedules'], 'schedule')}, "
+        f"{_count(s['sensors'], 'sensor')} (loaded in {result.seconds * 1000:.0f} ms)"
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _partitions_label(node_def: object) -> str:
