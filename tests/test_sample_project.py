@@ -90,7 +90,7 @@ def value(instance: dg.DagsterInstance, *path: str) -> pl.DataFrame:
 def test_validate_exits_zero(folders: dict[str, Path]) -> None:
     out = assettui("validate", str(SAMPLE), env={})
     assert out.returncode == 0, out.stderr
-    assert "2 checks, 5 jobs, 1 schedules, 1 sensors" in out.stdout
+    assert "2 checks, 5 jobs, 1 schedule, 1 sensor" in out.stdout
 
 
 def test_raw_orders_are_thousands_of_deterministic_rows_per_day(platform: dict[str, Any]) -> None:
