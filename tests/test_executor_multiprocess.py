@@ -187,7 +187,7 @@ def test_a_step_process_that_dies_fails_its_step_only(launcher: RunLauncher) -> 
 
 def test_cancel_stops_every_step_process(launcher: RunLauncher, marks: Path) -> None:
     run_id = launcher.launch(_keys("sleeper_a", "sleeper_b"))
-    _wait_for(lambda: (marks / "sleeper_a.pid").exists() and (marks / "sleeper_b.pid").exists())
+    _wait_for(lambda: all(_pid_written(marks / f"{n}.pid") for n in ("sleeper_a", "sleeper_b")))
     step_pids = [int((marks / f"{n}.pid").read_text()) for n in ("sleeper_a", "sleeper_b")]
     worker_pid = launcher.storage.runs.get_run(run_id).pid
     launcher.cancel(run_id)
@@ -196,6 +196,11 @@ def test_cancel_stops_every_step_process(launcher: RunLauncher, marks: Path) -> 
     _wait_for(lambda: not launcher.is_running(run_id))
     for pid in [worker_pid, *step_pids]:
         _wait_for(lambda pid=pid: not _alive(pid))
+
+
+def _pid_written(path: Path) -> bool:
+    """The step wrote its pid (the file may exist a moment before its text is in it)."""
+    return path.exists() and path.read_text().strip().isdigit()
 
 
 def _alive(pid: int) -> bool:
