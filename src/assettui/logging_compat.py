@@ -44,12 +44,19 @@ _HANDLER = _RunLogHandler()
 _HANDLER.setFormatter(logging.Formatter("%(message)s"))
 
 
+_installed: list[logging.Logger] = []  # the base logger, once the handler is on it
+
+
 def _install_handler() -> logging.Logger:
+    """Put the handler on the ``dagster`` logger, once per process (steps call this each time)."""
+    if _installed:
+        return _installed[0]
     base = logging.getLogger(BASE_LOGGER_NAME)
     if _HANDLER not in base.handlers:
         base.addHandler(_HANDLER)
     # Dagster keeps the base logger at DEBUG so that every record reaches the run's log.
     base.setLevel(logging.DEBUG)
+    _installed.append(base)
     return base
 
 

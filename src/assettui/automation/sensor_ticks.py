@@ -117,7 +117,8 @@ class SensorRunner:
     ) -> TickOutcome:
         """Evaluate one sensor now and store its tick (and runs, cursor) atomically."""
         origin = sensor_origin(sensor)
-        guard = TickGuard.read(self.storage, origin)
+        previous = self.storage.automation.latest_tick(sensor.name, SENSOR)
+        guard = TickGuard(previous.tick_id if previous is not None else None)
         timestamp = now.timestamp()
         self._last_tick[sensor.name] = timestamp
         stuck = self._stuck.get(sensor.name)
@@ -132,7 +133,6 @@ class SensorRunner:
             )
         self._stuck.pop(sensor.name, None)
         cursor = state.cursor if state else None
-        previous = self.storage.automation.latest_tick(sensor.name, SENSOR)
         context = SensorEvaluationContext(
             cursor=cursor,
             instance=instance,

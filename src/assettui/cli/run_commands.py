@@ -17,13 +17,13 @@ from assettui.cli.common import fail, load, project_options, resolve_target
 from assettui.errors import AssettuiError
 from assettui.execution.errors_info import format_error
 from assettui.project import resolve_home
+from assettui.storage.compute_logs import CapturedOutput
 from assettui.storage.events import DagsterEventType, EventRecord
 from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import DagsterRun
 
 LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 _EVENT_PAGE = 5000
-_CHUNK_BYTES = 1 << 20
 # A follower polls this often while the run is quiet (a busy run is read back to back).
 _FOLLOW_POLL_SECONDS = 0.1
 _DEAD_WORKER_CHECK_POLLS = 10  # quiet polls between checks that the run's worker still lives
@@ -86,53 +86,6 @@ def _level_ok(level_name: str, level: str | None) -> bool:
         return LEVELS.index(level_name.upper()) >= LEVELS.index(level.upper())
     except ValueError:
         return True
-
-
-class CapturedOutput:
-    """Reads the growing stdout/stderr capture files of a run's steps, whole lines only.
-
-    Each call returns only what was written since the previous one, so a follower prints
-    every line exactly once; a line still missing its newline waits for the next call
-    (or is printed as is once the run has ended).
-
-    Args:
-        storage: the instance storage.
-        run_id: the run whose steps' output to read.
-    """
-
-    def __init__(self, storage: Storage, run_id: str):
-        self.storage = storage
-        self.run_id = run_id
-        self._offsets: dict[Path, int] = {}
-        self._partial: dict[Path, bytes] = {}
-
-    def new_lines(self, step_key: str, *, final: bool = False) -> Iterator[tuple[str, str]]:
-        """``(stream, text)`` for each new line of the step's stdout, then its stderr.
-
-        Args:
-            step_key: the step.
-            final: the step will write no more: also yield an unterminated last line.
-        """
-        paths = self.storage.step_log_paths(self.run_id, step_key)
-        yield from self._read(paths.stdout, "STDOUT", final)
-        yield from self._read(paths.stderr, "STDERR", final)
-
-    def _read(self, path: Path, stream: str, final: bool) -> Iterator[tuple[str, str]]:
-        try:
-            handle = path.open("rb")
-        except FileNotFoundError:
-            return
-        with handle:
-            handle.seek(self._offsets.get(path, 0))
-            while chunk := handle.read(_CHUNK_BYTES):
-                self._offsets[path] = handle.tell()
-                *complete, rest = (self._partial.pop(path, b"") + chunk).split(b"\n")
-                if rest:
-                    self._partial[path] = rest
-                for raw in complete:
-                    yield stream, raw.decode("utf-8", "replace").rstrip("\r")
-        if final and path in self._partial:
-            yield stream, self._partial.pop(path).decode("utf-8", "replace").rstrip("\r")
 
 
 class RunLogReader:

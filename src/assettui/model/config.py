@@ -330,6 +330,37 @@ def _resolve_env(config_cls: type[BaseModel], raw: Any, where: str) -> tuple[Any
     return resolved, secret
 
 
+def _validate(
+    config_cls: type[Config], raw: Any
+) -> tuple[Config | None, list[tuple[tuple[str, ...], str]]]:
+    """The built config, or ``None`` and each problem as (field path, what is wrong).
+
+    A problem's input value is left out on purpose: it may be a secret read from the env.
+    """
+    try:
+        return config_cls.model_validate(raw or {}), []
+    except ValidationError as exc:
+        return None, [(tuple(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()]
+
+
+def config_problems(
+    config_cls: type[Config], raw: Any, where: str
+) -> list[tuple[tuple[str, ...], str]]:
+    """Each field of ``raw`` that does not fit ``config_cls``, checked as :func:`build_config`
+    checks it when the run starts (``EnvVar`` fields read from the environment).
+
+    Returns:
+        (field path, what is wrong) per problem; empty when ``raw`` fits.
+
+    Raises:
+        ConfigError: an ``EnvVar`` field names a variable that is not set.
+    """
+    if isinstance(raw, BaseModel):
+        raw = config_value_dict(raw)
+    resolved, _secret = _resolve_env(config_cls, raw, where)
+    return _validate(config_cls, resolved)[1]
+
+
 def build_config(config_cls: type[Config], raw: Any, where: str) -> Config:
     """Validate ``raw`` against ``config_cls``; a :class:`ConfigError` names each bad field.
 
@@ -340,17 +371,11 @@ def build_config(config_cls: type[Config], raw: Any, where: str) -> Config:
     if isinstance(raw, BaseModel):
         raw = config_value_dict(raw)
     raw, secret = _resolve_env(config_cls, raw, where)
-    try:
-        built = config_cls.model_validate(raw or {})
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            # err["input"] is left out on purpose: it may be a secret read from the env
-            loc = ".".join(str(p) for p in err["loc"]) or "(root)"
-            problems.append(f"  - {loc}: {err['msg']}")
+    built, problems = _validate(config_cls, raw)
+    if built is None:
         raise ConfigError(
             f"Config for {where} does not fit {config_cls.__name__}:\n"
-            + "\n".join(problems)
+            + "\n".join(f"  - {'.'.join(loc) or '(root)'}: {msg}" for loc, msg in problems)
             + f"\nFix these fields of {config_cls.__name__} in the run config "
             "({'ops': {name: {'config': {...}}}} or RunConfig)."
         ) from None

@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -32,6 +31,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from assettui.storage import DagsterEventType, EventRecord, Storage
+from assettui.storage.compute_logs import CapturedOutput
 
 LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
 _LEVEL_NUMBERS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
@@ -114,8 +114,7 @@ class RunTail:
         self.last_id = 0
         self.finished = False
         self._steps: list[str] = []
-        self._offsets: dict[Path, int] = {}
-        self._partial: dict[Path, bytes] = {}
+        self._captured = CapturedOutput(storage, run_id)
 
     def poll(self) -> list[LogLine]:
         """New lines since the previous poll (events first, then captured output)."""
@@ -133,32 +132,13 @@ class RunTail:
                 lines.extend(event_lines(event))
             if len(events) < _EVENT_PAGE:
                 break
-        for step in self._steps:
-            paths = self.storage.step_log_paths(self.run_id, step)
-            lines.extend(self._read(paths.stdout, step, "STDOUT"))
-            lines.extend(self._read(paths.stderr, step, "STDERR"))
-        return lines
-
-    def _read(self, path: Path, step: str, level: str) -> list[LogLine]:
-        offset = self._offsets.get(path, 0)
-        try:
-            with path.open("rb") as handle:
-                handle.seek(offset)
-                data = handle.read()
-        except FileNotFoundError:
-            return []
-        if not data:
-            return []
-        self._offsets[path] = offset + len(data)
-        data = self._partial.pop(path, b"") + data
-        *complete, rest = data.split(b"\n")
-        if rest:
-            self._partial[path] = rest  # an unfinished line waits for its newline
         stamp = time.time()
-        return [
-            LogLine(raw.decode("utf-8", "replace").rstrip("\r"), level, step, stamp)
-            for raw in complete
-        ]
+        for step in self._steps:
+            lines.extend(
+                LogLine(text, stream, step, stamp)
+                for stream, text in self._captured.new_lines(step)
+            )
+        return lines
 
 
 @dataclass(frozen=True, slots=True)

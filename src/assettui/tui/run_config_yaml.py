@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
 from assettui.errors import ConfigError
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.config import Config, op_config_value
+from assettui.model.config import Config, config_problems, op_config_value
 
 RUN_CONFIG_SECTIONS = ("ops", "resources", "execution", "loggers")
 
@@ -147,18 +146,15 @@ def parse_run_config(text: str, targets: Sequence[ConfigTarget]) -> dict[str, An
 def field_problems(target: ConfigTarget, raw: Any) -> list[str]:
     """``ops.<name>.config.<field>: <what is wrong>`` for each field that does not fit.
 
-    The same check the engine makes when the run starts (``Config`` validation), with each
-    problem named by its path in the YAML.
+    The engine's own check (:func:`assettui.model.config.config_problems`, as when the run
+    starts, ``EnvVar`` fields included), with each problem named by its path in the YAML.
     """
+    where = f"ops.{target.node_name}.config"
     try:
-        target.config_type.model_validate(raw if raw is not None else {})
-    except ValidationError as exc:
-        where = f"ops.{target.node_name}.config"
-        return [
-            f"{'.'.join([where, *(str(p) for p in err['loc'])])}: {err['msg']}"
-            for err in exc.errors()
-        ]
-    return []
+        problems = config_problems(target.config_type, raw, f"asset {target.node_name!r}")
+    except ConfigError as exc:  # an EnvVar whose variable is not set
+        return [f"{where}: {exc}"]
+    return [f"{'.'.join([where, *loc])}: {msg}" for loc, msg in problems]
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
