@@ -158,3 +158,32 @@ def test_definitions_lookups() -> None:
     assert defs.resolve_assets_def("a") is a
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="No job named 'nope'"):
         defs.resolve_job_def("nope")
+
+
+def test_definitions_merge_keeps_shared_objects_once_and_refuses_conflicts() -> None:
+
+    from assettui.errors import DefinitionError
+
+    @dg.asset
+    def shared() -> int:
+        return 1
+
+    @dg.asset
+    def other() -> int:
+        return 2
+
+    merged = dg.Definitions.merge(
+        dg.Definitions(assets=[shared], resources={"r": "x"}),
+        dg.Definitions(assets=[shared, other], executor=dg.multiprocess_executor),
+    )
+    assert [a.key.to_user_string() for a in merged.assets] == ["shared", "other"]
+    assert merged.resources["r"] == "x" and merged.executor is dg.multiprocess_executor
+    with pytest.raises(DefinitionError, match="'r' is defined twice"):
+        dg.Definitions.merge(
+            dg.Definitions(resources={"r": object()}), dg.Definitions(resources={"r": object()})
+        )
+    with pytest.raises(DefinitionError, match="different executors"):
+        dg.Definitions.merge(
+            dg.Definitions(executor=dg.multiprocess_executor),
+            dg.Definitions(executor=dg.in_process_executor),
+        )

@@ -213,32 +213,8 @@ class Definitions:
 
     @staticmethod
     def merge(*def_sets: Definitions) -> Definitions:
-        """One Definitions holding everything of several."""
-        resources: dict[str, Any] = {}
-        executor = None
-        for defs in def_sets:
-            for key, value in defs.resources.items():
-                if key in resources and resources[key] is not value:
-                    raise DefinitionError(
-                        f"Definitions.merge: resource {key!r} is defined differently in two "
-                        "of the merged Definitions."
-                    )
-                resources[key] = value
-            executor = defs.executor or executor
-        return Definitions(
-            assets=[a for d in def_sets for a in d.assets],
-            schedules=[s for d in def_sets for s in d.schedules],
-            sensors=[s for d in def_sets for s in d.sensors],
-            jobs=[j for d in def_sets for j in d.jobs],
-            resources=resources,
-            executor=executor,
-            asset_checks=[
-                c
-                for d in def_sets
-                for c in d.asset_checks
-                if c not in [a for a in d.assets if isinstance(a, AssetChecksDefinition)]
-            ],
-        )
+        """One Definitions holding everything of several (see :func:`merge_definitions`)."""
+        return merge_definitions(def_sets, where="the merged Definitions")
 
     @staticmethod
     def validate_loadable(defs: Definitions) -> None:
@@ -279,3 +255,54 @@ def sequence_of(value: Any) -> Sequence[Any]:
     if isinstance(value, (list, tuple)):
         return value
     return (value,)
+
+
+def merge_definitions(parts: Iterable[Definitions], where: str) -> Definitions:
+    """One ``Definitions`` of several; an object found in several parts is kept once.
+
+    Args:
+        parts: the Definitions to combine.
+        where: where they come from, for error messages.
+
+    Raises:
+        DefinitionError: if two parts give one resource key different values, or set
+            different executors.
+    """
+    parts = list(parts)
+    resources: dict[str, Any] = {}
+    executor = None
+    for part in parts:
+        for key, value in part.resources.items():
+            if key in resources and resources[key] is not value:
+                raise DefinitionError(
+                    f"Resource {key!r} is defined twice, differently, in {where}; define it once."
+                )
+            resources[key] = value
+        if part.executor is not None:
+            if executor is not None and executor is not part.executor:
+                raise DefinitionError(f"Two different executors are set in {where}; keep one.")
+            executor = part.executor
+    return Definitions(
+        assets=unique_objects(
+            a for p in parts for a in p.assets if not isinstance(a, AssetChecksDefinition)
+        ),
+        asset_checks=unique_objects(c for p in parts for c in p.asset_checks),
+        schedules=unique_objects(s for p in parts for s in p.schedules),
+        sensors=unique_objects(s for p in parts for s in p.sensors),
+        jobs=unique_objects(j for p in parts for j in p.jobs),
+        resources=resources,
+        executor=executor,
+        loggers={k: v for p in parts for k, v in p.loggers.items()},
+        metadata={k: v for p in parts for k, v in p.metadata.items()},
+    )
+
+
+def unique_objects(items: Iterable[Any]) -> list[Any]:
+    """``items`` in order, each object once (by identity: definitions need not be hashable)."""
+    seen: set[int] = set()
+    out = []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            out.append(item)
+    return out

@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import sys
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -31,7 +31,7 @@ from assettui.errors import DefinitionError, ProjectLoadError
 from assettui.model.asset_spec import AssetSpec, SourceAsset
 from assettui.model.assets_definition import AssetsDefinition
 from assettui.model.checks import AssetChecksDefinition
-from assettui.model.definitions import Definitions
+from assettui.model.definitions import Definitions, merge_definitions, unique_objects
 from assettui.model.jobs import JobDefinition, UnresolvedAssetJobDefinition
 from assettui.model.lazy_definitions import ComponentLoadContext, module_lazy_definitions
 from assettui.model.schedules import ScheduleDefinition
@@ -220,7 +220,7 @@ def definitions_of_module(module: ModuleType, context: ComponentLoadContext) -> 
     """
     where = getattr(module, "__file__", None) or module.__name__
     values = list(vars(module).values())
-    defs_objects = _unique(
+    defs_objects = unique_objects(
         item
         for value in values
         for item in (value if isinstance(value, list) else [value])
@@ -240,8 +240,10 @@ def definitions_of_module(module: ModuleType, context: ComponentLoadContext) -> 
     if defs_objects:
         return defs_objects[0]
     if lazy:
-        return merge_definitions([fn(context) if fn.has_context_arg else fn() for fn in lazy])
-    found = _unique(
+        return merge_definitions(
+            [fn(context) if fn.has_context_arg else fn() for fn in lazy], where=str(where)
+        )
+    found = unique_objects(
         item
         for value in values
         for item in (value if isinstance(value, (list, tuple)) else [value])
@@ -253,53 +255,6 @@ def definitions_of_module(module: ModuleType, context: ComponentLoadContext) -> 
         schedules=[i for i in found if isinstance(i, ScheduleDefinition)],
         sensors=[i for i in found if isinstance(i, SensorDefinition)],
         jobs=[i for i in found if isinstance(i, (JobDefinition, UnresolvedAssetJobDefinition))],
-    )
-
-
-def _unique(items: Iterable[Any]) -> list[Any]:
-    seen: set[int] = set()
-    out = []
-    for item in items:
-        if id(item) not in seen:
-            seen.add(id(item))
-            out.append(item)
-    return out
-
-
-def merge_definitions(parts: Iterable[Definitions], where: str = "the defs folder") -> Definitions:
-    """One ``Definitions`` of several; an object found in several parts is kept once.
-
-    Raises:
-        DefinitionError: if two parts give one resource key different values, or set
-            different executors.
-    """
-    parts = list(parts)
-    resources: dict[str, Any] = {}
-    executor = None
-    for part in parts:
-        for key, value in part.resources.items():
-            if key in resources and resources[key] is not value:
-                raise DefinitionError(
-                    f"Resource {key!r} is defined twice, differently, in {where}; define it in "
-                    "one file only."
-                )
-            resources[key] = value
-        if part.executor is not None:
-            if executor is not None and executor is not part.executor:
-                raise DefinitionError(f"Two different executors are set in {where}; keep one.")
-            executor = part.executor
-    return Definitions(
-        assets=_unique(
-            a for p in parts for a in p.assets if not isinstance(a, AssetChecksDefinition)
-        ),
-        asset_checks=_unique(c for p in parts for c in p.asset_checks),
-        schedules=_unique(s for p in parts for s in p.schedules),
-        sensors=_unique(s for p in parts for s in p.sensors),
-        jobs=_unique(j for p in parts for j in p.jobs),
-        resources=resources,
-        executor=executor,
-        loggers={k: v for p in parts for k, v in p.loggers.items()},
-        metadata={k: v for p in parts for k, v in p.metadata.items()},
     )
 
 
