@@ -8,6 +8,7 @@ each observe function and store an ``ASSET_OBSERVATION`` event (data version in 
 from __future__ import annotations
 
 import inspect
+import os
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,15 +16,18 @@ from typing import Any
 from assettui.errors import DefinitionError, ExecutionError
 from assettui.execution.context import AssetExecutionContext
 from assettui.execution.errors_info import error_info
+from assettui.execution.event_sink import EventSink
 from assettui.execution.resources import InitResourceContext, initialized_resources
 from assettui.execution.result import ExecuteInProcessResult
+from assettui.execution.run_execution import RunOutcome, StepOutcome
+from assettui.execution.run_lifecycle import finish_run
 from assettui.execution.run_logger import RunLogger
 from assettui.model.asset_key import AssetKey
 from assettui.model.metadata import metadata_to_json
 from assettui.model.observable import ObservableSourceAsset, observation_of
 from assettui.storage.events import DagsterEventType as E
 from assettui.storage.events import NewEvent
-from assettui.storage.runs import DagsterRun, DagsterRunStatus
+from assettui.storage.runs import IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
 
 
 def _call(fn: Any, context: AssetExecutionContext, resources: Mapping[str, Any]) -> Any:
@@ -87,72 +91,76 @@ def observe(
             status=DagsterRunStatus.NOT_STARTED,
             asset_selection=frozenset(a.key for a in observables),
             partition_key=partition_key,
-            tags=dict(tags or {}),
+            tags={**dict(tags or {}), IN_PROCESS_TAG: "true"},
+            pid=os.getpid(),
         )
     )
     run_id = run.run_id
     storage.runs.update_run_status(run_id, DagsterRunStatus.STARTED)
-    events: list[NewEvent] = []
-
-    def emit(event: NewEvent) -> None:
-        events.append(event)
-        storage.event_log.store_events([event])
+    sink = EventSink(storage.event_log.store_events, keep=True)
+    emit = sink.emit
 
     def event(kind: E, message: str, level: str = "DEBUG", **kw: Any) -> NewEvent:
         return NewEvent(run_id, kind, message, level, timestamp=time.time(), **kw)
 
-    emit(event(E.RUN_START, f"Started run {run_id}."))
-    failure: BaseException | None = None
-    init = InitResourceContext(instance=instance, run_id=run_id, dagster_run=run)
-    needed = {k for a in observables for k in a.required_resource_keys} | set(resources or {})
-    with initialized_resources(dict(resources or {}), storage.home, needed, init) as res:
-        for asset in observables:
-            step = asset.op_name
-            emit(
-                event(
-                    E.STEP_START, f"Started observing {asset.key.to_user_string()}.", step_key=step
+    try:
+        emit(event(E.RUN_START, f"Started run {run_id}."))
+        failure: BaseException | None = None
+        failed: dict[str, StepOutcome] = {}  # the observations that failed, by step
+        init = InitResourceContext(instance=instance, run_id=run_id, dagster_run=run)
+        needed = {k for a in observables for k in a.required_resource_keys} | set(resources or {})
+        with initialized_resources(dict(resources or {}), storage.home, needed, init) as res:
+            for asset in observables:
+                step = asset.op_name
+                emit(
+                    event(
+                        E.STEP_START,
+                        f"Started observing {asset.key.to_user_string()}.",
+                        step_key=step,
+                    )
                 )
-            )
 
-            def log_line(level: str, text: str, step: str = step) -> None:
-                emit(event(E.LOG, text, level, step_key=step))
+                def log_line(level: str, text: str, step: str = step) -> None:
+                    emit(event(E.LOG, text, level, step_key=step))
 
-            context = AssetExecutionContext(
-                run_id=run_id,
-                run=run,
-                log=RunLogger(log_line),
-                resources=res,
-                instance=instance,
-                asset_keys=[asset.key],
-                partition_key=partition_key,
-                partitions_def=asset.partitions_def,
-                run_tags=dict(tags or {}),
-                step_key=step,
-            )
-            try:
-                observation = observation_of(
-                    asset, _call(asset.observe_fn, context, res), partition_key
+                context = AssetExecutionContext(
+                    run_id=run_id,
+                    run=run,
+                    log=RunLogger(log_line),
+                    resources=res,
+                    instance=instance,
+                    asset_keys=[asset.key],
+                    partition_key=partition_key,
+                    partitions_def=asset.partitions_def,
+                    run_tags=dict(tags or {}),
+                    step_key=step,
                 )
-            except Exception as exc:
-                failure = failure or exc
-                emit(event(E.STEP_FAILURE, f"Observing failed: {exc}", "ERROR", step_key=step,
-                           payload={"error": error_info(exc)}))  # fmt: skip
-                continue
-            emit(_observation_event(run_id, step, observation))
-            emit(event(E.STEP_SUCCESS, "Finished observing.", step_key=step))
-    if failure is None:
-        emit(event(E.RUN_SUCCESS, "The run finished successfully.", "INFO"))
-        storage.runs.update_run_status(run_id, DagsterRunStatus.SUCCESS)
-    else:
-        emit(event(E.RUN_FAILURE, f"The run failed: {failure}", "ERROR"))
-        storage.runs.update_run_status(
-            run_id, DagsterRunStatus.FAILURE, failure_reason=str(failure)
+                try:
+                    observation = observation_of(
+                        asset, _call(asset.observe_fn, context, res), partition_key
+                    )
+                except Exception as exc:
+                    failure = failure or exc
+                    failed[step] = StepOutcome("failure", exception=exc)
+                    emit(event(E.STEP_FAILURE, f"Observing failed: {exc}", "ERROR", step_key=step,
+                               payload={"error": error_info(exc)}))  # fmt: skip
+                    continue
+                emit(_observation_event(run_id, step, observation))
+                emit(event(E.STEP_SUCCESS, "Finished observing.", step_key=step))
+        reason = None if failure is None else str(failure)
+        finish_run(
+            storage,
+            sink,
+            run_id,
+            RunOutcome(failure is None, False, failed, {}, [], failure, reason),
         )
+    finally:
+        sink.close()  # stores what was emitted, also if a resource failed to set up
     stored = storage.runs.get_run(run_id) or run
     result = ExecuteInProcessResult(
         run=stored,
         success=failure is None,
-        events=events,
+        events=sink.events,
         values={},
         check_evaluations=[],
         node_keys={a.op_name: [a.key] for a in observables},

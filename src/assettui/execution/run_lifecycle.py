@@ -142,7 +142,7 @@ def execute_stored_run(
             sink.emit(
                 _run_event(run_id, E.ENGINE_EVENT, str(exc), "ERROR", {"error": error_info(exc)})
             )
-        _finish(storage, sink, run_id, outcome)
+        finish_run(storage, sink, run_id, outcome)
     finally:
         sink.close()
     return outcome, sink
@@ -159,7 +159,8 @@ def _executor_class(
     return MultiprocessRunExecutor, {"max_concurrent": chosen.max_concurrent}
 
 
-def _finish(storage: Any, sink: EventSink, run_id: str, outcome: RunOutcome) -> None:
+def finish_run(storage: Any, sink: EventSink, run_id: str, outcome: RunOutcome) -> None:
+    """Emit the run's end event from ``outcome``, flush ``sink`` and store the end status."""
     if outcome.canceled:
         sink.emit(_run_event(run_id, E.RUN_CANCELED, "The run was canceled.", "WARNING"))
         status, reason = DagsterRunStatus.CANCELED, "canceled"
