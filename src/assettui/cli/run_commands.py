@@ -178,6 +178,8 @@ def stream_run(
     Returns:
         The run as stored when the stream ended (``None``: no such run).
     """
+    from assettui.execution.launcher import monitor_runs
+
     echo = out or click.echo
     reader = RunLogReader(storage, run_id, level=level, step=step, compute_logs=compute_logs)
     quiet = 0  # polls in a row that found nothing new
@@ -203,26 +205,11 @@ def stream_run(
             quiet = 0
             continue
         quiet += 1
-        if quiet % _DEAD_WORKER_CHECK_POLLS == 0:
-            _end_if_worker_died(storage, run)
+        if quiet % _DEAD_WORKER_CHECK_POLLS == 0 and not run.is_finished:
+            # With no UI or daemon running, nothing else would end a run whose worker died,
+            # and the follower would wait forever: run the monitor's own check.
+            monitor_runs(storage)
         time.sleep(_FOLLOW_POLL_SECONDS)
-
-
-def _end_if_worker_died(storage: Storage, run: DagsterRun) -> None:
-    """Mark the run FAILURE if its worker process is gone without having finished it.
-
-    With no TUI or daemon running, nothing else would notice, and a follower would wait
-    forever. Only a vanished process counts here (a stale heartbeat may be a busy instance).
-    """
-    from assettui.execution.launcher import fail_run, pid_alive
-
-    if run.is_finished or run.pid is None or pid_alive(run.pid):
-        return
-    fail_run(
-        storage,
-        run.run_id,
-        f"The run's worker process (pid {run.pid}) died without finishing the run.",
-    )
 
 
 @click.command()
