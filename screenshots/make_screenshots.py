@@ -19,7 +19,7 @@ from assettui.execution.launcher import RunLauncher
 from assettui.model.asset_key import AssetKey
 from assettui.project import find_project, load_project
 from assettui.tui.app import AssetTuiApp
-from assettui.tui.asset_graph import AssetGraph
+from assettui.tui.widgets.asset_graph import AssetGraph
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent / "sample_project"

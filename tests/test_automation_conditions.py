@@ -11,11 +11,11 @@ from assettui.automation.control import list_instigators, stop_instigator
 from assettui.automation.declarative import AUTOMATION_SENSOR_NAME, explain
 from assettui.automation.scheduler import Scheduler, SchedulerSettings
 from assettui.errors import ScheduleError
-from assettui.model.asset_decorator import asset
 from assettui.model.asset_key import AssetKey
-from assettui.model.automation_condition import AndAutomationCondition, AutomationCondition
+from assettui.model.assets.decorator import asset
+from assettui.model.automation.conditions import AndAutomationCondition, AutomationCondition
 from assettui.model.definitions import Definitions
-from assettui.model.time_partitions import DailyPartitionsDefinition
+from assettui.model.partitions.time_window import DailyPartitionsDefinition
 from assettui.storage import DagsterEventType, DagsterRunStatus, InstigatorType, NewEvent, Storage
 
 AC = AutomationCondition
@@ -299,8 +299,8 @@ def test_dependency_selection_can_be_ignored(storage):
 
 
 def test_declared_partition_mapping_is_followed(storage):
-    from assettui.model.asset_spec import AssetIn
-    from assettui.model.partition_mapping import LastPartitionMapping
+    from assettui.model.assets.spec import AssetIn
+    from assettui.model.partitions.mapping import LastPartitionMapping
 
     daily = DailyPartitionsDefinition(start_date="2026-02-25")
 

@@ -20,14 +20,15 @@ from assettui.errors import DefinitionError
 from assettui.execution.in_process import materialize
 from assettui.file_paths import file_relative_path
 from assettui.logging_compat import capture_dagster_logs, get_dagster_logger
-from assettui.model.asset_decorator import asset
 from assettui.model.asset_key import AssetKey
-from assettui.model.automation_condition import AutomationCondition
-from assettui.model.bound_resources import bound_resources, merge_bound_resources, with_resources
-from assettui.model.config import ConfigurableResource
-from assettui.model.dagster_types import Nothing, is_nothing
-from assettui.model.definitions import Definitions
-from assettui.model.legacy_policies import (
+from assettui.model.assets.bound_resources import (
+    bound_resources,
+    merge_bound_resources,
+    with_resources,
+)
+from assettui.model.assets.decorator import asset
+from assettui.model.automation.conditions import AutomationCondition
+from assettui.model.automation.legacy_policies import (
     AutoMaterializePolicy,
     AutoMaterializePolicyType,
     AutoMaterializeRule,
@@ -38,8 +39,10 @@ from assettui.model.legacy_policies import (
     TimeWindowFreshnessPolicy,
     resolve_automation_condition,
 )
-from assettui.model.metadata import MetadataValue
-from assettui.model.table_metadata import (
+from assettui.model.config import ConfigurableResource
+from assettui.model.dagster_types import Nothing, is_nothing
+from assettui.model.definitions import Definitions
+from assettui.model.metadata.table import (
     COLUMN_LINEAGE,
     TABLE,
     TABLE_SCHEMA,
@@ -60,6 +63,7 @@ from assettui.model.table_metadata import (
     table_value_text,
     table_value_to_json,
 )
+from assettui.model.metadata.values import MetadataValue
 from assettui.storage import DagsterEventType, DagsterRunStatus, Storage
 from assettui.storage.instance import DagsterInstance
 
@@ -180,7 +184,7 @@ def test_table_metadata_is_stored_and_read_back_typed(tmp_path: Path) -> None:
     instance = DagsterInstance(Storage(tmp_path / "home"))
     materialize([customers], instance=instance)
     spec = Definitions(assets=[customers]).resolve_all_asset_specs()[0]
-    from assettui.model.metadata import normalize_metadata
+    from assettui.model.metadata.values import normalize_metadata
 
     assert normalize_metadata(spec.metadata)["dagster/column_schema"].value == SCHEMA
     event = instance.get_latest_materialization_event(AssetKey("customers"))
@@ -383,7 +387,7 @@ def test_freshness_state_of_a_legacy_policy() -> None:
 
 
 def test_assets_keep_their_freshness_policy() -> None:
-    from assettui.model.asset_spec import AssetSpec
+    from assettui.model.assets.spec import AssetSpec
 
     policy = FreshnessPolicy.time_window(timedelta(hours=6))
 
@@ -458,7 +462,7 @@ def test_nothing_is_recognized() -> None:
 
 
 def test_a_nothing_asset_stores_no_value(tmp_path: Path) -> None:
-    from assettui.execution.io_manager import IOManager
+    from assettui.execution.io_managers.base import IOManager
 
     class Recording(IOManager):
         def __init__(self) -> None:

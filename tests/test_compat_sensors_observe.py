@@ -27,20 +27,24 @@ from assettui.automation.scheduler import Scheduler
 from assettui.errors import DefinitionError, ExecutionError, ScheduleError
 from assettui.execution.in_process import materialize
 from assettui.execution.observe import observe
-from assettui.model.asset_decorator import asset
 from assettui.model.asset_key import AssetKey
-from assettui.model.asset_spec import SourceAsset
-from assettui.model.definitions import Definitions
-from assettui.model.jobs import define_asset_job
-from assettui.model.observable import (
+from assettui.model.assets.decorator import asset
+from assettui.model.assets.observable import (
     DATA_VERSION_TAG,
     ObservableSourceAsset,
     ObserveResult,
     observable_source_asset,
 )
+from assettui.model.assets.spec import SourceAsset
+from assettui.model.automation.schedules import RunRequest
+from assettui.model.automation.sensors import (
+    DefaultSensorStatus,
+    SensorDefinition,
+    build_sensor_context,
+)
+from assettui.model.definitions import Definitions
+from assettui.model.jobs import define_asset_job
 from assettui.model.results import DataVersion
-from assettui.model.schedules import RunRequest
-from assettui.model.sensors import DefaultSensorStatus, SensorDefinition, build_sensor_context
 from assettui.storage import DagsterEventType, DagsterRunStatus, InstigatorType, NewEvent, Storage
 from assettui.storage.instance import DagsterInstance
 

@@ -102,7 +102,7 @@ def keys(defs: Definitions) -> set[str]:
 
 
 ASSETS = """
-from assettui.model.asset_decorator import asset
+from assettui.model.assets.decorator import asset
 
 @asset
 def orders():
@@ -236,7 +236,7 @@ def test_every_python_file_of_the_defs_folder_is_loaded(dg_project) -> None:
         {
             "defs/assets.py": ASSETS,
             "defs/checks.py": """
-                from assettui.model.checks import asset_check
+                from assettui.model.assets.checks import asset_check
                 from assettui.model.results import AssetCheckResult
 
                 @asset_check(asset="orders")
@@ -246,9 +246,9 @@ def test_every_python_file_of_the_defs_folder_is_loaded(dg_project) -> None:
             # a nested folder without __init__.py, importing a sibling: objects seen twice
             # are one definition
             "defs/marts/daily.py": """
-                from assettui.model.asset_decorator import asset
+                from assettui.model.assets.decorator import asset
                 from assettui.model.jobs import define_asset_job
-                from assettui.model.schedules import ScheduleDefinition
+                from assettui.model.automation.schedules import ScheduleDefinition
                 from PKG.defs.assets import order_total
 
                 @asset(deps=[order_total])
@@ -259,7 +259,7 @@ def test_every_python_file_of_the_defs_folder_is_loaded(dg_project) -> None:
                 nightly = ScheduleDefinition(job=report_job, cron_schedule="0 2 * * *")
             """,
             "defs/sensors.py": """
-                from assettui.model.sensors import sensor, SkipReason
+                from assettui.model.automation.sensors import sensor, SkipReason
                 from PKG.defs.marts.daily import report_job
 
                 @sensor(job=report_job)
@@ -285,7 +285,7 @@ def test_a_file_with_definitions_gives_exactly_those(dg_project) -> None:
         {
             "defs/assets.py": ASSETS,
             "defs/resources.py": """
-                from assettui.model.asset_decorator import asset
+                from assettui.model.assets.decorator import asset
                 from assettui.model.definitions import Definitions
 
                 @asset
@@ -305,7 +305,7 @@ def test_definitions_functions_in_the_folder_get_a_context(dg_project) -> None:
     root = dg_project(
         {
             "defs/ingest/loader.py": """
-                from assettui.model.asset_decorator import asset
+                from assettui.model.assets.decorator import asset
                 from assettui.model.definitions import Definitions
                 from assettui.model.lazy_definitions import ComponentLoadContext, definitions
 
@@ -439,7 +439,7 @@ def test_the_sample_project_loads_end_to_end(sample_project: Path) -> None:
 def test_a_definitions_function_in_a_plain_project_is_loaded(write_project) -> None:
     project = write_project(
         """
-        from assettui.model.asset_decorator import asset
+        from assettui.model.assets.decorator import asset
         from assettui.model.definitions import Definitions
         from assettui.model.lazy_definitions import definitions
 
@@ -472,7 +472,7 @@ def test_a_dg_toml_project_is_found(tmp_path: Path) -> None:
 
 
 def test_the_sample_project_materializes_end_to_end(sample_project: Path, tmp_path: Path) -> None:
-    from assettui.model.automation_condition import AutomationCondition
+    from assettui.model.automation.conditions import AutomationCondition
     from assettui.storage import DagsterEventType, Storage
     from assettui.storage.instance import DagsterInstance
 
@@ -491,7 +491,7 @@ def test_the_sample_project_materializes_end_to_end(sample_project: Path, tmp_pa
     assert count is not None and count.asset_materialization is not None
     assert count.asset_materialization.metadata["dagster/row_count"].value == 3
     customers = defs.resolve_asset_graph().get(AssetKey("customers"))
-    from assettui.model.metadata import normalize_metadata
+    from assettui.model.metadata.values import normalize_metadata
 
     schema = normalize_metadata(customers.metadata)["dagster/column_schema"]
     assert schema.kind == "table_schema" and schema.value.columns[0].name == "id"

@@ -192,7 +192,9 @@ def test_daily_identity_mapping_loads_the_same_partition(instance):
 
 
 def test_time_window_mapping_gives_a_dict_of_partitions(instance):
-    mapping_cls = pytest.importorskip("assettui.model.partition_mapping").TimeWindowPartitionMapping
+    mapping_cls = pytest.importorskip(
+        "assettui.model.partitions.mapping"
+    ).TimeWindowPartitionMapping
 
     @dg.asset(partitions_def=daily)
     def day_value(context: dg.AssetExecutionContext) -> str:

@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 import pytest
 
 from assettui.errors import DefinitionError, PartitionError
-from assettui.model.partition_mapping import (
+from assettui.model.partitions.definitions import (
+    DynamicPartitionsDefinition,
+    MultiPartitionsDefinition,
+    StaticPartitionsDefinition,
+)
+from assettui.model.partitions.mapping import (
     AllPartitionMapping,
     DimensionPartitionMapping,
     IdentityPartitionMapping,
@@ -20,12 +25,7 @@ from assettui.model.partition_mapping import (
     default_partition_mapping,
     infer_partition_mapping,
 )
-from assettui.model.partitions import (
-    DynamicPartitionsDefinition,
-    MultiPartitionsDefinition,
-    StaticPartitionsDefinition,
-)
-from assettui.model.time_partitions import (
+from assettui.model.partitions.time_window import (
     DailyPartitionsDefinition,
     HourlyPartitionsDefinition,
     WeeklyPartitionsDefinition,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assettui.model.partition_mapping import TimeWindowPartitionMapping
-from assettui.model.time_partitions import (
+from assettui.model.partitions.mapping import TimeWindowPartitionMapping
+from assettui.model.partitions.time_window import (
     DailyPartitionsDefinition,
     HourlyPartitionsDefinition,
     MonthlyPartitionsDefinition,

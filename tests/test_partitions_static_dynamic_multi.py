@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from assettui.errors import DagsterUnknownPartitionError, DefinitionError, PartitionError
-from assettui.model.partitions import (
+from assettui.model.partitions.definitions import (
     AddDynamicPartitionsRequest,
     DeleteDynamicPartitionsRequest,
     DeletePartitionsRequest,
@@ -21,7 +21,10 @@ from assettui.model.partitions import (
     StaticPartitionsDefinition,
     TimeWindow,
 )
-from assettui.model.time_partitions import DailyPartitionsDefinition, HourlyPartitionsDefinition
+from assettui.model.partitions.time_window import (
+    DailyPartitionsDefinition,
+    HourlyPartitionsDefinition,
+)
 
 
 class MemoryStore:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assettui.errors import DagsterUnknownPartitionError, DefinitionError, PartitionError
-from assettui.model.partitions import PartitionKeyRange, TimeWindow
-from assettui.model.time_partitions import (
+from assettui.model.partitions.definitions import PartitionKeyRange, TimeWindow
+from assettui.model.partitions.time_window import (
     DailyPartitionsDefinition,
     HourlyPartitionsDefinition,
     MonthlyPartitionsDefinition,

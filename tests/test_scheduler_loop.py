@@ -12,15 +12,15 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from benchmarks.scheduler_pass import scheduler_pass_seconds
 
-from assettui.automation.bench import scheduler_pass_seconds
 from assettui.automation.clock import ManualClock, SystemClock
 from assettui.automation.run_monitor import RunMonitor
 from assettui.automation.scheduler import Scheduler, SchedulerThread
-from assettui.model.asset_decorator import asset
+from assettui.model.assets.decorator import asset
+from assettui.model.automation.schedules import DefaultScheduleStatus, ScheduleDefinition
 from assettui.model.definitions import Definitions
-from assettui.model.schedules import DefaultScheduleStatus, ScheduleDefinition
-from assettui.model.selection import AssetSelection
+from assettui.model.selection.asset_selection import AssetSelection
 from assettui.storage import (
     DagsterRun,
     DagsterRunStatus,
@@ -154,11 +154,11 @@ DAEMON = textwrap.dedent(
 
     from assettui.automation.clock import ManualClock
     from assettui.automation.scheduler import Scheduler
-    from assettui.model.asset_decorator import asset
+    from assettui.model.assets.decorator import asset
     from assettui.model.definitions import Definitions
-    from assettui.model.schedules import DefaultScheduleStatus, ScheduleDefinition
-    from assettui.model.selection import AssetSelection
-    from assettui.model.sensors import DefaultSensorStatus, RunRequest, sensor
+    from assettui.model.automation.schedules import DefaultScheduleStatus, ScheduleDefinition
+    from assettui.model.selection.asset_selection import AssetSelection
+    from assettui.model.automation.sensors import DefaultSensorStatus, RunRequest, sensor
     from assettui.storage import DagsterRunStatus, Storage
 
     home, mode, now = sys.argv[1], sys.argv[2], datetime.fromisoformat(sys.argv[3])

@@ -7,15 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import assettui.model.schedules as sched
+import assettui.model.automation.schedules as sched
 from assettui.automation.clock import ManualClock
 from assettui.automation.control import list_instigators, start_instigator, stop_instigator
 from assettui.automation.scheduler import Scheduler
 from assettui.errors import ScheduleError
-from assettui.model.asset_decorator import asset
-from assettui.model.definitions import Definitions
-from assettui.model.jobs import define_asset_job
-from assettui.model.schedules import (
+from assettui.model.assets.decorator import asset
+from assettui.model.automation.schedules import (
     DefaultScheduleStatus,
     RunRequest,
     ScheduleDefinition,
@@ -24,8 +22,10 @@ from assettui.model.schedules import (
     build_schedule_from_partitioned_job,
     schedule,
 )
-from assettui.model.selection import AssetSelection
-from assettui.model.time_partitions import DailyPartitionsDefinition
+from assettui.model.definitions import Definitions
+from assettui.model.jobs import define_asset_job
+from assettui.model.partitions.time_window import DailyPartitionsDefinition
+from assettui.model.selection.asset_selection import AssetSelection
 from assettui.storage import DagsterRunStatus, InstigatorType, Storage, TickStatus
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -11,14 +11,14 @@ import re
 import pytest
 
 from assettui.errors import DagsterInvalidSubsetError, SelectionError
-from assettui.model.asset_decorator import asset, multi_asset
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.asset_spec import AssetSpec
-from assettui.model.assets_definition import AssetsDefinition
-from assettui.model.checks import asset_check
+from assettui.model.assets.checks import asset_check
+from assettui.model.assets.decorator import asset, multi_asset
+from assettui.model.assets.definition import AssetsDefinition
+from assettui.model.assets.spec import AssetSpec
 from assettui.model.results import AssetCheckKey
-from assettui.model.selection import AssetSelection
+from assettui.model.selection.asset_selection import AssetSelection
 
 # The shop graph (groups in brackets, * = external asset):
 #

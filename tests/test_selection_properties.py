@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from assettui.errors import SelectionError
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.asset_spec import AssetSpec
-from assettui.model.assets_definition import AssetsDefinition, external_assets_definition
-from assettui.model.selection import AssetSelection
+from assettui.model.assets.definition import AssetsDefinition, external_assets_definition
+from assettui.model.assets.spec import AssetSpec
+from assettui.model.selection.asset_selection import AssetSelection
 
 # ---- random graphs -----------------------------------------------------------------------
 

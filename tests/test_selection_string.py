@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from assettui.errors import SelectionError
-from assettui.model.selection import AssetSelection
+from assettui.model.selection.asset_selection import AssetSelection
 
 try:
     from test_selection import GRAPH, MATERIALIZABLE, UPSTREAM_OF_REVENUE

@@ -11,12 +11,9 @@ from assettui.automation.clock import ManualClock
 from assettui.automation.control import reset_cursor
 from assettui.automation.scheduler import Scheduler, SchedulerSettings
 from assettui.errors import ScheduleError
-from assettui.model.asset_decorator import asset
 from assettui.model.asset_key import AssetKey
-from assettui.model.definitions import Definitions
-from assettui.model.jobs import define_asset_job
-from assettui.model.partitions import DynamicPartitionsDefinition
-from assettui.model.sensors import (
+from assettui.model.assets.decorator import asset
+from assettui.model.automation.sensors import (
     DefaultSensorStatus,
     RunRequest,
     SensorResult,
@@ -25,6 +22,9 @@ from assettui.model.sensors import (
     build_sensor_context,
     sensor,
 )
+from assettui.model.definitions import Definitions
+from assettui.model.jobs import define_asset_job
+from assettui.model.partitions.definitions import DynamicPartitionsDefinition
 from assettui.storage import (
     DagsterEventType,
     EventLogEntry,

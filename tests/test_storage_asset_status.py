@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata import MetadataValue, metadata_to_json
+from assettui.model.metadata.values import MetadataValue, metadata_to_json
 from assettui.model.results import AssetCheckSeverity
 from assettui.storage import AssetPartitionStatus, DagsterEventType, DagsterRun, NewEvent, Storage
 

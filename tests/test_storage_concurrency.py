@@ -98,7 +98,7 @@ def test_processes_creating_one_new_instance_at_once(tmp_path):
         assert proc.returncode == 0, err
     with Storage(tmp_path / "new") as storage:
         assert len(storage.event_log.events_after(0)) == 6
-        assert storage.schema_version == len(assettui.storage.schema.MIGRATIONS._migrations)
+        assert storage.schema_version == len(assettui.storage.sqlite.schema.MIGRATIONS._migrations)
 
 
 KILLED_WRITER = """

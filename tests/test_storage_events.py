@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata import MetadataValue, metadata_to_json
+from assettui.model.metadata.values import MetadataValue, metadata_to_json
 from assettui.storage import DagsterEventType, DagsterRun, NewEvent, Storage
 
 T = DagsterEventType

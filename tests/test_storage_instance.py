@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata import MetadataValue, metadata_to_json
+from assettui.model.metadata.values import MetadataValue, metadata_to_json
 from assettui.model.results import AssetMaterialization
 from assettui.storage import (
     AssetRecordsFilter,

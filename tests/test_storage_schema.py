@@ -11,7 +11,7 @@ from sqlite_utils import Migrations
 
 from assettui.errors import StorageError
 from assettui.storage import DagsterRun, Storage
-from assettui.storage.schema import MIGRATIONS
+from assettui.storage.sqlite.schema import MIGRATIONS
 
 
 def _extended():

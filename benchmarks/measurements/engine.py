@@ -53,7 +53,7 @@ def _backfill_plan(context: Context) -> str:
 
 def _scheduler_pass(context: Context) -> str:
     return timed_script(
-        setup="from assettui.automation.bench import scheduler_pass_seconds",
+        setup="from benchmarks.scheduler_pass import scheduler_pass_seconds",
         timed="seconds = scheduler_pass_seconds(200, 50)",
         check="_bench_seconds = seconds",
     )

@@ -92,7 +92,7 @@ def assettui_events(
     """Events ``start`` .. ``start + count`` of a run (all materializations of ``daily``,
     one per partition, when ``partitions`` is given)."""
     from assettui.model.asset_key import AssetKey
-    from assettui.model.metadata import MetadataValue, metadata_to_json
+    from assettui.model.metadata.values import MetadataValue, metadata_to_json
     from assettui.storage import DagsterEventType, NewEvent
 
     metadata = metadata_to_json({"rows": MetadataValue.int(100), "path": MetadataValue.path("x")})

@@ -188,7 +188,7 @@ async def _drive_assettui(
 
     from assettui.project import find_project
     from assettui.tui.app import AssetTuiApp
-    from assettui.tui.asset_graph import AssetGraph
+    from assettui.tui.widgets.asset_graph import AssetGraph
 
     probe = FrameProbe()
     probe.patch_graph(AssetGraph)
@@ -221,7 +221,7 @@ async def _drive_assettui(
 async def _key_latencies(app: Any, probe: FrameProbe, presses: int, log_rate: int) -> list[float]:
     from textual import events
 
-    from assettui.tui.asset_graph import AssetGraph
+    from assettui.tui.widgets.asset_graph import AssetGraph
 
     graph = app.query_one(AssetGraph)
     if not graph.is_list_mode:  # in the layered drawing `down` stops at a column's end
@@ -277,7 +277,7 @@ async def _start_log_feed(app: Any, rate: int) -> subprocess.Popen[bytes]:
 
 
 def _log_line_count(app: Any) -> int:
-    from assettui.tui.log_view import LogView
+    from assettui.tui.widgets.log_view import LogView
 
     views = app.query(LogView)
     return len(views.first().log_lines.lines) if views else 0
@@ -285,7 +285,7 @@ def _log_line_count(app: Any) -> int:
 
 def _check_log_followed(app: Any, lines_before: int, started: float, rate: int) -> None:
     """The figure counts only if the log view really took the flood and kept following."""
-    from assettui.tui.log_view import LogView
+    from assettui.tui.widgets.log_view import LogView
 
     lines = app.query_one(LogView).log_lines
     received = (len(lines.lines) - lines_before) / (time.perf_counter() - started)

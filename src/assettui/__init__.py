@@ -46,16 +46,16 @@ _export(
 )
 _export("assettui.model.asset_key", "AssetKey")
 _export(
-    "assettui.model.metadata",
+    "assettui.model.metadata.values",
     "MetadataValue",
     "TextMetadataValue",
     "IntMetadataValue",
     "FloatMetadataValue",
 )
-_export("assettui.model.asset_spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut", "SourceAsset")
-_export("assettui.model.assets_definition", "AssetsDefinition", "AssetCheckSpec")
-_export("assettui.model.asset_decorator", "asset", "multi_asset")
-_export("assettui.model.checks", "asset_check", "multi_asset_check", "AssetChecksDefinition")
+_export("assettui.model.assets.spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut", "SourceAsset")
+_export("assettui.model.assets.definition", "AssetsDefinition", "AssetCheckSpec")
+_export("assettui.model.assets.decorator", "asset", "multi_asset")
+_export("assettui.model.assets.checks", "asset_check", "multi_asset_check", "AssetChecksDefinition")
 _export(
     "assettui.model.results",
     "Output",
@@ -81,14 +81,14 @@ _export(
     "resource",
 )
 _export("assettui.model.asset_graph", "AssetGraph")
-_export("assettui.model.selection", "AssetSelection")
+_export("assettui.model.selection.asset_selection", "AssetSelection")
 _export("assettui.model.jobs", "define_asset_job", "JobDefinition")
 _export(
     "assettui.model.executor", "ExecutorDefinition", "in_process_executor", "multiprocess_executor"
 )
 _export("assettui.model.definitions", "Definitions")
 _export(
-    "assettui.model.loaders",
+    "assettui.model.assets.loaders",
     "load_assets_from_modules",
     "load_assets_from_package_module",
     "load_assets_from_package_name",
@@ -96,7 +96,7 @@ _export(
     "load_asset_checks_from_package_module",
 )
 _export(
-    "assettui.model.partitions",
+    "assettui.model.partitions.definitions",
     "PartitionsDefinition",
     "StaticPartitionsDefinition",
     "DynamicPartitionsDefinition",
@@ -105,7 +105,7 @@ _export(
     "PartitionKeyRange",
 )
 _export(
-    "assettui.model.time_partitions",
+    "assettui.model.partitions.time_window",
     "TimeWindow",
     "TimeWindowPartitionsDefinition",
     "DailyPartitionsDefinition",
@@ -114,7 +114,7 @@ _export(
     "MonthlyPartitionsDefinition",
 )
 _export(
-    "assettui.model.partition_mapping",
+    "assettui.model.partitions.mapping",
     "PartitionMapping",
     "IdentityPartitionMapping",
     "TimeWindowPartitionMapping",
@@ -136,7 +136,7 @@ _export(
     "build_op_context",
 )
 _export(
-    "assettui.execution.io_manager",
+    "assettui.execution.io_managers.base",
     "IOManager",
     "ConfigurableIOManager",
     "ConfigurableIOManagerFactory",
@@ -146,12 +146,12 @@ _export(
     "io_manager",
 )
 _export(
-    "assettui.execution.fs_io_manager",
+    "assettui.execution.io_managers.filesystem",
     "FilesystemIOManager",
     "PickledObjectFilesystemIOManager",
     "InMemoryIOManager",
 )
-_export("assettui.execution.polars_io_manager", "PolarsParquetIOManager")
+_export("assettui.execution.io_managers.polars", "PolarsParquetIOManager")
 _export("assettui.execution.resources", "InitResourceContext")
 _export("assettui.execution.in_process", "materialize", "materialize_to_memory")
 _export("assettui.execution.result", "ExecuteInProcessResult")
@@ -162,7 +162,7 @@ _export("assettui.storage.events", "DagsterEventType")
 _export("assettui.storage.event_log_entry", "EventLogEntry", "AssetRecordsFilter")
 
 _export(
-    "assettui.model.schedules",
+    "assettui.model.automation.schedules",
     "ScheduleDefinition",
     "schedule",
     "ScheduleEvaluationContext",
@@ -173,7 +173,7 @@ _export(
     "SkipReason",
 )
 _export(
-    "assettui.model.sensors",
+    "assettui.model.automation.sensors",
     "SensorDefinition",
     "AssetSensorDefinition",
     "sensor",
@@ -183,9 +183,11 @@ _export(
     "SensorResult",
     "DefaultSensorStatus",
 )
-_export("assettui.model.automation_condition", "AutomationCondition")
+_export("assettui.model.automation.conditions", "AutomationCondition")
 _export(
-    "assettui.model.partitions", "AddDynamicPartitionsRequest", "DeleteDynamicPartitionsRequest"
+    "assettui.model.partitions.definitions",
+    "AddDynamicPartitionsRequest",
+    "DeleteDynamicPartitionsRequest",
 )
 
 # Dagster compatibility additions (see the compat report)
@@ -195,7 +197,7 @@ _export("assettui.logging_compat", "get_dagster_logger")
 _export("assettui.file_paths", "file_relative_path")
 _export("assettui.model.dagster_types", "Nothing", "DagsterType")
 _export(
-    "assettui.model.table_metadata",
+    "assettui.model.metadata.table",
     "TableSchema",
     "TableColumn",
     "TableColumnConstraints",
@@ -206,7 +208,7 @@ _export(
     "TableMetadataSet",
 )
 _export(
-    "assettui.model.legacy_policies",
+    "assettui.model.automation.legacy_policies",
     "AutoMaterializePolicy",
     "AutoMaterializeRule",
     "FreshnessPolicy",
@@ -222,9 +224,9 @@ _export(
     "RunStatusSensorDefinition",
     "build_run_status_sensor_context",
 )
-_export("assettui.model.observable", "observable_source_asset", "ObserveResult")
+_export("assettui.model.assets.observable", "observable_source_asset", "ObserveResult")
 _export("assettui.execution.observe", "observe")
-_export("assettui.model.bound_resources", "with_resources")
+_export("assettui.model.assets.bound_resources", "with_resources")
 
 __all__ = sorted(_EXPORTS)
 

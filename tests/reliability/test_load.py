@@ -32,7 +32,7 @@ from assettui.storage.events import DagsterEventType as E
 from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import DagsterRunStatus
 from assettui.tui.app import AssetTuiApp
-from assettui.tui.log_view import LogView, lines_for_events
+from assettui.tui.widgets.log_view import LogView, lines_for_events
 
 RUNS = 8  # runs at once, one per asset group
 ASSETS = 100  # assets per run: 10 roots, then 9 layers each fed by the one above

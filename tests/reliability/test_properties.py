@@ -26,7 +26,7 @@ from assettui.errors import (
     SelectionError,
 )
 from assettui.model.asset_graph import AssetGraph
-from assettui.model.selection import AssetSelection
+from assettui.model.selection.asset_selection import AssetSelection
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

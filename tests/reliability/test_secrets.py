@@ -233,9 +233,9 @@ async def test_the_ui_never_shows_an_env_var_value(
     materialized: tuple[SecretProject, str],
 ) -> None:
     from assettui.tui.app import AssetTuiApp
-    from assettui.tui.asset_details import AssetDetails
-    from assettui.tui.asset_graph import AssetGraph
-    from assettui.tui.log_view import LogView
+    from assettui.tui.widgets.asset_details import AssetDetails
+    from assettui.tui.widgets.asset_graph import AssetGraph
+    from assettui.tui.widgets.log_view import LogView
 
     project, run_id = materialized
     app = AssetTuiApp(find_project(project.root), project.home, run_scheduler=False)

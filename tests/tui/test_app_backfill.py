@@ -9,8 +9,8 @@ from tests.tui.conftest import wait_loaded, wait_until
 from assettui.automation.backfill import get_backfill_progress
 from assettui.storage import BulkActionStatus, DagsterRunStatus, RunsFilter
 from assettui.tui.app import AssetTuiApp
-from assettui.tui.backfill_dialog import BackfillDialog
-from assettui.tui.partition_calendar import PartitionCalendar
+from assettui.tui.screens.backfill_dialog import BackfillDialog
+from assettui.tui.widgets.partition_calendar import PartitionCalendar
 
 PARTITIONED = """
 import assettui as dg

@@ -8,8 +8,8 @@ from textual.app import App, ComposeResult
 from assettui import AssetSpec
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
-from assettui.tui.asset_details import AssetDetails
-from assettui.tui.asset_graph import AssetGraph
+from assettui.tui.widgets.asset_details import AssetDetails
+from assettui.tui.widgets.asset_graph import AssetGraph
 
 K = AssetKey
 

@@ -7,8 +7,8 @@ from tests.tui.conftest import wait_loaded, wait_until
 
 from assettui.model.asset_key import AssetKey
 from assettui.storage import DagsterRunStatus
-from assettui.tui.asset_details import AssetDetails
-from assettui.tui.asset_graph import AssetGraph
+from assettui.tui.widgets.asset_details import AssetDetails
+from assettui.tui.widgets.asset_graph import AssetGraph
 
 K = AssetKey
 

@@ -7,9 +7,9 @@ from tests.tui.conftest import wait_loaded, wait_until
 
 from assettui.model.asset_key import AssetKey
 from assettui.storage import DagsterRun, Storage
-from assettui.tui.asset_graph import AssetGraph
-from assettui.tui.log_view import LogView
-from assettui.tui.runs_pane import RunsPane
+from assettui.tui.widgets.asset_graph import AssetGraph
+from assettui.tui.widgets.log_view import LogView
+from assettui.tui.widgets.runs_pane import RunsPane
 
 K = AssetKey
 

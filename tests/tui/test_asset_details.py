@@ -10,10 +10,10 @@ from textual.widgets import OptionList, Static
 from assettui import AssetSpec
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata import metadata_to_json, normalize_metadata
+from assettui.model.metadata.values import metadata_to_json, normalize_metadata
 from assettui.storage import DagsterEventType, DagsterRun, DagsterRunStatus, NewEvent, Storage
-from assettui.tui.asset_details import HISTORY_PAGE, LINEAGE_MAX, AssetDetails
-from assettui.tui.asset_graph import AssetGraph
+from assettui.tui.widgets.asset_details import HISTORY_PAGE, LINEAGE_MAX, AssetDetails
+from assettui.tui.widgets.asset_graph import AssetGraph
 
 K = AssetKey
 

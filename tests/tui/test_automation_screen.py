@@ -10,9 +10,13 @@ from textual.app import App
 import assettui as dg
 from assettui.automation.backfill import drive_backfills, submit_backfill
 from assettui.model.asset_graph import AssetGraph as DefGraph
+from assettui.model.automation.schedules import (
+    DefaultScheduleStatus,
+    ScheduleDefinition,
+    SkipReason,
+)
+from assettui.model.automation.sensors import sensor
 from assettui.model.definitions import Definitions
-from assettui.model.schedules import DefaultScheduleStatus, ScheduleDefinition, SkipReason
-from assettui.model.sensors import sensor
 from assettui.storage import (
     BulkActionStatus,
     DagsterRunStatus,
@@ -22,8 +26,8 @@ from assettui.storage import (
     Storage,
     TickStatus,
 )
-from assettui.tui.automation_screen import AutomationScreen, next_schedule_tick
-from assettui.tui.backfills_screen import BackfillsScreen
+from assettui.tui.screens.automation import AutomationScreen, next_schedule_tick
+from assettui.tui.screens.backfills import BackfillsScreen
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC).timestamp()
 

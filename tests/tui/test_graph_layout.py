@@ -7,7 +7,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assettui.tui.graph_layout import (
+from assettui.tui.layout.graph import (
     SLOT_HEIGHT,
     NodeLabel,
     assign_layers,

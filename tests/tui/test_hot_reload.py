@@ -5,9 +5,9 @@ from __future__ import annotations
 from tests.tui.conftest import definitions_source, wait_loaded, wait_until
 
 from assettui.model.asset_key import AssetKey
-from assettui.tui.asset_graph import AssetGraph
-from assettui.tui.load_error import LoadErrorPanel
-from assettui.tui.project_watcher import ProjectWatcher
+from assettui.project.watcher import ProjectWatcher
+from assettui.tui.widgets.asset_graph import AssetGraph
+from assettui.tui.widgets.load_error import LoadErrorPanel
 
 K = AssetKey
 NEW_ASSET = """

@@ -14,13 +14,13 @@ from assettui.errors import ConfigError
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
 from assettui.storage import DagsterRunStatus
-from assettui.tui.asset_graph import AssetGraph
-from assettui.tui.launch_dialog import LaunchDialog
 from assettui.tui.run_config_yaml import (
     config_targets,
     default_run_config_yaml,
     parse_run_config,
 )
+from assettui.tui.screens.launch_dialog import LaunchDialog
+from assettui.tui.widgets.asset_graph import AssetGraph
 
 GREETING = """
 

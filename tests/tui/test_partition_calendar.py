@@ -9,16 +9,19 @@ import assettui as dg
 from assettui.automation.backfill import BACKFILL_ID_TAG, drive_backfills, load_plan
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.partitions import MultiPartitionsDefinition, StaticPartitionsDefinition
-from assettui.model.time_partitions import (
+from assettui.model.partitions.definitions import (
+    MultiPartitionsDefinition,
+    StaticPartitionsDefinition,
+)
+from assettui.model.partitions.time_window import (
     DailyPartitionsDefinition,
     HourlyPartitionsDefinition,
     MonthlyPartitionsDefinition,
 )
 from assettui.storage import BulkActionStatus, DagsterEventType, NewEvent, RunsFilter, Storage
-from assettui.tui.backfill_dialog import BackfillDialog
-from assettui.tui.calendar_layout import build_layout
-from assettui.tui.partition_calendar import CalendarGrid, PartitionCalendar
+from assettui.tui.layout.calendar import build_layout
+from assettui.tui.screens.backfill_dialog import BackfillDialog
+from assettui.tui.widgets.partition_calendar import CalendarGrid, PartitionCalendar
 
 ORDERS = AssetKey("orders")
 

@@ -10,8 +10,8 @@ from textual.app import App, ComposeResult
 
 from assettui.model.asset_key import AssetKey
 from assettui.storage import DagsterEventType, DagsterRun, DagsterRunStatus, NewEvent, Storage
-from assettui.tui.log_view import LogFilter, LogLines, LogView
-from assettui.tui.runs_pane import ReexecuteDialog, RunsPane
+from assettui.tui.widgets.log_view import LogFilter, LogLines, LogView
+from assettui.tui.widgets.runs_pane import ReexecuteDialog, RunsPane
 
 
 async def wait_for(pilot, condition, what: str, attempts: int = 200) -> None:

@@ -10,7 +10,7 @@ import pytest
 from tests.tui.conftest import wait_loaded, wait_until
 
 from assettui.model.asset_key import AssetKey
-from assettui.tui.asset_graph import AssetGraph
+from assettui.tui.widgets.asset_graph import AssetGraph
 
 
 def _ready(select: str | None = None, keys: tuple[str, ...] = ()):

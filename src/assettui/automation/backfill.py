@@ -537,8 +537,8 @@ def plan_seconds(n: int = 3650) -> float:
     """
     from datetime import date, timedelta
 
-    from assettui.model.asset_decorator import asset
-    from assettui.model.time_partitions import DailyPartitionsDefinition
+    from assettui.model.assets.decorator import asset
+    from assettui.model.partitions.time_window import DailyPartitionsDefinition
 
     start = date(2000, 1, 1)
     daily = DailyPartitionsDefinition(start_date=start.isoformat())

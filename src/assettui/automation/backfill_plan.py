@@ -28,7 +28,7 @@ from typing import Any
 from assettui.errors import DagsterUnknownPartitionError, PartitionError, SelectionError
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.partition_mapping import (
+from assettui.model.partitions.mapping import (
     IdentityPartitionMapping,
     PartitionMapping,
     TimeWindowPartitionMapping,

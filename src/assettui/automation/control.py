@@ -19,7 +19,7 @@ from assettui.automation.schedule_ticks import (
 )
 from assettui.automation.sensor_ticks import is_sensor_running
 from assettui.errors import ScheduleError
-from assettui.model.sensors import DefaultSensorStatus
+from assettui.model.automation.sensors import DefaultSensorStatus
 from assettui.storage.automation_state import (
     InstigatorStatus,
     InstigatorType,

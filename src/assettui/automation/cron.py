@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 
 from assettui.errors import ScheduleError
-from assettui.model.schedules import check_cron_schedule
+from assettui.model.automation.schedules import check_cron_schedule
 
 # More ticks than any caller asks for at once; stops a runaway walk.
 _MAX_STEPS = 10_000

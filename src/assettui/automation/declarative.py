@@ -26,7 +26,7 @@ from assettui.automation.cron import previous_tick
 from assettui.errors import AssettuiError
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.automation_condition import (
+from assettui.model.automation.conditions import (
     AllDepsCondition,
     AndAutomationCondition,
     AnyDepsCondition,
@@ -46,10 +46,10 @@ from assettui.model.automation_condition import (
     SinceCondition,
     WillBeRequestedAutomationCondition,
 )
-from assettui.model.partition_mapping import PartitionMapping
-from assettui.model.partitions import MultiPartitionsDefinition, PartitionKeyRange
-from assettui.model.selection import AssetSelection
-from assettui.model.time_partitions import TimeWindowPartitionsDefinition
+from assettui.model.partitions.definitions import MultiPartitionsDefinition, PartitionKeyRange
+from assettui.model.partitions.mapping import PartitionMapping
+from assettui.model.partitions.time_window import TimeWindowPartitionsDefinition
+from assettui.model.selection.asset_selection import AssetSelection
 from assettui.storage.asset_status import AssetPartitionStatus
 from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import DagsterRunStatus, RunsFilter

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from assettui.automation.cron import previous_tick
-from assettui.model.legacy_policies import (
+from assettui.model.automation.legacy_policies import (
     CronFreshnessPolicy,
     FreshnessState,
     LegacyFreshnessPolicy,

@@ -15,9 +15,12 @@ from typing import Any
 
 from assettui.errors import AssettuiError, DefinitionError, ScheduleError
 from assettui.model.asset_key import AssetKey
-from assettui.model.partitions import AddDynamicPartitionsRequest, DeleteDynamicPartitionsRequest
-from assettui.model.schedules import PARTITION_TAG, RunRequest
-from assettui.model.selection import AssetSelection
+from assettui.model.automation.schedules import PARTITION_TAG, RunRequest
+from assettui.model.partitions.definitions import (
+    AddDynamicPartitionsRequest,
+    DeleteDynamicPartitionsRequest,
+)
+from assettui.model.selection.asset_selection import AssetSelection
 from assettui.storage.automation_state import InstigatorType, TickRecord, TickStatus
 from assettui.storage.events import DagsterEventType, NewEvent
 from assettui.storage.instance_storage import Storage

@@ -1,6 +1,6 @@
 """``@run_status_sensor`` and ``@run_failure_sensor``: sensors that react to finished runs.
 
-A run status sensor is a :class:`~assettui.model.sensors.SensorDefinition` whose tick reads
+A run status sensor is a :class:`~assettui.model.automation.sensors.SensorDefinition` whose tick reads
 the instance's event log: the run status events (``RUN_SUCCESS``, ``RUN_FAILURE``...) after
 its cursor, oldest first. For each run of a monitored job it calls the user's function with
 a :class:`RunStatusSensorContext`; the first call that returns something (run requests, a
@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from assettui.errors import ScheduleError
-from assettui.model.schedules import ResourceNamespace, TickEvaluation, call_user_fn
-from assettui.model.sensors import (
+from assettui.model.automation.schedules import ResourceNamespace, TickEvaluation, call_user_fn
+from assettui.model.automation.sensors import (
     DefaultSensorStatus,
     SensorDefinition,
     SensorEvaluationContext,

@@ -24,7 +24,7 @@ from assettui.automation.run_requests import (
     commit_tick,
     error_text,
 )
-from assettui.model.schedules import (
+from assettui.model.automation.schedules import (
     SCHEDULE_NAME_TAG,
     DefaultScheduleStatus,
     ScheduleDefinition,

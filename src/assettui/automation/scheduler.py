@@ -45,8 +45,8 @@ from assettui.automation.sensor_ticks import (
     SensorRunner,
 )
 from assettui.model.asset_key import AssetKey
-from assettui.model.schedules import RunRequest
-from assettui.model.sensors import SENSOR_NAME_TAG
+from assettui.model.automation.schedules import RunRequest
+from assettui.model.automation.sensors import SENSOR_NAME_TAG
 from assettui.storage.automation_state import InstigatorState, InstigatorStatus, InstigatorType
 from assettui.storage.instance import DagsterInstance
 from assettui.storage.instance_storage import Storage

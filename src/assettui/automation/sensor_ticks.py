@@ -26,8 +26,8 @@ from assettui.automation.run_requests import (
     error_text,
 )
 from assettui.errors import ScheduleError
-from assettui.model.schedules import TickEvaluation
-from assettui.model.sensors import (
+from assettui.model.automation.schedules import TickEvaluation
+from assettui.model.automation.sensors import (
     SENSOR_NAME_TAG,
     AssetSensorDefinition,
     DefaultSensorStatus,

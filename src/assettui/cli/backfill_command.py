@@ -17,7 +17,7 @@ POLL_SECONDS = 0.2
 
 
 def _selected_keys(graph: Any, select: str) -> list[Any]:
-    from assettui.model.selection import AssetSelection
+    from assettui.model.selection.asset_selection import AssetSelection
 
     if select.strip() == "*":
         keys = set(graph.materializable_asset_keys)
@@ -43,7 +43,7 @@ def _partition_keys(
 ) -> list[str]:
     """The requested partitions of the anchor definition (a range, a list, or all)."""
     from assettui.automation.backfill_plan import anchor_partitions_def
-    from assettui.model.partitions import PartitionKeyRange
+    from assettui.model.partitions.definitions import PartitionKeyRange
 
     try:
         wanted = [k for k in (from_key, to_key) if k]

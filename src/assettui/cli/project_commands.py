@@ -76,7 +76,7 @@ def list_assets(
     graph = ctx.defs.resolve_asset_graph()
     keys = graph.toposorted_asset_keys
     if select:
-        from assettui.model.selection import AssetSelection
+        from assettui.model.selection.asset_selection import AssetSelection
 
         try:
             chosen = AssetSelection.from_string(select).resolve(graph)

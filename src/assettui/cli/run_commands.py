@@ -30,7 +30,7 @@ _DEAD_WORKER_CHECK_POLLS = 10  # quiet polls between checks that the run's worke
 
 
 def _select(graph: Any, select: str | None) -> tuple[frozenset, frozenset]:
-    from assettui.model.selection import AssetSelection
+    from assettui.model.selection.asset_selection import AssetSelection
 
     if not select:
         keys = graph.materializable_asset_keys

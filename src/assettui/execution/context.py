@@ -9,7 +9,7 @@ from assettui.errors import DagsterInvalidPropertyError
 from assettui.execution.resources import Resources
 from assettui.execution.run_logger import RunLogger
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata import MetadataValue, normalize_metadata
+from assettui.model.metadata.values import MetadataValue, normalize_metadata
 
 
 class AssetExecutionContext:
@@ -156,7 +156,7 @@ class AssetExecutionContext:
 
     @property
     def partition_key_range(self) -> Any:
-        from assettui.model.partitions import PartitionKeyRange
+        from assettui.model.partitions.definitions import PartitionKeyRange
 
         keys = self.partition_keys
         return PartitionKeyRange(keys[0], keys[-1])
@@ -197,7 +197,7 @@ class AssetExecutionContext:
         return list(self._input_partitions[input_name])
 
     def asset_partition_key_range_for_input(self, input_name: str) -> Any:
-        from assettui.model.partitions import PartitionKeyRange
+        from assettui.model.partitions.definitions import PartitionKeyRange
 
         keys = self.asset_partition_keys_for_input(input_name)
         return PartitionKeyRange(keys[0], keys[-1])

@@ -11,12 +11,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assettui.errors import DefinitionError
-from assettui.execution.fs_io_manager import InMemoryIOManager
-from assettui.execution.io_manager import (
+from assettui.execution.io_managers.base import (
     ConfigurableIOManagerFactory,
     IOManager,
     IOManagerDefinition,
 )
+from assettui.execution.io_managers.filesystem import InMemoryIOManager
 from assettui.execution.result import ExecuteInProcessResult
 from assettui.execution.run_lifecycle import execute_stored_run
 from assettui.model.asset_graph import AssetGraph, missing_upstream_message
@@ -138,7 +138,7 @@ def _selection(
         keys = graph.materializable_asset_keys
         checks = frozenset(c for c in graph.asset_check_keys if c.asset_key in keys)
         return keys, checks
-    from assettui.model.selection import AssetSelection
+    from assettui.model.selection.asset_selection import AssetSelection
 
     sel = AssetSelection.from_coercible(selection)
     keys = frozenset(sel.resolve(graph))

@@ -23,8 +23,8 @@ from assettui.execution.run_execution import RunOutcome, StepOutcome
 from assettui.execution.run_lifecycle import finish_run
 from assettui.execution.run_logger import RunLogger
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata import metadata_to_json
-from assettui.model.observable import ObservableSourceAsset, observation_of
+from assettui.model.assets.observable import ObservableSourceAsset, observation_of
+from assettui.model.metadata.values import metadata_to_json
 from assettui.storage.events import DagsterEventType as E
 from assettui.storage.events import NewEvent
 from assettui.storage.runs import IN_PROCESS_TAG, DagsterRun, DagsterRunStatus

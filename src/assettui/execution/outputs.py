@@ -9,8 +9,8 @@ from typing import Any
 
 from assettui.errors import ExecutionError
 from assettui.model.asset_key import AssetKey
-from assettui.model.assets_definition import AssetsDefinition
-from assettui.model.metadata import MetadataValue
+from assettui.model.assets.definition import AssetsDefinition
+from assettui.model.metadata.values import MetadataValue
 from assettui.model.results import (
     AssetCheckResult,
     AssetMaterialization,

@@ -32,7 +32,7 @@ def upstream_partition_keys(
             )
         return list(up_def.get_partition_keys(dynamic_partitions_store=store))
     if mapping is None:
-        from assettui.model.partition_mapping import default_partition_mapping
+        from assettui.model.partitions.mapping import default_partition_mapping
 
         mapping = default_partition_mapping(down_def, up_def)
     return list(

@@ -13,8 +13,8 @@ from typing import Any
 from assettui.errors import PartitionError, SelectionError
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.assets_definition import AssetsDefinition
-from assettui.model.checks import AssetChecksDefinition
+from assettui.model.assets.checks import AssetChecksDefinition
+from assettui.model.assets.definition import AssetsDefinition
 from assettui.model.results import AssetCheckKey
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from assettui.errors import ConfigError, ExecutionError
-from assettui.execution.fs_io_manager import STORAGE_DIR_NAME, FilesystemIOManager
-from assettui.execution.io_manager import ConfigurableIOManagerFactory, IOManagerDefinition
-from assettui.execution.polars_io_manager import PolarsParquetIOManager
+from assettui.execution.io_managers.base import ConfigurableIOManagerFactory, IOManagerDefinition
+from assettui.execution.io_managers.filesystem import STORAGE_DIR_NAME, FilesystemIOManager
+from assettui.execution.io_managers.polars import PolarsParquetIOManager
 from assettui.model.config import ConfigurableResource, ResourceDefinition
 
 
@@ -74,7 +74,7 @@ def with_storage_dir(value: Any, home: Path | None) -> Any:
 
 def default_resources(home: Path | None) -> dict[str, Any]:
     if home is None:
-        from assettui.execution.fs_io_manager import InMemoryIOManager
+        from assettui.execution.io_managers.filesystem import InMemoryIOManager
 
         return {"io_manager": InMemoryIOManager()}
     return {"io_manager": FilesystemIOManager(base_dir=str(home / STORAGE_DIR_NAME))}

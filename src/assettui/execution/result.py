@@ -8,7 +8,7 @@ from typing import Any
 
 from assettui.errors import DagsterInvariantViolationError
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata import metadata_from_json
+from assettui.model.metadata.values import metadata_from_json
 from assettui.model.results import AssetCheckEvaluation, AssetMaterialization
 from assettui.storage.events import DagsterEventType, NewEvent
 

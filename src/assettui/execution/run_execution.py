@@ -22,7 +22,7 @@ from assettui.errors import ExecutionError, Failure, RetryRequested
 from assettui.execution.context import AssetExecutionContext
 from assettui.execution.errors_info import error_info, user_location
 from assettui.execution.event_sink import EventSink
-from assettui.execution.io_manager import InputContext, OutputContext
+from assettui.execution.io_managers.base import InputContext, OutputContext
 from assettui.execution.outputs import (
     NO_VALUE,
     collect_asset_results,
@@ -37,7 +37,7 @@ from assettui.logging_compat import capture_dagster_logs
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.config import build_config, op_config_value
-from assettui.model.metadata import metadata_to_json, normalize_metadata
+from assettui.model.metadata.values import metadata_to_json, normalize_metadata
 from assettui.model.results import AssetCheckEvaluation, AssetCheckResult, AssetCheckSeverity
 from assettui.storage.events import DagsterEventType as E
 from assettui.storage.events import NewEvent

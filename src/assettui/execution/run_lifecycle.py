@@ -14,13 +14,13 @@ from typing import Any
 from assettui.errors import AssettuiError
 from assettui.execution.errors_info import error_info
 from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
+from assettui.execution.executors.multiprocess import MultiprocessRunExecutor, can_fork
 from assettui.execution.plan import build_plan, plan_resource_keys
 from assettui.execution.resources import InitResourceContext, initialized_resources
 from assettui.execution.run_execution import RunExecutor, RunInterrupted, RunOutcome, StepCapture
-from assettui.execution.step_processes import MultiprocessRunExecutor, can_fork
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.executor import ExecutorDefinition, executor_from_run_config
-from assettui.model.partitions import PartitionKeyRange
+from assettui.model.partitions.definitions import PartitionKeyRange
 from assettui.storage.events import DagsterEventType as E
 from assettui.storage.events import NewEvent
 from assettui.storage.runs import DagsterRun, DagsterRunStatus

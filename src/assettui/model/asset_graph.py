@@ -11,9 +11,9 @@ from typing import Any
 
 from assettui.errors import DefinitionError, SelectionError
 from assettui.model.asset_key import AssetKey
-from assettui.model.asset_spec import AssetSpec
-from assettui.model.assets_definition import AssetCheckSpec, AssetsDefinition
-from assettui.model.checks import AssetChecksDefinition
+from assettui.model.assets.checks import AssetChecksDefinition
+from assettui.model.assets.definition import AssetCheckSpec, AssetsDefinition
+from assettui.model.assets.spec import AssetSpec
 from assettui.model.results import AssetCheckKey
 
 

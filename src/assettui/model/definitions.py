@@ -9,9 +9,9 @@ from typing import Any
 from assettui.errors import DefinitionError
 from assettui.model.asset_graph import AssetGraph, unknown_key_message
 from assettui.model.asset_key import AssetKey
-from assettui.model.asset_spec import AssetSpec, SourceAsset
-from assettui.model.assets_definition import AssetsDefinition, external_assets_definition
-from assettui.model.checks import AssetChecksDefinition
+from assettui.model.assets.checks import AssetChecksDefinition
+from assettui.model.assets.definition import AssetsDefinition, external_assets_definition
+from assettui.model.assets.spec import AssetSpec, SourceAsset
 from assettui.model.executor import ExecutorDefinition
 from assettui.model.jobs import (
     IMPLICIT_JOB_NAME,
@@ -83,7 +83,7 @@ class Definitions:
         self.schedules: list[Any] = list(schedules or ())
         self.sensors: list[Any] = list(sensors or ())
         self.jobs: list[Any] = list(jobs or ())
-        from assettui.model.bound_resources import merge_bound_resources
+        from assettui.model.assets.bound_resources import merge_bound_resources
 
         self.resources: dict[str, Any] = merge_bound_resources(
             resources or {}, [*assets, *(asset_checks or ())]

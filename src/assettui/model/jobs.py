@@ -39,7 +39,7 @@ class UnresolvedAssetJobDefinition:
         default_executor: ExecutorDefinition | None = None,
         definitions: Any = None,
     ) -> JobDefinition:
-        from assettui.model.selection import AssetSelection
+        from assettui.model.selection.asset_selection import AssetSelection
 
         selection = AssetSelection.from_coercible(self.selection or AssetSelection.all())
         keys = frozenset(selection.resolve(asset_graph))

@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata import MetadataValue, normalize_metadata
+from assettui.model.metadata.values import MetadataValue, normalize_metadata
 
 
 class DataVersion(str):

@@ -28,14 +28,14 @@ from types import ModuleType
 from typing import Any
 
 from assettui.errors import DefinitionError, ProjectLoadError
-from assettui.model.asset_spec import AssetSpec, SourceAsset
-from assettui.model.assets_definition import AssetsDefinition
-from assettui.model.checks import AssetChecksDefinition
+from assettui.model.assets.checks import AssetChecksDefinition
+from assettui.model.assets.definition import AssetsDefinition
+from assettui.model.assets.spec import AssetSpec, SourceAsset
+from assettui.model.automation.schedules import ScheduleDefinition
+from assettui.model.automation.sensors import SensorDefinition
 from assettui.model.definitions import Definitions, merge_definitions, unique_objects
 from assettui.model.jobs import JobDefinition, UnresolvedAssetJobDefinition
 from assettui.model.lazy_definitions import ComponentLoadContext, module_lazy_definitions
-from assettui.model.schedules import ScheduleDefinition
-from assettui.model.sensors import SensorDefinition
 
 COMPONENT_FILES = ("defs.yaml", "defs.yml", "component.yaml")
 DEFAULT_DEFS_SUBMODULE = "defs"

@@ -20,9 +20,9 @@ from types import ModuleType
 from typing import Any
 
 from assettui.errors import AssettuiError, ProjectLoadError
+from assettui.model.assets.loaders import load_definitions_from_modules
 from assettui.model.definitions import Definitions
 from assettui.model.lazy_definitions import LazyDefinitions, module_lazy_definitions
-from assettui.model.loaders import load_definitions_from_modules
 from assettui.model.validation import find_problems
 from assettui.project.target import ProjectTarget
 

@@ -39,18 +39,6 @@ from assettui.storage.backfills import (
 from assettui.storage.backfills import (
     BulkActionStatus as BulkActionStatus,
 )
-from assettui.storage.database import (
-    InstancePaths as InstancePaths,
-)
-from assettui.storage.database import (
-    StepLogPaths as StepLogPaths,
-)
-from assettui.storage.database import (
-    instance_paths as instance_paths,
-)
-from assettui.storage.database import (
-    step_log_paths as step_log_paths,
-)
 from assettui.storage.event_log_entry import (
     AssetRecordsFilter as AssetRecordsFilter,
 )
@@ -91,6 +79,18 @@ from assettui.storage.runs import (
 )
 from assettui.storage.runs import (
     RunsFilter as RunsFilter,
+)
+from assettui.storage.sqlite.database import (
+    InstancePaths as InstancePaths,
+)
+from assettui.storage.sqlite.database import (
+    StepLogPaths as StepLogPaths,
+)
+from assettui.storage.sqlite.database import (
+    instance_paths as instance_paths,
+)
+from assettui.storage.sqlite.database import (
+    step_log_paths as step_log_paths,
 )
 
 __all__ = [

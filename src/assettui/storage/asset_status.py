@@ -28,7 +28,7 @@ from typing import Any
 import sqlite_utils
 
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata import metadata_from_json
+from assettui.model.metadata.values import metadata_from_json
 from assettui.model.results import AssetCheckEvaluation, AssetCheckSeverity
 from assettui.storage.events import (
     EVENT_COLUMNS,

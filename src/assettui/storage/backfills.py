@@ -14,8 +14,8 @@ import sqlite_utils
 
 from assettui.errors import StorageError
 from assettui.model.asset_key import AssetKey
-from assettui.storage.database import write_transaction
 from assettui.storage.events import encode_json, now
+from assettui.storage.sqlite.database import write_transaction
 
 
 class BulkActionStatus(Enum):

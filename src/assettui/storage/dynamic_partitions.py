@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable
 
 import sqlite_utils
 
-from assettui.storage.database import write_transaction
 from assettui.storage.events import now
+from assettui.storage.sqlite.database import write_transaction
 
 
 class DynamicPartitionsStorage:

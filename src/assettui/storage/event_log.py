@@ -14,7 +14,6 @@ from typing import Any
 import sqlite_utils
 
 from assettui.model.asset_key import AssetKey
-from assettui.storage.database import write_transaction
 from assettui.storage.events import (
     EVENT_COLUMNS,
     DagsterEventType,
@@ -25,6 +24,7 @@ from assettui.storage.events import (
     record_from_new,
     record_from_row,
 )
+from assettui.storage.sqlite.database import write_transaction
 from assettui.storage.status_updates import apply_to_status, delete_status
 
 _INSERT = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata import metadata_from_json
+from assettui.model.metadata.values import metadata_from_json
 from assettui.model.results import (
     AssetCheckEvaluation,
     AssetCheckSeverity,

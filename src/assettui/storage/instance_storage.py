@@ -20,7 +20,11 @@ from sqlite_utils import Migrations
 from assettui.storage.asset_status import AssetStatusQueries
 from assettui.storage.automation_state import AutomationStorage
 from assettui.storage.backfills import BackfillStorage
-from assettui.storage.database import (
+from assettui.storage.dynamic_partitions import DynamicPartitionsStorage
+from assettui.storage.event_log import EventLog
+from assettui.storage.run_storage import RunStorage
+from assettui.storage.settings import SettingsStorage
+from assettui.storage.sqlite.database import (
     InstancePaths,
     StepLogPaths,
     apply_pragmas,
@@ -29,11 +33,7 @@ from assettui.storage.database import (
     step_log_paths,
     write_transaction,
 )
-from assettui.storage.dynamic_partitions import DynamicPartitionsStorage
-from assettui.storage.event_log import EventLog
-from assettui.storage.run_storage import RunStorage
-from assettui.storage.schema import MIGRATIONS, check_not_newer, migrate, schema_state
-from assettui.storage.settings import SettingsStorage
+from assettui.storage.sqlite.schema import MIGRATIONS, check_not_newer, migrate, schema_state
 
 
 class Storage:

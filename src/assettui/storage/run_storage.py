@@ -19,7 +19,6 @@ import sqlite_utils
 from assettui.errors import InvalidRunTransitionError, RunNotFoundError, StorageError
 from assettui.model.asset_key import AssetKey
 from assettui.model.results import AssetCheckKey
-from assettui.storage.database import write_transaction
 from assettui.storage.events import encode_json, now
 from assettui.storage.runs import (
     FINISHED_STATUSES,
@@ -29,6 +28,7 @@ from assettui.storage.runs import (
     RunsFilter,
     allowed_predecessors,
 )
+from assettui.storage.sqlite.database import write_transaction
 
 _COLUMNS = (
     "r.id, r.run_id, r.status, r.job_name, r.asset_selection, r.asset_check_selection, "

@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlite_utils
 
-from assettui.storage.database import write_transaction
 from assettui.storage.events import encode_json, now
+from assettui.storage.sqlite.database import write_transaction
 
 
 class SettingsStorage:

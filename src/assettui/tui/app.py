@@ -23,18 +23,18 @@ from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.definitions import Definitions
 from assettui.project import LoadedProject, LoadResult, ProjectTarget, load_project
+from assettui.project.watcher import ProjectWatcher
 from assettui.storage import DagsterRunStatus, Storage
 from assettui.storage.runs import IN_PROGRESS_STATUSES
-from assettui.tui.asset_details import AssetDetails
-from assettui.tui.asset_graph import AssetGraph, resolve_filter
 from assettui.tui.commands import AssetCommands, action_commands
-from assettui.tui.help_screen import HelpScreen, binding_rows
-from assettui.tui.launch_dialog import LaunchDialog
-from assettui.tui.load_error import LoadErrorPanel
-from assettui.tui.pane_screen import HeaderBar, as_screen
-from assettui.tui.project_watcher import ProjectWatcher
 from assettui.tui.run_config_yaml import config_targets
+from assettui.tui.screens.help import HelpScreen, binding_rows
+from assettui.tui.screens.launch_dialog import LaunchDialog
+from assettui.tui.screens.pane import HeaderBar, as_screen
 from assettui.tui.status import MISSING, NodeState, load_states
+from assettui.tui.widgets.asset_details import AssetDetails
+from assettui.tui.widgets.asset_graph import AssetGraph, resolve_filter
+from assettui.tui.widgets.load_error import LoadErrorPanel
 
 POLL_SECONDS = 0.5
 MONITOR_EVERY = 10  # polls between dead-worker checks when no scheduler runs
@@ -135,8 +135,8 @@ class AssetTuiApp(App[None]):
         yield Footer()
 
     def _runs_widgets(self) -> Iterable[Widget]:
-        runs_pane = _optional("assettui.tui.runs_pane", "RunsPane")
-        log_view = _optional("assettui.tui.log_view", "LogView")
+        runs_pane = _optional("assettui.tui.widgets.runs_pane", "RunsPane")
+        log_view = _optional("assettui.tui.widgets.log_view", "LogView")
         if runs_pane is not None:
             yield runs_pane(self.storage, self.launcher, id="runs-pane")
         if log_view is not None:
@@ -452,7 +452,7 @@ class AssetTuiApp(App[None]):
         if not self.asset_graph.get(key).is_partitioned:
             self.notify(f"{key.to_user_string()} is not partitioned.")
             return
-        calendar = _optional("assettui.tui.partition_calendar", "PartitionCalendar")
+        calendar = _optional("assettui.tui.widgets.partition_calendar", "PartitionCalendar")
         if calendar is None:
             self.notify("The partition calendar is not available yet.", severity="warning")
             return
@@ -470,14 +470,14 @@ class AssetTuiApp(App[None]):
             )
 
     def action_automation(self) -> None:
-        screen = _optional("assettui.tui.automation_screen", "AutomationScreen")
+        screen = _optional("assettui.tui.screens.automation", "AutomationScreen")
         if screen is None or self.defs is None:
             self.notify("The automation screen is not available yet.", severity="warning")
             return
         self.push_screen(as_screen(screen(self.storage, self.defs)))
 
     def action_backfills(self) -> None:
-        screen = _optional("assettui.tui.backfills_screen", "BackfillsScreen")
+        screen = _optional("assettui.tui.screens.backfills", "BackfillsScreen")
         if screen is None:
             self.notify("The backfills screen is not available yet.", severity="warning")
             return
@@ -513,10 +513,10 @@ class AssetTuiApp(App[None]):
 
 _PANES = ("graph", "details", "runs-pane", "log-view", "load-error")
 _OTHER_PANES = (
-    ("assettui.tui.runs_pane", "RunsPane", "Runs"),
-    ("assettui.tui.log_view", "LogView", "Logs"),
-    ("assettui.tui.partition_calendar", "PartitionCalendar", "Partition calendar"),
-    ("assettui.tui.automation_screen", "AutomationScreen", "Automation"),
+    ("assettui.tui.widgets.runs_pane", "RunsPane", "Runs"),
+    ("assettui.tui.widgets.log_view", "LogView", "Logs"),
+    ("assettui.tui.widgets.partition_calendar", "PartitionCalendar", "Partition calendar"),
+    ("assettui.tui.screens.automation", "AutomationScreen", "Automation"),
 )
 
 

@@ -1,6 +1,6 @@
 """Run config as YAML for the launch dialog: defaults to start from, and validation.
 
-No Textual here: the dialog (:mod:`assettui.tui.launch_dialog`) shows the text this module
+No Textual here: the dialog (:mod:`assettui.tui.screens.launch_dialog`) shows the text this module
 writes and the errors it finds. The YAML is Dagster's run config shape::
 
     ops:

@@ -1,0 +1,270 @@
+"""The default IO manager: pickles under ``<home>/storage/<key path>[/<partition>]``.
+
+Writes are atomic (a temporary file in the same folder, then ``os.replace``), so a run killed
+mid-write leaves the previous good value in place. Keys or partitions that would resolve
+outside the base folder are refused.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import pickle
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assettui.errors import ExecutionError
+from assettui.execution.io_managers.base import (
+    ConfigurableIOManager,
+    InputContext,
+    IOManager,
+    OutputContext,
+)
+from assettui.model.asset_key import AssetKey
+from assettui.model.metadata.values import MetadataValue
+
+STORAGE_DIR_NAME = "storage"
+
+
+def _check_part(part: str, what: str, asset_key: AssetKey) -> None:
+    if (
+        not part
+        or part in (".", "..")
+        or "\0" in part
+        or part.startswith(("/", "\\"))
+        or ".." in Path(part).parts
+    ):
+        raise ExecutionError(
+            f"Refusing to store asset {asset_key.to_user_string()!r}: its {what} {part!r} would "
+            "write outside the storage folder. Use plain names without '..', '/' at the start "
+            "or NUL characters."
+        )
+
+
+def safe_path(base: Path, asset_key: AssetKey, partition: str | None, suffix: str = "") -> Path:
+    """The file for ``asset_key`` (and ``partition``) under ``base``, refusing escapes."""
+    for part in asset_key.path:
+        _check_part(part, "key part", asset_key)
+    parts = list(asset_key.path)
+    if partition is not None:
+        _check_part(partition, "partition key", asset_key)
+        parts.append(partition)
+    path = base.joinpath(*parts)
+    if suffix:
+        path = path.with_name(path.name + suffix)
+    resolved_base = base.resolve()
+    if not str(path.resolve()).startswith(str(resolved_base) + os.sep):
+        raise ExecutionError(
+            f"Refusing to store asset {asset_key.to_user_string()!r} at {path}: outside {base}."
+        )
+    return path
+
+
+# Folders this process has already swept for abandoned temporary files (see atomic_write).
+_swept: set[str] = set()
+
+
+def atomic_write(path: Path, write: Any) -> None:
+    """Call ``write(file)`` on a temporary file next to ``path``, then move it into place.
+
+    The temporary file is named ``.<name>.<pid>.<random>.tmp``: a writer killed mid-write
+    (SIGKILL, power loss) leaves it behind. The first successful write of a process into a
+    folder removes the ones there whose process is gone; later writes skip the sweep, so a
+    run writing thousands of values lists each folder once, not once per value.
+    """
+    folder = path.parent
+    prefix = f".{path.name}.{os.getpid()}."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+    except FileNotFoundError:  # the first value stored in this folder
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    if str(folder) not in _swept:
+        _swept.add(str(folder))
+        remove_abandoned_temporaries(folder)
+
+
+def remove_abandoned_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporary files in ``folder`` whose writer process is gone."""
+    removed: list[Path] = []
+    try:
+        entries = [e.name for e in os.scandir(folder)]
+    except OSError:
+        return removed
+    for name in entries:
+        if not (name.startswith(".") and name.endswith(".tmp")):
+            continue
+        parts = name[1:-4].rsplit(".", 2)  # <target name>.<pid>.<random>
+        if len(parts) != 3 or not parts[1].isdigit() or _process_exists(int(parts[1])):
+            continue
+        leftover = folder / name
+        try:
+            leftover.unlink()
+        except OSError:
+            continue  # another writer cleaned it, or no permission: harmless either way
+        removed.append(leftover)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # alive, someone else's
+    return True
+
+
+def describe(asset_key: AssetKey, partition: str | None) -> str:
+    name = f"asset {asset_key.to_user_string()!r}"
+    return f"{name} partition {partition!r}" if partition is not None else name
+
+
+_NO_SPACE = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def write_error_message(
+    asset_key: AssetKey, partition: str | None, path: Path, exc: OSError
+) -> str:
+    """Why storing a value failed, and what to do, from the ``OSError`` of the write."""
+    what = f"{describe(asset_key, partition)} to {path}"
+    reason = exc.strerror or str(exc)
+    if exc.errno in _NO_SPACE:
+        return (
+            f"No space left or file too large ({reason}) while writing {what}. Free disk "
+            "space or raise the file size limit, then re-materialize it; the previous value "
+            "was kept."
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"Permission denied ({reason}) while writing {what}. Check the folder's permissions."
+    if exc.errno in (errno.ENOTDIR, errno.EISDIR, errno.EEXIST):
+        return (
+            f"A file or folder is in the way ({reason}) while writing {what}; did the asset's "
+            "partitioning change? Move the old stored value away and re-materialize it."
+        )
+    return f"Could not write {what}: {reason}. Check free disk space and permissions."
+
+
+def load_partitions(context: InputContext, load_one: Any) -> Any:
+    """One value, or a dict of partition -> value when the input spans several partitions."""
+    keys: Sequence[str] = context.asset_partition_keys
+    if len(keys) <= 1 and not context.metadata.get("allow_missing_partitions"):
+        return load_one(keys[0] if keys else None)
+    if context.metadata.get("allow_missing_partitions"):
+        # Dagster's AssetIn(metadata={"allow_missing_partitions": True}): skip what is absent
+        values = {}
+        for key in keys:
+            try:
+                values[key] = load_one(key)
+            except ExecutionError as exc:
+                if "No stored" not in str(exc):
+                    raise
+        return values
+    return {key: load_one(key) for key in keys}
+
+
+class FilesystemIOManager(ConfigurableIOManager):
+    """Pickle each asset value to a file under ``base_dir`` (default ``<home>/storage``).
+
+    Args:
+        base_dir: the folder; default: the instance's storage folder.
+    """
+
+    base_dir: str | None = None
+
+    def _base(self) -> Path:
+        if not self.base_dir:
+            raise ExecutionError(
+                "FilesystemIOManager has no base_dir; runs set it to <home>/storage."
+            )
+        return Path(self.base_dir)
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        partition = context.partition_key_value
+        path = safe_path(self._base(), context.asset_key, partition)
+        try:
+            atomic_write(path, lambda f: pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError as exc:
+            raise ExecutionError(
+                write_error_message(context.asset_key, partition, path, exc)
+            ) from exc
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            raise ExecutionError(
+                f"The value of {describe(context.asset_key, partition)} cannot be pickled "
+                f"({exc}). Return a picklable value or use another IO manager."
+            ) from exc
+        context.add_output_metadata({"path": MetadataValue.path(path)})
+
+    def load_input(self, context: InputContext) -> Any:
+        base = self._base()
+
+        def load_one(partition: str | None) -> Any:
+            path = safe_path(base, context.asset_key, partition)
+            if not path.exists():
+                raise ExecutionError(
+                    f"No stored value for {describe(context.asset_key, partition)} (looked in "
+                    f"{path}). Materialize it first."
+                )
+            try:
+                with path.open("rb") as handle:
+                    return pickle.load(handle)
+            except OSError as exc:
+                raise ExecutionError(
+                    f"Cannot read the stored value of {describe(context.asset_key, partition)} "
+                    f"at {path}: {exc.strerror or exc}. Re-materialize it (if the asset's "
+                    "partitioning changed, move the old value away first)."
+                ) from exc
+            except Exception as exc:
+                # A torn, truncated or foreign file can make unpickling raise almost anything
+                # (UnpicklingError, EOFError, KeyError, MemoryError, ...): all mean "unreadable".
+                raise ExecutionError(
+                    f"The stored value of {describe(context.asset_key, partition)} at {path} is "
+                    f"corrupt or unreadable ({type(exc).__name__}: {exc}). Re-materialize it."
+                ) from exc
+
+        return load_partitions(context, load_one)
+
+
+class PickledObjectFilesystemIOManager(FilesystemIOManager):
+    """Dagster's older name for :class:`FilesystemIOManager`."""
+
+
+class InMemoryIOManager(IOManager):
+    """Keeps values in a dict (``materialize_to_memory``; one process only)."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[AssetKey, str | None], Any] = {}
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        self.values[(context.asset_key, context.partition_key_value)] = obj
+
+    def load_input(self, context: InputContext) -> Any:
+        def load_one(partition: str | None) -> Any:
+            try:
+                return self.values[(context.asset_key, partition)]
+            except KeyError:
+                raise ExecutionError(
+                    f"No value in memory for {describe(context.asset_key, partition)}; "
+                    "materialize_to_memory only sees assets of the same call."
+                ) from None
+
+        return load_partitions(context, load_one)
+
+
+def mem_io_manager_factory() -> InMemoryIOManager:
+    return InMemoryIOManager()

@@ -1,0 +1,262 @@
+"""``AssetsDefinition``: one or more assets computed by one function (or none, if external)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from assettui.errors import DagsterInvalidInvocationError, DefinitionError
+from assettui.model.asset_key import AssetKey
+from assettui.model.assets.compute_fn import FunctionParams
+from assettui.model.assets.spec import AssetSpec
+from assettui.model.results import AssetCheckKey
+
+
+@dataclass(frozen=True)
+class AssetCheckSpec:
+    """Declares a check on an asset.
+
+    Args:
+        name: the check's name, unique per asset.
+        asset: the checked asset.
+        description: what the check verifies.
+        blocking: whether a failed check (severity ERROR) stops downstream assets.
+        additional_deps: further assets the check reads.
+        metadata: metadata shown with the check.
+    """
+
+    name: str
+    asset: Any
+    description: str | None = None
+    blocking: bool = False
+    additional_deps: Sequence[Any] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def asset_key(self) -> AssetKey:
+        return AssetKey.from_coercible(self.asset)
+
+    @property
+    def key(self) -> AssetCheckKey:
+        return AssetCheckKey(self.asset_key, self.name)
+
+
+@dataclass(frozen=True)
+class OutputInfo:
+    """How one asset of a definition leaves its function: output name, IO manager, required."""
+
+    output_name: str
+    io_manager_key: str = "io_manager"
+    is_required: bool = True
+    dagster_type: Any = None
+
+
+@dataclass(frozen=True, eq=False)
+class AssetsDefinition:
+    """Assets computed together by one function (a ``@asset`` or ``@multi_asset``).
+
+    External assets (``AssetSpec`` / ``SourceAsset`` in ``Definitions``) are definitions with
+    no function (``is_executable`` is False).
+    """
+
+    specs: tuple[AssetSpec, ...]
+    node_name: str
+    compute_fn: Callable[..., Any] | None = None
+    params: FunctionParams | None = None
+    # parameter name -> upstream key, for upstream values passed to the function
+    keys_by_input_name: Mapping[str, AssetKey] = field(default_factory=dict)
+    input_manager_keys: Mapping[str, str] = field(default_factory=dict)
+    input_metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    outputs: Mapping[AssetKey, OutputInfo] = field(default_factory=dict)
+    partition_mappings: Mapping[AssetKey, Any] = field(default_factory=dict)
+    check_specs: tuple[AssetCheckSpec, ...] = ()
+    partitions_def: Any = None
+    can_subset: bool = False
+    retry_policy: Any = None
+    backfill_policy: Any = None
+    required_resource_keys: frozenset[str] = frozenset()
+    op_tags: Mapping[str, Any] = field(default_factory=dict)
+    pool: str | None = None
+    source_file: str | None = None
+    source_line: int | None = None
+    is_source_asset: bool = False
+    resource_defs: Mapping[str, Any] = field(default_factory=dict)
+
+    # ---- Dagster's attributes -------------------------------------------------------------
+
+    @property
+    def specs_by_key(self) -> dict[AssetKey, AssetSpec]:
+        return {s.key: s for s in self.specs}
+
+    @property
+    def key(self) -> AssetKey:
+        if len(self.specs) != 1:
+            raise DagsterInvalidInvocationError(
+                f"{self.node_name!r} defines {len(self.specs)} assets; use .keys instead of .key."
+            )
+        return self.specs[0].key
+
+    @property
+    def keys(self) -> frozenset[AssetKey]:
+        return frozenset(s.key for s in self.specs)
+
+    @property
+    def asset_key(self) -> AssetKey:
+        return self.key
+
+    @property
+    def is_executable(self) -> bool:
+        return self.compute_fn is not None
+
+    @property
+    def is_external(self) -> bool:
+        return self.compute_fn is None
+
+    @property
+    def op(self) -> _NodeHandle:
+        return _NodeHandle(self.node_name, tuple(self.op_tags.items()))
+
+    node_def = op
+
+    @property
+    def dependency_keys(self) -> frozenset[AssetKey]:
+        own = self.keys
+        return frozenset(d.key for s in self.specs for d in s.deps if d.key not in own)
+
+    @property
+    def asset_deps(self) -> dict[AssetKey, frozenset[AssetKey]]:
+        return {s.key: frozenset(d.key for d in s.deps) for s in self.specs}
+
+    @property
+    def keys_by_output_name(self) -> dict[str, AssetKey]:
+        return {info.output_name: key for key, info in self.outputs.items()}
+
+    @property
+    def group_names_by_key(self) -> dict[AssetKey, str]:
+        return {s.key: s.group_name or "default" for s in self.specs}
+
+    @property
+    def descriptions_by_key(self) -> dict[AssetKey, str | None]:
+        return {s.key: s.description for s in self.specs}
+
+    @property
+    def metadata_by_key(self) -> dict[AssetKey, Mapping[str, Any]]:
+        return {s.key: s.metadata for s in self.specs}
+
+    @property
+    def tags_by_key(self) -> dict[AssetKey, Mapping[str, str]]:
+        return {s.key: s.tags for s in self.specs}
+
+    @property
+    def owners_by_key(self) -> dict[AssetKey, Sequence[str]]:
+        return {s.key: s.owners for s in self.specs}
+
+    @property
+    def code_versions_by_key(self) -> dict[AssetKey, str | None]:
+        return {s.key: s.code_version for s in self.specs}
+
+    @property
+    def automation_conditions_by_key(self) -> dict[AssetKey, Any]:
+        return {s.key: s.automation_condition for s in self.specs}
+
+    @property
+    def check_keys(self) -> frozenset[AssetCheckKey]:
+        return frozenset(c.key for c in self.check_specs)
+
+    @property
+    def check_specs_by_output_name(self) -> dict[str, AssetCheckSpec]:
+        return {f"{c.asset_key.to_python_identifier()}_{c.name}": c for c in self.check_specs}
+
+    @property
+    def group_name(self) -> str:
+        names = set(self.group_names_by_key.values())
+        if len(names) != 1:
+            raise DagsterInvalidInvocationError(f"{self.node_name!r} spans groups {sorted(names)}.")
+        return names.pop()
+
+    def get_partition_mapping(self, upstream_key: AssetKey) -> Any:
+        return self.partition_mappings.get(upstream_key)
+
+    def get_io_manager_key(self, key: AssetKey) -> str:
+        return self.outputs[key].io_manager_key if key in self.outputs else "io_manager"
+
+    def spec_for(self, key: AssetKey) -> AssetSpec:
+        for spec in self.specs:
+            if spec.key == key:
+                return spec
+        raise KeyError(key)
+
+    def with_attributes(
+        self,
+        *,
+        group_names_by_key: Mapping[AssetKey, str] | None = None,
+        key_prefix: Sequence[str] | None = None,
+    ) -> AssetsDefinition:
+        """A copy with groups set or a key prefix added (what ``load_assets_from_*`` use)."""
+        specs = list(self.specs)
+        if group_names_by_key:
+            specs = [
+                replace(s, group_name=group_names_by_key.get(s.key, s.group_name)) for s in specs
+            ]
+        if not key_prefix:
+            return replace(self, specs=tuple(specs))
+        own = self.keys
+
+        def pre(key: AssetKey) -> AssetKey:
+            return key.with_prefix(key_prefix) if key in own else key
+
+        specs = [replace(s, key=pre(s.key)) for s in specs]
+        return replace(
+            self,
+            specs=tuple(specs),
+            outputs={pre(k): v for k, v in self.outputs.items()},
+        )
+
+    # ---- direct invocation (unit tests call assets like functions) -------------------------
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.compute_fn is None or self.params is None:
+            raise DagsterInvalidInvocationError(
+                f"{self.node_name!r} is an external asset and cannot be invoked."
+            )
+        from assettui.model.assets.direct_invocation import invoke_directly
+
+        return invoke_directly(self, args, kwargs)
+
+    def __repr__(self) -> str:
+        keys = ", ".join(sorted(k.to_user_string() for k in self.keys))
+        return f"<AssetsDefinition {self.node_name} [{keys}]>"
+
+
+@dataclass(frozen=True)
+class _NodeHandle:
+    """What ``assets_def.op`` exposes: the node's name and tags."""
+
+    name: str
+    _tags: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        return dict(self._tags)
+
+
+def external_assets_definition(
+    spec: AssetSpec, io_manager_key: str = "io_manager"
+) -> AssetsDefinition:
+    """An unexecutable definition for an ``AssetSpec`` or ``SourceAsset``."""
+    return AssetsDefinition(
+        specs=(spec,),
+        node_name=spec.key.to_python_identifier(),
+        outputs={spec.key: OutputInfo("result", io_manager_key, True)},
+        partitions_def=spec.partitions_def,
+        is_source_asset=True,
+    )
+
+
+def ensure_unique(items: Sequence[AssetKey], what: str) -> None:
+    seen: set[AssetKey] = set()
+    for key in items:
+        if key in seen:
+            raise DefinitionError(f"{what} declares asset {key.to_user_string()!r} twice.")
+        seen.add(key)
