@@ -1,0 +1,63 @@
+"""@op, In, Out and direct invocation, as Dagster 1.x documents them."""
+
+from __future__ import annotations
+
+import pytest
+
+import assettui as dg
+
+
+def test_op_without_parentheses_defaults_name_and_result_output() -> None:
+    @dg.op
+    def add_one(x: int) -> int:
+        """Adds one."""
+        return x + 1
+
+    assert isinstance(add_one, dg.OpDefinition)
+    assert add_one.name == "add_one"
+    assert add_one.description == "Adds one."
+    assert add_one.input_defs == ["x"]
+    assert add_one.output_defs == ["result"]
+    assert add_one(1) == 2
+
+
+def test_op_with_parameters_records_them() -> None:
+    @dg.op(
+        name="renamed",
+        ins={"x": dg.In(description="a number", default_value=3)},
+        out={"a": dg.Out(), "b": dg.Out(is_required=False, io_manager_key="mem")},
+        tags={"team": "data"},
+        required_resource_keys={"db"},
+        code_version="1",
+    )
+    def split(x):
+        return x, x * 2
+
+    assert split.name == "renamed"
+    assert split.ins["x"].has_default_value and split.ins["x"].default_value == 3
+    assert split.outs["b"].io_manager_key == "mem" and not split.outs["b"].is_required
+    assert split.outs["a"].io_manager_key == "io_manager"
+    assert split.tags == {"team": "data"}
+    assert split.required_resource_keys == {"db"}
+    assert split.code_version == "1"
+    assert split(2) == (2, 4)
+
+
+def test_op_taking_context_is_invoked_with_a_built_context() -> None:
+    @dg.op
+    def uses_context(context, x: int) -> int:
+        assert context is not None
+        return x * 10
+
+    assert uses_context.input_defs == ["x"]
+    assert uses_context(dg.build_op_context(), 4) == 40
+    with pytest.raises(dg.DagsterInvalidInvocationError, match="build_op_context"):
+        uses_context()
+
+
+def test_ins_naming_a_missing_parameter_is_a_definition_error() -> None:
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="'nope'"):
+
+        @dg.op(ins={"nope": dg.In()})
+        def bad(x):
+            return x
