@@ -61,3 +61,19 @@ def test_ins_naming_a_missing_parameter_is_a_definition_error() -> None:
         @dg.op(ins={"nope": dg.In()})
         def bad(x):
             return x
+
+
+class Scale(dg.Config):
+    factor: int = 2
+
+
+def test_config_typed_parameter_is_op_config_not_an_input() -> None:
+    @dg.op
+    def scaled(context, config: Scale, x: int) -> int:
+        return x * config.factor
+
+    assert scaled.input_defs == ["x"]
+    assert scaled(dg.build_op_context(), 5) == 10
+    assert scaled(dg.build_op_context(config={"factor": 3}), 5) == 15
+    with pytest.raises(dg.ConfigError, match="factor"):
+        scaled(dg.build_op_context(config={"factor": "many"}), 5)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import inspect
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from assettui.errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
+from assettui.model.config import Config, build_config
 from assettui.model.ops.ins_outs import In, Out
 
 _CONTEXT_NAMES = ("context", "_context", "ctx")
@@ -39,6 +41,17 @@ class OpDefinition:
         params = list(inspect.signature(compute_fn).parameters.values())
         self.takes_context = bool(params) and params[0].name in _CONTEXT_NAMES
         input_params = params[1:] if self.takes_context else params
+        self.config_param: tuple[str, type[Config]] | None = None
+        try:
+            hints = typing.get_type_hints(compute_fn)
+        except Exception:  # unresolvable annotations: treat every parameter as an input
+            hints = {}
+        for p in input_params:
+            hint = hints.get(p.name, p.annotation)
+            if isinstance(hint, type) and issubclass(hint, Config):
+                self.config_param = (p.name, hint)
+        if self.config_param is not None:
+            input_params = [p for p in input_params if p.name != self.config_param[0]]
         declared = dict(ins or {})
         unknown = set(declared) - {p.name for p in input_params}
         if unknown:
@@ -74,6 +87,17 @@ class OpDefinition:
                     f"Op {self.name!r} takes a context as its first argument; call it as "
                     f"{self.name}(build_op_context(), ...)."
                 )
+            if self.config_param is not None:
+                param, config_cls = self.config_param
+                raw = getattr(context, "op_config", None) or {}
+                kwargs[param] = build_config(config_cls, raw, f"op {self.name!r}")
+                if len(args) > len(self.ins):
+                    raise DagsterInvalidInvocationError(
+                        f"Op {self.name!r} takes {len(self.ins)} inputs "
+                        f"({', '.join(self.ins)}) but got {len(args)} positional arguments."
+                    )
+                kwargs.update(zip(self.ins, args, strict=False))
+                args = ()
             return self.compute_fn(context, *args, **kwargs)
         return self.compute_fn(*args, **kwargs)
 
