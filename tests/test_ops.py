@@ -77,3 +77,24 @@ def test_config_typed_parameter_is_op_config_not_an_input() -> None:
     assert scaled(dg.build_op_context(config={"factor": 3}), 5) == 15
     with pytest.raises(dg.ConfigError, match="factor"):
         scaled(dg.build_op_context(config={"factor": "many"}), 5)
+
+
+def test_nothing_input_orders_without_a_parameter() -> None:
+    @dg.op(ins={"after": dg.In(dg.Nothing)})
+    def runs_second() -> int:
+        return 1
+
+    assert runs_second.nothing_ins == ["after"]
+    assert runs_second() == 1
+
+
+def test_op_yields_expectation_results_and_outputs_on_direct_invocation() -> None:
+    @dg.op(out={"a": dg.Out(), "b": dg.Out()})
+    def two():
+        yield dg.ExpectationResult(success=True, label="non_empty")
+        yield dg.Output(1, output_name="a")
+        yield dg.Output(2, output_name="b")
+
+    events = list(two())
+    assert events[0].success and events[0].label == "non_empty"
+    assert [(e.output_name, e.value) for e in events[1:]] == [("a", 1), ("b", 2)]

@@ -9,6 +9,7 @@ from typing import Any
 
 from assettui.errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
 from assettui.model.config import Config, build_config
+from assettui.model.dagster_types import is_nothing
 from assettui.model.ops.ins_outs import In, Out
 
 _CONTEXT_NAMES = ("context", "_context", "ctx")
@@ -53,7 +54,8 @@ class OpDefinition:
         if self.config_param is not None:
             input_params = [p for p in input_params if p.name != self.config_param[0]]
         declared = dict(ins or {})
-        unknown = set(declared) - {p.name for p in input_params}
+        self.nothing_ins = [k for k, v in declared.items() if is_nothing(v.dagster_type)]
+        unknown = set(declared) - {p.name for p in input_params} - set(self.nothing_ins)
         if unknown:
             raise DagsterInvalidDefinitionError(
                 f"Op {name!r} declares ins {sorted(unknown)} that are not parameters of its "
