@@ -98,3 +98,15 @@ def test_op_yields_expectation_results_and_outputs_on_direct_invocation() -> Non
     events = list(two())
     assert events[0].success and events[0].label == "non_empty"
     assert [(e.output_name, e.value) for e in events[1:]] == [("a", 1), ("b", 2)]
+
+
+def test_alias_renames_a_copy_and_refuses_bad_names() -> None:
+    @dg.op
+    def base(x: int) -> int:
+        return x
+
+    other = base.alias("second")
+    assert other.name == "second" and base.name == "base"
+    assert other(3) == 3
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="identifier"):
+        base.alias("not valid")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -77,6 +78,16 @@ class OpDefinition:
     @property
     def output_defs(self) -> list[str]:
         return list(self.outs)
+
+    def alias(self, name: str) -> OpDefinition:
+        """The same op under another node name (to use it twice in one graph)."""
+        if not name or not name.isidentifier():
+            raise DagsterInvalidDefinitionError(
+                f"Alias {name!r} of op {self.name!r} must be a Python identifier."
+            )
+        aliased = copy.copy(self)
+        aliased.name = name
+        return aliased
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.takes_context:
