@@ -227,6 +227,9 @@ _export(
 _export("assettui.model.assets.observable", "observable_source_asset", "ObserveResult")
 _export("assettui.execution.observe", "observe")
 _export("assettui.model.assets.bound_resources", "with_resources")
+_export("assettui.model.ops.ins_outs", "In", "Out")
+_export("assettui.model.ops.op_definition", "op", "OpDefinition")
+_export("assettui.model.results", "ExpectationResult")
 
 __all__ = sorted(_EXPORTS)
 

@@ -304,7 +304,7 @@ def build_asset_context(
         instance=instance,
         partition_key=partition_key,
         partition_keys=keys,
-        op_config=asset_config,
+        op_config=asset_config if asset_config is not None else _unsupported.get("config"),
         run_tags=run_tags,
     )
 

@@ -178,3 +178,13 @@ class AssetCheckEvaluation:
     @property
     def asset_check_key(self) -> AssetCheckKey:
         return AssetCheckKey(self.asset_key, self.check_name)
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    """Dagster's (legacy) result of a data quality check yielded from an op."""
+
+    success: bool
+    label: str | None = None
+    description: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)

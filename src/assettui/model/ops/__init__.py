@@ -1,0 +1,1 @@
+"""Dagster's op API: ``@op``, ``In``, ``Out`` and ``OpDefinition``."""
