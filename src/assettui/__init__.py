@@ -234,7 +234,10 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'assettui' has no attribute {name!r}")
+        raise AttributeError(
+            f"module 'assettui' has no attribute {name!r}: assettui does not provide "
+            f"`{name}` (Dagster name not supported yet)"
+        )
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

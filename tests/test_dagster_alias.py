@@ -1,0 +1,58 @@
+import subprocess
+import sys
+
+import pytest
+
+from assettui.project import dagster_alias
+
+
+@pytest.fixture
+def alias():
+    assert dagster_alias.install()
+    yield
+    dagster_alias.uninstall()
+
+
+def test_import_dagster_is_assettui(alias):
+    import dagster
+    import dagster as dg
+    from dagster import AssetKey
+
+    import assettui
+
+    assert dagster is assettui
+    assert dg.AssetKey is AssetKey is assettui.AssetKey
+
+
+def test_unknown_name_clear_message(alias):
+    import dagster as dg
+
+    with pytest.raises(AttributeError, match="assettui does not provide `NoSuch`"):
+        dg.NoSuch  # noqa: B018
+    with pytest.raises(ImportError, match="NoSuch"):
+        from dagster import NoSuch  # noqa: F401
+
+
+def test_private_module_refused(alias):
+    with pytest.raises(ImportError, match="private to Dagster"):
+        import dagster._core.nothing_here  # noqa: F401
+
+
+def test_missing_plugin_target_not_aliased(alias):
+    with pytest.raises(ModuleNotFoundError):
+        import dagster_dask  # noqa: F401
+
+
+def test_env_off_switch(monkeypatch):
+    monkeypatch.setenv(dagster_alias.ENV_VAR, "0")
+    assert not dagster_alias.install()
+
+
+def test_import_assettui_installs_nothing():
+    proc = subprocess.run(
+        [sys.executable, "-c", "import assettui; import dagster"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0
+    assert "ModuleNotFoundError" in proc.stderr
