@@ -56,3 +56,17 @@ def test_import_assettui_installs_nothing():
     )
     assert proc.returncode != 0
     assert "ModuleNotFoundError" in proc.stderr
+
+
+def test_private_modules_map_to_public(alias):
+    from dagster._core.definitions.events import AssetKey
+    from dagster._core.errors import DagsterInvalidDefinitionError
+    from dagster._core.storage.tags import PARTITION_NAME_TAG
+    from dagster._time import get_current_datetime
+
+    import assettui
+
+    assert AssetKey is assettui.AssetKey
+    assert DagsterInvalidDefinitionError is assettui.DagsterInvalidDefinitionError
+    assert PARTITION_NAME_TAG == "dagster/partition"
+    assert get_current_datetime().tzinfo is not None

@@ -27,14 +27,24 @@ PLUGIN_MODULES: dict[str, str] = {
     "dagster_polars": "assettui.polars",
 }
 
-
-class _MissingNameModule(ModuleType):
-    """Stand-in for ``dagster`` that reports unsupported names clearly."""
+# Dagster private modules that user code imports -> public assettui stand-ins.
+PRIVATE_MODULES: dict[str, str] = {
+    "dagster._core.errors": "assettui.compat.errors",
+    "dagster._core.definitions.events": "assettui.compat.events",
+    "dagster._core.definitions.data_version": "assettui.compat.data_version",
+    "dagster._core.storage.tags": "assettui.compat.tags",
+    "dagster._time": "assettui.compat.time",
+}
+_PRIVATE_PACKAGES = {"dagster._core", "dagster._core.definitions", "dagster._core.storage"}
 
 
 def _alias_target(fullname: str) -> str | None:
     if fullname == "dagster":
         return "assettui"
+    if fullname in PRIVATE_MODULES:
+        return PRIVATE_MODULES[fullname]
+    if fullname in _PRIVATE_PACKAGES:
+        return "assettui.compat"
     if fullname.startswith("dagster._"):
         raise ImportError(
             f"`{fullname}` is private to Dagster and assettui does not provide it; "
