@@ -70,3 +70,38 @@ def test_private_modules_map_to_public(alias):
     assert DagsterInvalidDefinitionError is assettui.DagsterInvalidDefinitionError
     assert PARTITION_NAME_TAG == "dagster/partition"
     assert get_current_datetime().tzinfo is not None
+
+
+FIXTURE = __import__("pathlib").Path(__file__).parent / "fixtures" / "dagster_docs_project"
+
+
+def _cli(*args, env_off=False):
+    import os
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(__import__("pathlib").Path(dagster_alias.__file__).parents[2])
+    if env_off:
+        env[dagster_alias.ENV_VAR] = "0"
+    else:
+        env.pop(dagster_alias.ENV_VAR, None)
+    return subprocess.run(
+        [sys.executable, "-m", "assettui.cli.main_entry", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=FIXTURE,
+        timeout=120,
+    )
+
+
+def test_cli_validate_dagster_project_unchanged():
+    proc = _cli("validate", str(FIXTURE / "definitions.py"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_cli_off_switches():
+    proc = _cli("--no-dagster-alias", "validate", str(FIXTURE / "definitions.py"))
+    assert proc.returncode != 0
+    assert "dagster" in (proc.stdout + proc.stderr)
+    proc = _cli("validate", str(FIXTURE / "definitions.py"), env_off=True)
+    assert proc.returncode != 0
