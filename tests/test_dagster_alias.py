@@ -105,3 +105,14 @@ def test_cli_off_switches():
     assert "dagster" in (proc.stdout + proc.stderr)
     proc = _cli("validate", str(FIXTURE / "definitions.py"), env_off=True)
     assert proc.returncode != 0
+
+
+def test_assettui_test_runs_docs_project_tests():
+    proc = _cli("test", "-v", "-p", "no:cacheprovider", "--rootdir", str(FIXTURE), "tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout
+
+
+def test_assettui_test_keeps_exit_code():
+    proc = _cli("test", "-q", "-p", "no:cacheprovider", "tests", "-k", "no_such_test_name")
+    assert proc.returncode == 5, proc.stdout + proc.stderr

@@ -48,11 +48,13 @@ def _register() -> None:
         init_command,
         project_commands,
         run_commands,
+        test_command,
         ui_command,
     )
 
     modules: list[Any] = [project_commands, run_commands, ui_command, init_command]
     modules.append(automation_commands)
+    modules.append(test_command)
     try:
         from assettui.cli import backfill_command
 
