@@ -110,7 +110,7 @@ def test_cli_off_switches():
 def test_assettui_test_runs_docs_project_tests():
     proc = _cli("test", "-v", "-p", "no:cacheprovider", "--rootdir", str(FIXTURE), "tests")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "2 passed" in proc.stdout
+    assert "3 passed" in proc.stdout
 
 
 def test_assettui_test_keeps_exit_code():

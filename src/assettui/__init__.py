@@ -227,6 +227,7 @@ _export(
 _export("assettui.model.assets.observable", "observable_source_asset", "ObserveResult")
 _export("assettui.execution.observe", "observe")
 _export("assettui.model.assets.bound_resources", "with_resources")
+_export("assettui.compat.test_utils", "instance_for_test")
 
 __all__ = sorted(_EXPORTS)
 

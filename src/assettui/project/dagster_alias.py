@@ -33,6 +33,7 @@ PRIVATE_MODULES: dict[str, str] = {
     "dagster._core.definitions.events": "assettui.compat.events",
     "dagster._core.definitions.data_version": "assettui.compat.data_version",
     "dagster._core.storage.tags": "assettui.compat.tags",
+    "dagster._core.test_utils": "assettui.compat.test_utils",
     "dagster._time": "assettui.compat.time",
 }
 _PRIVATE_PACKAGES = {"dagster._core", "dagster._core.definitions", "dagster._core.storage"}
