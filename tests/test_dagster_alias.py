@@ -116,3 +116,8 @@ def test_assettui_test_runs_docs_project_tests():
 def test_assettui_test_keeps_exit_code():
     proc = _cli("test", "-q", "-p", "no:cacheprovider", "tests", "-k", "no_such_test_name")
     assert proc.returncode == 5, proc.stdout + proc.stderr
+
+
+def test_cli_materialize_dagster_project_in_worker(tmp_path):
+    proc = _cli("materialize", str(FIXTURE / "definitions.py"), "--home", str(tmp_path / "home"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
