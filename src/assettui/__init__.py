@@ -230,6 +230,7 @@ _export("assettui.model.assets.bound_resources", "with_resources")
 _export("assettui.model.ops.ins_outs", "In", "Out")
 _export("assettui.model.ops.op_definition", "op", "OpDefinition")
 _export("assettui.model.results", "ExpectationResult")
+_export("assettui.compat.test_utils", "instance_for_test")
 
 __all__ = sorted(_EXPORTS)
 
@@ -237,7 +238,10 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'assettui' has no attribute {name!r}")
+        raise AttributeError(
+            f"module 'assettui' has no attribute {name!r}: assettui does not provide "
+            f"`{name}` (Dagster name not supported yet)"
+        )
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

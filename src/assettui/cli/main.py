@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -26,12 +27,19 @@ class DefaultToUiGroup(click.Group):
 
 @click.group(cls=DefaultToUiGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="assettui")
-def cli() -> None:
+@click.option(
+    "--no-dagster-alias",
+    is_flag=True,
+    help="Do not resolve `import dagster` to assettui (same as ASSETTUI_DAGSTER_ALIAS=0).",
+)
+def cli(no_dagster_alias: bool = False) -> None:
     """A local data platform in your terminal: Dagster-compatible assets, runs, logs,
     partitions, schedules and sensors, with one SQLite instance.
 
     Run `assettui [PROJECT]` to open the UI, or a subcommand below.
     """
+    if no_dagster_alias:
+        os.environ["ASSETTUI_DAGSTER_ALIAS"] = "0"  # reaches worker subprocesses too
 
 
 def _register() -> None:
@@ -40,11 +48,13 @@ def _register() -> None:
         init_command,
         project_commands,
         run_commands,
+        test_command,
         ui_command,
     )
 
     modules: list[Any] = [project_commands, run_commands, ui_command, init_command]
     modules.append(automation_commands)
+    modules.append(test_command)
     try:
         from assettui.cli import backfill_command
 

@@ -24,6 +24,7 @@ from assettui.model.assets.loaders import load_definitions_from_modules
 from assettui.model.definitions import Definitions
 from assettui.model.lazy_definitions import LazyDefinitions, module_lazy_definitions
 from assettui.model.validation import find_problems
+from assettui.project import dagster_alias
 from assettui.project.target import ProjectTarget
 
 
@@ -92,6 +93,7 @@ def _put_on_path(target: ProjectTarget) -> None:
 
 
 def _import(target: ProjectTarget) -> ModuleType:
+    dagster_alias.install()  # `import dagster` in user code resolves to assettui
     if target.module_name:
         return importlib.import_module(target.module_name)
     assert target.python_file is not None

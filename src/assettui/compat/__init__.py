@@ -1,0 +1,1 @@
+"""Public stand-ins for Dagster private modules that user code commonly imports."""

@@ -1,0 +1,123 @@
+import subprocess
+import sys
+
+import pytest
+
+from assettui.project import dagster_alias
+
+
+@pytest.fixture
+def alias():
+    assert dagster_alias.install()
+    yield
+    dagster_alias.uninstall()
+
+
+def test_import_dagster_is_assettui(alias):
+    import dagster
+    import dagster as dg
+    from dagster import AssetKey
+
+    import assettui
+
+    assert dagster is assettui
+    assert dg.AssetKey is AssetKey is assettui.AssetKey
+
+
+def test_unknown_name_clear_message(alias):
+    import dagster as dg
+
+    with pytest.raises(AttributeError, match="assettui does not provide `NoSuch`"):
+        dg.NoSuch  # noqa: B018
+    with pytest.raises(ImportError, match="NoSuch"):
+        from dagster import NoSuch  # noqa: F401
+
+
+def test_private_module_refused(alias):
+    with pytest.raises(ImportError, match="private to Dagster"):
+        import dagster._core.nothing_here  # noqa: F401
+
+
+def test_missing_plugin_target_not_aliased(alias):
+    with pytest.raises(ModuleNotFoundError):
+        import dagster_dask  # noqa: F401
+
+
+def test_env_off_switch(monkeypatch):
+    monkeypatch.setenv(dagster_alias.ENV_VAR, "0")
+    assert not dagster_alias.install()
+
+
+def test_import_assettui_installs_nothing():
+    proc = subprocess.run(
+        [sys.executable, "-c", "import assettui; import dagster"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0
+    assert "ModuleNotFoundError" in proc.stderr
+
+
+def test_private_modules_map_to_public(alias):
+    from dagster._core.definitions.events import AssetKey
+    from dagster._core.errors import DagsterInvalidDefinitionError
+    from dagster._core.storage.tags import PARTITION_NAME_TAG
+    from dagster._time import get_current_datetime
+
+    import assettui
+
+    assert AssetKey is assettui.AssetKey
+    assert DagsterInvalidDefinitionError is assettui.DagsterInvalidDefinitionError
+    assert PARTITION_NAME_TAG == "dagster/partition"
+    assert get_current_datetime().tzinfo is not None
+
+
+FIXTURE = __import__("pathlib").Path(__file__).parent / "fixtures" / "dagster_docs_project"
+
+
+def _cli(*args, env_off=False):
+    import os
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(__import__("pathlib").Path(dagster_alias.__file__).parents[2])
+    if env_off:
+        env[dagster_alias.ENV_VAR] = "0"
+    else:
+        env.pop(dagster_alias.ENV_VAR, None)
+    return subprocess.run(
+        [sys.executable, "-m", "assettui.cli.main_entry", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=FIXTURE,
+        timeout=120,
+    )
+
+
+def test_cli_validate_dagster_project_unchanged():
+    proc = _cli("validate", str(FIXTURE / "definitions.py"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_cli_off_switches():
+    proc = _cli("--no-dagster-alias", "validate", str(FIXTURE / "definitions.py"))
+    assert proc.returncode != 0
+    assert "dagster" in (proc.stdout + proc.stderr)
+    proc = _cli("validate", str(FIXTURE / "definitions.py"), env_off=True)
+    assert proc.returncode != 0
+
+
+def test_assettui_test_runs_docs_project_tests():
+    proc = _cli("test", "-v", "-p", "no:cacheprovider", "--rootdir", str(FIXTURE), "tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "3 passed" in proc.stdout
+
+
+def test_assettui_test_keeps_exit_code():
+    proc = _cli("test", "-q", "-p", "no:cacheprovider", "tests", "-k", "no_such_test_name")
+    assert proc.returncode == 5, proc.stdout + proc.stderr
+
+
+def test_cli_materialize_dagster_project_in_worker(tmp_path):
+    proc = _cli("materialize", str(FIXTURE / "definitions.py"), "--home", str(tmp_path / "home"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
