@@ -1,0 +1,24 @@
+"""README CLI forms: PROJECT is optional, a lone positional is the RUN_ID."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.test_cli import PROJECT, assettui
+
+
+@pytest.fixture
+def project(write_project) -> Path:
+    return write_project(PROJECT)
+
+
+def test_logs_latest_and_cancel_run_id_inside_the_project_folder(project: Path) -> None:
+    folder = project if project.is_dir() else project.parent
+    assert assettui("materialize", str(project), "--select", "orders").returncode == 0
+    logs = assettui("logs", "latest", cwd=folder)
+    assert logs.returncode == 0, logs.stderr
+    assert "orders" in logs.stdout
+    cancel = assettui("cancel", "no-such-run", cwd=folder)
+    assert cancel.returncode == 1
+    assert "No run 'no-such-run'" in cancel.stderr
