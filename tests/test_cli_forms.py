@@ -22,3 +22,11 @@ def test_logs_latest_and_cancel_run_id_inside_the_project_folder(project: Path) 
     cancel = assettui("cancel", "no-such-run", cwd=folder)
     assert cancel.returncode == 1
     assert "No run 'no-such-run'" in cancel.stderr
+
+
+def test_automation_start_name_inside_the_project_folder(project: Path) -> None:
+    folder = project if project.is_dir() else project.parent
+    started = assettui("automation", "start", "no_such_schedule", cwd=folder)
+    assert started.returncode == 2
+    assert "no_such_schedule" in started.stderr
+    assert "Missing argument" not in started.stderr
