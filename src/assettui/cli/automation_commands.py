@@ -118,11 +118,18 @@ def automation_list(project: str | None, module: str | None, home: str | None) -
 
 
 def _control(
-    action: str, project: str | None, module: str | None, home: str | None, name: str
+    action: str, project: str | None, module: str | None, home: str | None, name: str | None
 ) -> None:
+    from pathlib import Path
+
     from assettui.automation import control
     from assettui.storage.instance_storage import Storage
 
+    if name is None:  # PROJECT is optional: a lone positional is the NAME
+        if project is None or Path(project).is_dir() or project.endswith(".py"):
+            fail("Name the schedule or sensor (see `assettui automation list`).", 2)
+            raise SystemExit(2)
+        name, project = str(project), None
     ctx = load(project, module, home)
     storage = Storage(ctx.home)
     try:
@@ -139,24 +146,30 @@ def _control(
 
 @automation.command("start")
 @project_options
-@click.argument("name")
-def automation_start(project: str | None, module: str | None, home: str | None, name: str) -> None:
+@click.argument("name", required=False)
+def automation_start(
+    project: str | None, module: str | None, home: str | None, name: str | None
+) -> None:
     """Turn a schedule or sensor on."""
     _control("start", project, module, home, name)
 
 
 @automation.command("stop")
 @project_options
-@click.argument("name")
-def automation_stop(project: str | None, module: str | None, home: str | None, name: str) -> None:
+@click.argument("name", required=False)
+def automation_stop(
+    project: str | None, module: str | None, home: str | None, name: str | None
+) -> None:
     """Turn a schedule or sensor off."""
     _control("stop", project, module, home, name)
 
 
 @automation.command("reset-cursor")
 @project_options
-@click.argument("name")
-def automation_reset(project: str | None, module: str | None, home: str | None, name: str) -> None:
+@click.argument("name", required=False)
+def automation_reset(
+    project: str | None, module: str | None, home: str | None, name: str | None
+) -> None:
     """Clear a sensor's cursor."""
     _control("reset-cursor", project, module, home, name)
 

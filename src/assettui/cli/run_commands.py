@@ -358,7 +358,7 @@ def runs(
 
 @click.command()
 @project_options
-@click.argument("run_id")
+@click.argument("run_id", required=False)
 @click.option("--follow", "-f", is_flag=True, help="Keep printing until the run finishes.")
 @click.option(
     "--level",
@@ -377,7 +377,7 @@ def logs(
     project: str | None,
     module: str | None,
     home: str | None,
-    run_id: str,
+    run_id: str | None,
     follow: bool,
     level: str | None,
     step: str | None,
@@ -387,9 +387,20 @@ def logs(
 
     The log is the run's events and, as STDOUT/STDERR lines, what its steps printed.
     """
+    project, run_id = _project_and_run_id(project, run_id)
     storage = _storage(project, module, home)
     run_id = _resolve_run_id(storage, run_id)
     stream_run(storage, run_id, follow=follow, level=level, step=step, compute_logs=compute_logs)
+
+
+def _project_and_run_id(project: str | None, run_id: str | None) -> tuple[str | None, str]:
+    """PROJECT is optional: a lone positional that is not a folder or .py file is the RUN_ID."""
+    if run_id is None:
+        if project is None or Path(project).is_dir() or project.endswith(".py"):
+            fail("Name the run: RUN_ID or 'latest' (see `assettui runs`).", 2)
+            raise SystemExit(2)
+        return None, project
+    return project, run_id
 
 
 def _resolve_run_id(storage: Storage, run_id: str) -> str:
@@ -409,11 +420,12 @@ def _resolve_run_id(storage: Storage, run_id: str) -> str:
 
 @click.command()
 @project_options
-@click.argument("run_id")
-def cancel(project: str | None, module: str | None, home: str | None, run_id: str) -> None:
+@click.argument("run_id", required=False)
+def cancel(project: str | None, module: str | None, home: str | None, run_id: str | None) -> None:
     """Cancel a run (terminate its worker, then kill it after a grace period)."""
     from assettui.execution.launcher import RunLauncher
 
+    project, run_id = _project_and_run_id(project, run_id)
     target = resolve_target(project, module)
     launcher = RunLauncher(resolve_home(target, home), target)
     run_id = _resolve_run_id(launcher.storage, run_id)

@@ -152,7 +152,17 @@ class RunsPane(Vertical):
         ),
         Binding("c", "cancel_run", "Cancel run"),
         Binding("R", "reexecute", "Re-execute"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
     ]
+
+    def action_cursor_down(self) -> None:
+        """``j``: the next run (vim keys, like the graph)."""
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        """``k``: the previous run."""
+        self.query_one(DataTable).action_cursor_up()
 
     class RunSelected(Message):
         """The highlighted run changed (or ``enter`` was pressed on it)."""

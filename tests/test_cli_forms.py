@@ -1,0 +1,32 @@
+"""README CLI forms: PROJECT is optional, a lone positional is the RUN_ID."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.test_cli import PROJECT, assettui
+
+
+@pytest.fixture
+def project(write_project) -> Path:
+    return write_project(PROJECT)
+
+
+def test_logs_latest_and_cancel_run_id_inside_the_project_folder(project: Path) -> None:
+    folder = project if project.is_dir() else project.parent
+    assert assettui("materialize", str(project), "--select", "orders").returncode == 0
+    logs = assettui("logs", "latest", cwd=folder)
+    assert logs.returncode == 0, logs.stderr
+    assert "orders" in logs.stdout
+    cancel = assettui("cancel", "no-such-run", cwd=folder)
+    assert cancel.returncode == 1
+    assert "No run 'no-such-run'" in cancel.stderr
+
+
+def test_automation_start_name_inside_the_project_folder(project: Path) -> None:
+    folder = project if project.is_dir() else project.parent
+    started = assettui("automation", "start", "no_such_schedule", cwd=folder)
+    assert started.returncode == 2
+    assert "no_such_schedule" in started.stderr
+    assert "Missing argument" not in started.stderr
