@@ -1,7 +1,8 @@
 """Storage contract suite: every instance-storage backend must pass these tests.
 
 Backends are the params of the ``storage`` fixture; today only "sqlite".
-Covered so far: settings and dynamic partitions. Runs, event log, asset
+Covered so far: settings, dynamic partitions, run create/get. Run filters and
+status transitions, event log, asset
 status, automation ticks/cursors and backfills are not yet in the suite.
 """
 
@@ -11,7 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from assettui.storage import Storage
+from assettui.errors import StorageError
+from assettui.model.asset_key import AssetKey
+from assettui.storage import DagsterRun, DagsterRunStatus, Storage
 
 BACKENDS = ["sqlite"]
 
@@ -42,3 +45,19 @@ def test_dynamic_partitions_add_has_get_delete(storage: Storage) -> None:
     assert storage.dynamic_partitions.delete("customers", "a") is False
     assert not storage.dynamic_partitions.has("customers", "a")
     assert storage.dynamic_partitions.get("other") == []
+
+
+def test_runs_create_get_and_duplicate_refused(storage: Storage) -> None:
+    run = DagsterRun(
+        job_name="daily_job",
+        asset_selection=frozenset({AssetKey(["raw", "orders"])}),
+        tags={"team": "data"},
+        run_config={"ops": {"b": {"config": {"n": 3}}}},
+    )
+    stored = storage.runs.create_run(run)
+    assert storage.runs.get_run(run.run_id) == stored
+    assert stored.tags == {"team": "data"}
+    assert stored.run_config == run.run_config
+    assert stored.status is DagsterRunStatus.QUEUED
+    with pytest.raises(StorageError, match=run.run_id):
+        storage.runs.create_run(DagsterRun(run_id=run.run_id))
