@@ -1,9 +1,9 @@
 """Storage contract suite: every instance-storage backend must pass these tests.
 
 Backends are the params of the ``storage`` fixture; today only "sqlite".
-Covered so far: settings, dynamic partitions, run create/get. Run filters and
+Covered so far: settings, dynamic partitions, run create/get, backfills. Run filters and
 status transitions, event log, asset
-status, automation ticks/cursors and backfills are not yet in the suite.
+status and automation ticks/cursors are not yet in the suite.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from assettui.errors import StorageError
 from assettui.model.asset_key import AssetKey
-from assettui.storage import DagsterRun, DagsterRunStatus, Storage
+from assettui.storage import BulkActionStatus, DagsterRun, DagsterRunStatus, Storage
 
 BACKENDS = ["sqlite"]
 
@@ -61,3 +61,22 @@ def test_runs_create_get_and_duplicate_refused(storage: Storage) -> None:
     assert stored.status is DagsterRunStatus.QUEUED
     with pytest.raises(StorageError, match=run.run_id):
         storage.runs.create_run(DagsterRun(run_id=run.run_id))
+
+
+def test_backfills_create_update_list(storage: Storage) -> None:
+    backfills = storage.backfills
+    first = backfills.create_backfill(
+        [AssetKey(["raw", "orders"])], ["2024-01-01", "2024-01-02"], tags={"who": "me"}
+    )
+    assert first.status is BulkActionStatus.REQUESTED
+    assert first.asset_selection == (AssetKey(["raw", "orders"]),)
+    second = backfills.create_backfill([AssetKey("b")], ["x"], backfill_id="mine")
+    updated = backfills.update_backfill(first.backfill_id, num_requested=2, cursor="1")
+    assert (updated.num_requested, updated.cursor) == (2, "1")
+    done = backfills.update_backfill(first.backfill_id, status=BulkActionStatus.COMPLETED)
+    assert done.is_finished and done.tags == {"who": "me"}
+    assert [b.backfill_id for b in backfills.list_backfills()] == ["mine", first.backfill_id]
+    assert backfills.list_backfills(statuses=[BulkActionStatus.REQUESTED]) == [second]
+    assert backfills.get_backfill("nope") is None
+    with pytest.raises(StorageError, match="nope"):
+        backfills.update_backfill("nope", num_failed=1)
