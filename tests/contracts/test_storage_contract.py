@@ -1,9 +1,9 @@
 """Storage contract suite: every instance-storage backend must pass these tests.
 
 Backends are the params of the ``storage`` fixture; today only "sqlite".
-Covered so far: settings, dynamic partitions, run create/get, backfills. Run filters and
-status transitions, event log, asset
-status and automation ticks/cursors are not yet in the suite.
+Covered so far: settings, dynamic partitions, run create/get, backfills, event
+log append/tail. Not yet in the suite: run filters and status transitions,
+latest materialization, asset partition status, automation ticks/cursors.
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ import pytest
 
 from assettui.errors import StorageError
 from assettui.model.asset_key import AssetKey
-from assettui.storage import BulkActionStatus, DagsterRun, DagsterRunStatus, Storage
+from assettui.storage import (
+    BulkActionStatus,
+    DagsterEventType,
+    DagsterRun,
+    DagsterRunStatus,
+    NewEvent,
+    Storage,
+)
 
 BACKENDS = ["sqlite"]
 
@@ -80,3 +87,21 @@ def test_backfills_create_update_list(storage: Storage) -> None:
     assert backfills.get_backfill("nope") is None
     with pytest.raises(StorageError, match="nope"):
         backfills.update_backfill("nope", num_failed=1)
+
+
+def test_event_log_append_tail_and_get(storage: Storage) -> None:
+    key = AssetKey(["raw", "orders"])
+    records = storage.event_log.store_events(
+        [
+            NewEvent("r1", DagsterEventType.RUN_START, "started"),
+            NewEvent("r1", DagsterEventType.LOG, "hello", level="WARNING"),
+            NewEvent("r1", DagsterEventType.ASSET_MATERIALIZATION, asset_key=key, partition="p1"),
+        ]
+    )
+    ids = [r.storage_id for r in records]
+    assert ids == sorted(ids) and len(set(ids)) == 3
+    assert storage.event_log.events_after(0) == records
+    assert storage.event_log.events_after(ids[0]) == records[1:]
+    stored = storage.event_log.get_event(ids[2])
+    assert stored.asset_key == key and stored.partition == "p1"
+    assert storage.event_log.latest_storage_id() == ids[2]
