@@ -2,7 +2,7 @@
 
 Backends are the params of the ``storage`` fixture; today only "sqlite".
 Covered so far: settings, dynamic partitions, run create/get, backfills, event
-log append/tail. Not yet in the suite: run filters and status transitions,
+log append/tail. Not yet in the suite: run pid/heartbeat/tags,
 latest materialization, asset partition status, automation ticks/cursors.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from assettui.errors import StorageError
+from assettui.errors import InvalidRunTransitionError, StorageError
 from assettui.model.asset_key import AssetKey
 from assettui.storage import (
     BulkActionStatus,
@@ -20,6 +20,7 @@ from assettui.storage import (
     DagsterRun,
     DagsterRunStatus,
     NewEvent,
+    RunsFilter,
     Storage,
 )
 
@@ -105,3 +106,23 @@ def test_event_log_append_tail_and_get(storage: Storage) -> None:
     stored = storage.event_log.get_event(ids[2])
     assert stored.asset_key == key and stored.partition == "p1"
     assert storage.event_log.latest_storage_id() == ids[2]
+
+
+def test_runs_status_transitions_and_filters(storage: Storage) -> None:
+    first = storage.runs.create_run(DagsterRun(job_name="j1", tags={"team": "t1"}))
+    second = storage.runs.create_run(DagsterRun(job_name="j2"))
+    storage.runs.update_run_status(first.run_id, DagsterRunStatus.STARTING)
+    started = storage.runs.update_run_status(first.run_id, DagsterRunStatus.STARTED)
+    assert started.status is DagsterRunStatus.STARTED
+    with pytest.raises(InvalidRunTransitionError):
+        storage.runs.update_run_status(
+            second.run_id, DagsterRunStatus.SUCCESS, expected=DagsterRunStatus.STARTED
+        )
+
+    def listed(filters: RunsFilter | None = None) -> list[str]:
+        return [r.run_id for r in storage.runs.list_runs(filters)]
+
+    assert listed() == [second.run_id, first.run_id]
+    assert listed(RunsFilter(job_name="j1")) == [first.run_id]
+    assert listed(RunsFilter(statuses=[DagsterRunStatus.STARTED])) == [first.run_id]
+    assert listed(RunsFilter(tags={"team": "t1"})) == [first.run_id]
