@@ -2,8 +2,8 @@
 
 Backends are the params of the ``storage`` fixture; today only "sqlite".
 Covered so far: settings, dynamic partitions, run create/get, backfills, event
-log append/tail. Not yet in the suite: run pid/heartbeat/tags,
-latest materialization, asset partition status, automation ticks/cursors.
+log append/tail, asset partition status. Not yet in the suite: run pid/heartbeat/tags,
+latest materialization, automation ticks/cursors.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from assettui.errors import InvalidRunTransitionError, StorageError
 from assettui.model.asset_key import AssetKey
 from assettui.storage import (
+    AssetPartitionStatus,
     BulkActionStatus,
     DagsterEventType,
     DagsterRun,
@@ -126,3 +127,23 @@ def test_runs_status_transitions_and_filters(storage: Storage) -> None:
     assert listed(RunsFilter(job_name="j1")) == [first.run_id]
     assert listed(RunsFilter(statuses=[DagsterRunStatus.STARTED])) == [first.run_id]
     assert listed(RunsFilter(tags={"team": "t1"})) == [first.run_id]
+
+
+def test_asset_partition_status_follows_events(storage: Storage) -> None:
+    key = AssetKey(["raw", "orders"])
+    planned = NewEvent(
+        "r1", DagsterEventType.ASSET_MATERIALIZATION_PLANNED, asset_key=key, partition="p1"
+    )
+    storage.event_log.store_events([planned])
+    row = storage.asset_status.partition_status(key, "p1")
+    assert row is not None and row.status is AssetPartitionStatus.IN_PROGRESS
+    payload = {"metadata": {}, "tags": {}, "code_version": "v7", "description": None}
+    done = NewEvent(
+        "r1", DagsterEventType.ASSET_MATERIALIZATION, asset_key=key, partition="p1", payload=payload
+    )
+    [record] = storage.event_log.store_events([done])
+    row = storage.asset_status.partition_status(key, "p1")
+    assert row is not None and row.status is AssetPartitionStatus.MATERIALIZED
+    assert row.last_materialization_id == record.storage_id
+    assert (row.code_version, row.last_materialization_run_id) == ("v7", "r1")
+    assert storage.asset_status.partition_status(key, "p2") is None
