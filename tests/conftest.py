@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixture projects carry their own tests (run through `assettui test`), not part of this suite.
+collect_ignore_glob = ["fixtures/*"]
+
 
 @pytest.fixture
 def write_project(tmp_path: Path) -> Callable[[str], Path]:

@@ -75,7 +75,7 @@ def test_private_modules_map_to_public(alias):
 FIXTURE = __import__("pathlib").Path(__file__).parent / "fixtures" / "dagster_docs_project"
 
 
-def _cli(*args, env_off=False):
+def _cli(*args, env_off=False, cwd=FIXTURE):
     import os
 
     env = dict(os.environ)
@@ -89,7 +89,7 @@ def _cli(*args, env_off=False):
         capture_output=True,
         text=True,
         env=env,
-        cwd=FIXTURE,
+        cwd=cwd,
         timeout=120,
     )
 
@@ -107,14 +107,27 @@ def test_cli_off_switches():
     assert proc.returncode != 0
 
 
-def test_assettui_test_runs_docs_project_tests():
-    proc = _cli("test", "-v", "-p", "no:cacheprovider", "--rootdir", str(FIXTURE), "tests")
+def _copied_fixture(tmp_path):
+    """The docs project outside this suite's folder, so this suite's conftest does not apply."""
+    import shutil
+
+    return shutil.copytree(FIXTURE, tmp_path / "project")
+
+
+def test_assettui_test_runs_docs_project_tests(tmp_path):
+    project = _copied_fixture(tmp_path)
+    proc = _cli(
+        "test", "-v", "-p", "no:cacheprovider", "--rootdir", str(project), "tests", cwd=project
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "3 passed" in proc.stdout
 
 
-def test_assettui_test_keeps_exit_code():
-    proc = _cli("test", "-q", "-p", "no:cacheprovider", "tests", "-k", "no_such_test_name")
+def test_assettui_test_keeps_exit_code(tmp_path):
+    project = _copied_fixture(tmp_path)
+    proc = _cli(
+        "test", "-q", "-p", "no:cacheprovider", "tests", "-k", "no_such_test_name", cwd=project
+    )
     assert proc.returncode == 5, proc.stdout + proc.stderr
 
 
