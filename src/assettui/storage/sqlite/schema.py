@@ -203,7 +203,8 @@ class SchemaState:
 def schema_state(db: sqlite_utils.Database, migrations: Migrations = MIGRATIONS) -> SchemaState:
     """Read (never write) the migrations applied to ``db``."""
     applied = [m.name for m in migrations.applied(db)]
-    known = [m.name for m in migrations._migrations]
+    # every migration the code knows, through the public API: all are pending on an empty database
+    known = [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]
     return SchemaState(
         version=len(applied),
         known_version=len(known),
