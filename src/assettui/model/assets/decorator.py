@@ -310,6 +310,7 @@ def multi_asset(
                     spec.key.to_python_identifier(), manager, not s.skippable
                 )
         ensure_unique([s.key for s in built], what)
+        spec_partitions = _shared_partitions_def(built, what)
         managers_needed = {info.io_manager_key for info in outputs.values()}
         return AssetsDefinition(
             specs=tuple(built),
@@ -322,7 +323,7 @@ def multi_asset(
             outputs=outputs,
             partition_mappings=mappings,
             check_specs=_check_specs(check_specs),
-            partitions_def=partitions_def,
+            partitions_def=spec_partitions,
             can_subset=can_subset,
             retry_policy=retry_policy,
             backfill_policy=backfill_policy,
@@ -343,3 +344,21 @@ def _docstring(fn: Callable[..., Any]) -> str | None:
 
     doc = inspect.getdoc(fn)
     return doc or None
+
+
+def _shared_partitions_def(specs: Sequence[AssetSpec], what: str) -> Any:
+    """The one partitions definition of a multi-asset's specs (the specs hold it, not the asset)."""
+    distinct: list[Any] = []
+    for spec in specs:
+        if not any(spec.partitions_def == seen for seen in distinct):
+            distinct.append(spec.partitions_def)
+    if len(distinct) > 1:
+        keys = ", ".join(
+            f"{spec.key.to_user_string()} ({spec.partitions_def or 'unpartitioned'})"
+            for spec in specs
+        )
+        raise DefinitionError(
+            f"{what}: every asset of a multi-asset must have the same partitions_def; "
+            f"these differ: {keys}. Give all specs the same one, or split the multi-asset."
+        )
+    return distinct[0] if distinct else None
