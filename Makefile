@@ -9,7 +9,7 @@ RUNSTAMP := $(VENV)/.installed
 $(RUNSTAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e '.[polars]'
 	touch $(RUNSTAMP)
 
 $(STAMP): pyproject.toml

@@ -2,6 +2,8 @@
 corrupt files), custom and configurable IO managers, polars parquet, per-asset keys."""
 
 import pickle
+import subprocess
+import sys
 
 import polars as pl
 import pytest
@@ -351,3 +353,26 @@ def test_polars_write_error_names_the_asset_the_path_and_what_to_do(instance):
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "A file or folder is in the way" in failure.message
     assert "frame.parquet" in failure.message and "re-materialize" in failure.message
+
+
+def test_polars_io_manager_without_polars_says_which_extra_to_install(instance, monkeypatch):
+    monkeypatch.setitem(sys.modules, "polars", None)  # as if not installed
+
+    @dg.asset(io_manager_key="polars_io")
+    def needs_polars() -> int:
+        return 5
+
+    with pytest.raises(dg.DagsterError, match=r"assettui\[polars\]"):
+        dg.materialize(
+            [needs_polars], instance=instance, resources={"polars_io": dg.PolarsParquetIOManager()}
+        )
+
+
+def test_the_engine_imports_without_polars():
+    code = (
+        "import sys; sys.modules['polars'] = None\n"
+        "import assettui as dg\n"
+        "@dg.asset\ndef a() -> int:\n    return 1\n"
+        "assert dg.materialize([a]).success\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -21,6 +21,18 @@ from assettui.execution.io_managers.filesystem import (
 from assettui.model.metadata.values import MetadataValue
 
 
+def _polars() -> Any:
+    """Import polars, which is an extra: the engine itself does not need it."""
+    try:
+        import polars
+    except ImportError as exc:
+        raise ExecutionError(
+            "PolarsParquetIOManager needs polars, which is not installed. "
+            "Install it with: pip install 'assettui[polars]'"
+        ) from exc
+    return polars
+
+
 class PolarsParquetIOManager(ConfigurableIOManager):
     """Store polars frames as parquet under ``base_dir`` (default ``<home>/storage``).
 
@@ -38,8 +50,7 @@ class PolarsParquetIOManager(ConfigurableIOManager):
         return safe_path(Path(self.base_dir), context.asset_key, partition, self.extension)
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
-        import polars as pl
-
+        pl = _polars()
         if obj is None:
             return
         if isinstance(obj, pl.LazyFrame):
@@ -66,8 +77,7 @@ class PolarsParquetIOManager(ConfigurableIOManager):
         )
 
     def load_input(self, context: InputContext) -> Any:
-        import polars as pl
-
+        pl = _polars()
         lazy = context.dagster_type is pl.LazyFrame or "LazyFrame" in str(context.dagster_type)
 
         def load_one(partition: str | None) -> Any:
