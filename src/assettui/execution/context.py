@@ -10,6 +10,7 @@ from assettui.execution.resources import Resources
 from assettui.execution.run_logger import RunLogger
 from assettui.model.asset_key import AssetKey
 from assettui.model.metadata.values import MetadataValue, normalize_metadata
+from assettui.model.partitions.definitions import MultiPartitionsDefinition
 
 
 class AssetExecutionContext:
@@ -142,6 +143,9 @@ class AssetExecutionContext:
                 "This asset is not partitioned (or no partition was chosen for the run); "
                 "context.partition_key has no value."
             )
+        if isinstance(self._partitions_def, MultiPartitionsDefinition):
+            # As in Dagster: a multi-partitioned asset's key is a MultiPartitionKey (a str).
+            return self._partitions_def.get_partition_key_from_str(self._partition_key)
         return self._partition_key
 
     @property
