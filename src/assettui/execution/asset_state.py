@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from assettui.model.asset_graph import AssetGraph
@@ -17,14 +18,19 @@ from assettui.storage.instance import DagsterInstance
 from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import DagsterRunStatus, RunsFilter
 
-FRESH, STALE, MISSING, FAILED, RUNNING, QUEUED = (
-    "fresh",
-    "stale",
-    "missing",
-    "failed",
-    "running",
-    "queued",
-)
+
+class AssetStatus(StrEnum):
+    """An asset's state; each member equals (and formats as) the string used before the enum."""
+
+    FRESH = "fresh"
+    STALE = "stale"
+    MISSING = "missing"
+    FAILED = "failed"
+    RUNNING = "running"
+    QUEUED = "queued"
+
+
+FRESH, STALE, MISSING, FAILED, RUNNING, QUEUED = AssetStatus
 STATUSES = (FRESH, STALE, MISSING, FAILED, RUNNING, QUEUED)
 
 

@@ -19,7 +19,7 @@ from assettui.execution.errors_info import error_info
 from assettui.execution.event_sink import EventSink
 from assettui.execution.resources import InitResourceContext, initialized_resources
 from assettui.execution.result import ExecuteInProcessResult
-from assettui.execution.run_execution import RunOutcome, StepOutcome
+from assettui.execution.run_execution import RunOutcome, StepOutcome, StepStatus
 from assettui.execution.run_lifecycle import finish_run
 from assettui.execution.run_logger import RunLogger
 from assettui.model.asset_key import AssetKey
@@ -141,7 +141,7 @@ def observe(
                     )
                 except Exception as exc:
                     failure = failure or exc
-                    failed[step] = StepOutcome("failure", exception=exc)
+                    failed[step] = StepOutcome(StepStatus.FAILURE, exception=exc)
                     emit(event(E.STEP_FAILURE, f"Observing failed: {exc}", "ERROR", step_key=step,
                                payload={"error": error_info(exc)}))  # fmt: skip
                     continue

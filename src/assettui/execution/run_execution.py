@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from assettui.errors import ExecutionError, Failure, RetryRequested
@@ -45,13 +46,21 @@ from assettui.storage.events import NewEvent
 CODE_VERSION_TAG = "dagster/code_version"
 
 
+class StepStatus(StrEnum):
+    """How a step ended (the values are the strings stored and reported before the enum)."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+    SKIPPED = "skipped"
+
+
 class RunInterrupted(BaseException):
     """Raised in the worker's main thread when the run is canceled (SIGTERM)."""
 
 
 @dataclass
 class StepOutcome:
-    status: str  # "success" | "failure" | "skipped"
+    status: StepStatus
     materialized: set[AssetKey] = field(default_factory=set)
     missing: set[AssetKey] = field(default_factory=set)  # planned but not materialized
     blocked: set[AssetKey] = field(default_factory=set)  # a blocking check failed
@@ -197,18 +206,20 @@ class RunExecutor:
             step=step.key,
             level="ERROR",
         )
-        self.outcomes[step.key] = StepOutcome("failure", missing=set(step.asset_keys))
+        self.outcomes[step.key] = StepOutcome(StepStatus.FAILURE, missing=set(step.asset_keys))
 
     def outcome(self, canceled: bool, first_exc: BaseException | None) -> RunOutcome:
         """The run's outcome from the steps' outcomes recorded so far."""
         if canceled:
             for step in self.plan.steps:
                 if step.key not in self.outcomes:
-                    self.outcomes[step.key] = StepOutcome("skipped", missing=set(step.asset_keys))
+                    self.outcomes[step.key] = StepOutcome(
+                        StepStatus.SKIPPED, missing=set(step.asset_keys)
+                    )
         success = not canceled and all(
-            o.status != "failure" and not o.blocked for o in self.outcomes.values()
+            o.status != StepStatus.FAILURE and not o.blocked for o in self.outcomes.values()
         )
-        failed = sorted(k for k, o in self.outcomes.items() if o.status == "failure")
+        failed = sorted(k for k, o in self.outcomes.items() if o.status == StepStatus.FAILURE)
         blocked = sorted(k for k, o in self.outcomes.items() if o.blocked)
         reason = None
         if failed:
@@ -245,7 +256,7 @@ class RunExecutor:
             E.STEP_SKIPPED, f'Skipped step "{step.key}": {reason}.', step=step.key, level="INFO"
         )
         self.unavailable.update(step.asset_keys)
-        self.outcomes[step.key] = StepOutcome("skipped", missing=set(step.asset_keys))
+        self.outcomes[step.key] = StepOutcome(StepStatus.SKIPPED, missing=set(step.asset_keys))
 
     # ---- one step --------------------------------------------------------------------------
 
@@ -309,7 +320,7 @@ class RunExecutor:
                 spec = self.graph.get_check_spec(check)
                 if spec.blocking:
                     self.blocked.add(check.asset_key)
-        return StepOutcome("failure", missing=set(step.asset_keys), exception=exc)
+        return StepOutcome(StepStatus.FAILURE, missing=set(step.asset_keys), exception=exc)
 
     def _fail_assets(self, step: Step, info: Mapping[str, Any]) -> None:
         self.unavailable.update(step.asset_keys)
@@ -471,7 +482,7 @@ class RunExecutor:
     ) -> StepOutcome:
         adef = step.definition
         results = collect_asset_results(adef, step.asset_keys, result)
-        outcome = StepOutcome("success")
+        outcome = StepOutcome(StepStatus.SUCCESS)
         for key in step.asset_keys:
             produced = results.produced.get(key)
             info = adef.outputs[key]
@@ -570,7 +581,7 @@ class RunExecutor:
         checks_outcome = self._record_checks(step, results.check_results, require_all=False)
         outcome.blocked = checks_outcome.blocked
         if outcome.blocked:
-            outcome.status = "success"
+            outcome.status = StepStatus.SUCCESS
         return outcome
 
     def _record_logged(self, step: Step, event: Any) -> None:
@@ -598,7 +609,7 @@ class RunExecutor:
     def _record_checks(
         self, step: Step, results: list[AssetCheckResult], require_all: bool
     ) -> StepOutcome:
-        outcome = StepOutcome("success")
+        outcome = StepOutcome(StepStatus.SUCCESS)
         seen = set()
         where = f"{step.definition.node_name!r}"
         for result in results:

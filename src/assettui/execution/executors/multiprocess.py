@@ -29,7 +29,13 @@ from typing import Any
 from assettui.errors import ExecutionError
 from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
 from assettui.execution.plan import Step
-from assettui.execution.run_execution import RunExecutor, RunInterrupted, RunOutcome, StepOutcome
+from assettui.execution.run_execution import (
+    RunExecutor,
+    RunInterrupted,
+    RunOutcome,
+    StepOutcome,
+    StepStatus,
+)
 from assettui.model.asset_key import AssetKey
 from assettui.storage.events import DagsterEventType as E
 
@@ -161,11 +167,11 @@ class MultiprocessRunExecutor(RunExecutor):
                 "cause": None,
             }
             self._fail_assets(step, info)
-            outcome = StepOutcome("failure", missing=set(step.asset_keys))
+            outcome = StepOutcome(StepStatus.FAILURE, missing=set(step.asset_keys))
             outcome.exception = ExecutionError(message)
         else:
             outcome = StepOutcome(
-                report["status"],
+                StepStatus(report["status"]),
                 materialized=_keys(report["materialized"]),
                 missing=_keys(report["missing"]),
                 blocked=_keys(report["blocked"]),
