@@ -146,6 +146,34 @@ async def test_automation_screen_lists_toggles_and_shows_ticks(storage):
         )
 
 
+async def test_ticks_pane_never_shows_another_instigators_ticks(storage):
+    """Moving from an instigator with ticks to one without empties the ticks pane."""
+    for offset in (120, 60):
+        storage.automation.create_tick(
+            "new_files",
+            InstigatorType.SENSOR,
+            NOW - offset,
+            status=TickStatus.SKIPPED,
+            skip_reason="nothing new",
+        )
+    defs = make_defs()
+    app = ScreenHost(lambda: AutomationScreen(storage, defs, clock=lambda: NOW))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, AutomationScreen)
+        ticks = screen.query_one("#automation-ticks")
+        await wait_for(pilot, lambda: len(screen.rows) == 2, "instigators listed")
+        await pilot.press("down")  # the sensor, with two ticks
+        await wait_for(pilot, lambda: ticks.row_count == 2, "the sensor's ticks")
+        await pilot.press("up")  # the schedule, which has never ticked
+        await pilot.pause(0.3)  # let the screen's poll of the new selection land
+        assert "daily_orders" in str(screen.query_one("#automation-detail").render())
+        assert ticks.row_count == 0 and screen.ticks == []
+        await pilot.press("down", "up", "down", "up")  # quickly back and forth
+        await pilot.pause(0.3)
+        assert ticks.row_count == 0
+
+
 class CancellingLauncher:
     """Stands in for the run launcher: cancels by writing the run's end status."""
 

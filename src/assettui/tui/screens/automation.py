@@ -304,7 +304,10 @@ class AutomationScreen(Screen[None]):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is not None and event.row_key.value != self._selected:
             self._selected = event.row_key.value
+            # The table still shows the previous instigator's ticks: empty it now, so that
+            # they never stand under this one's header (also when this one has no ticks).
             self.ticks = []
+            self.query_one("#automation-ticks", DataTable).clear()
             self._show_detail()
             self._wake.set()
 
