@@ -30,3 +30,52 @@ async def test_j_and_k_move_in_the_runs_list(make_app, home):
         assert table.cursor_row == start + 2
         await pilot.press("k")
         assert table.cursor_row == start + 1
+
+
+PARTITIONED_MONTH = """
+import assettui as dg
+
+
+@dg.asset(partitions_def=dg.DailyPartitionsDefinition(start_date="2022-01-01", end_date="2026-01-01"))
+def daily_orders(context):
+    return context.partition_key
+"""
+
+
+async def test_calendar_footer_offers_no_m_escape_leaves_and_page_label_is_stable(
+    project_dir, target, home
+):
+    from assettui.tui.app import AssetTuiApp
+    from assettui.tui.widgets.partition_calendar import PartitionCalendar
+
+    (project_dir / "definitions.py").write_text(PARTITIONED_MONTH)
+    app = AssetTuiApp(target, home, run_scheduler=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        assert app.check_action("materialize", ()) is True  # offered on the main screen
+        await pilot.press("p")
+        await wait_until(pilot, lambda: bool(app.screen.query(PartitionCalendar)))
+        calendar = app.screen.query_one(PartitionCalendar)
+        await pilot.pause(0.2)
+        # m is refused over the calendar, so it is not offered there either.
+        assert app.check_action("materialize", ()) is False
+        assert "m" not in {b.binding.key for b in app.screen.active_bindings.values() if b.enabled}
+
+        def label() -> str:
+            return str(calendar.query_one("#calendar-footer").render()).split(" · ")[0]
+
+        grid = calendar.grid
+        tall_pages = grid.page_count
+        assert label() == f"page {grid.page + 1}/{tall_pages}"
+        await pilot.resize_terminal(100, 14)  # fewer rows on screen: more pages
+        await pilot.pause(0.3)
+        assert grid.page_count > tall_pages
+        assert label() == f"page {grid.page + 1}/{grid.page_count}"
+
+        await pilot.press("space", "left")  # a range: escape clears it, the calendar stays
+        assert grid.range_anchor is not None
+        await pilot.press("escape")
+        assert grid.range_anchor is None and app.screen.query(PartitionCalendar)
+        await pilot.press("escape")  # nothing to clear: escape leaves the calendar
+        await wait_until(pilot, lambda: not app.screen.query(PartitionCalendar))
+        assert app.check_action("materialize", ()) is True

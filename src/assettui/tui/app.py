@@ -92,6 +92,16 @@ class AssetTuiApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
+    # These act on the main screen's graph selection; over a pushed screen (the partition
+    # calendar, automation, backfills) they would act on something not shown, so they are
+    # neither offered in that screen's footer nor run from it.
+    MAIN_SCREEN_ACTIONS = frozenset(
+        {"materialize", "materialize_upstream", "filter", "logs", "zoom"}
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1)
+
     def __init__(
         self,
         target: ProjectTarget,

@@ -17,6 +17,7 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual import work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -76,6 +77,12 @@ class CalendarGrid(Widget, can_focus=True):
         self.statuses: Mapping[str, str] = {}
         self.cursor_at: tuple[int, int] | None = None
         self.range_anchor: tuple[int, int] | None = None
+
+    class Resized(Message):
+        """The grid's height, and so its page size, changed."""
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
 
     @property
     def page_size(self) -> int:
@@ -381,8 +388,13 @@ class PartitionCalendar(Vertical):
         self._moved()
 
     def action_clear_selection(self) -> None:
+        if self.grid.range_anchor is None:
+            raise SkipAction()  # nothing to clear: escape goes on to the screen, which closes
         self.grid.range_anchor = None
         self._moved()
+
+    def on_calendar_grid_resized(self, _message: CalendarGrid.Resized) -> None:
+        self._update_bars()  # the page size (and so the page label) follows the grid's height
 
     def _moved(self) -> None:
         self.grid.refresh()
