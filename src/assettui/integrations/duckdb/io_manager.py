@@ -26,17 +26,6 @@ from assettui.integrations.duckdb.table_slice import (
 )
 from assettui.model.metadata.table import TableColumn, TableSchema
 
-__all__ = [
-    "DbTypeHandler",
-    "DuckDBIOManager",
-    "DuckDBPandasIOManager",
-    "DuckDBPandasTypeHandler",
-    "DuckDBPolarsIOManager",
-    "DuckDBPolarsTypeHandler",
-    "TableSlice",
-    "build_duckdb_io_manager",
-]
-
 _FRAME = "__assettui_frame"
 
 
