@@ -174,7 +174,12 @@ class AssetTuiApp(App[None]):
         self.scheduler.stop()
 
     def _update_header(self, running: int, queued: int) -> None:
-        self.query_one(HeaderBar).show(
+        if not self.screen_stack:
+            return  # torn down
+        headers = self.screen_stack[0].query(HeaderBar)
+        if not headers:
+            return  # the main screen is still being composed, or already torn down
+        headers.first().show(
             self.target.project_name,
             _short_path(self.home, self.target.root),
             "on" if self.scheduler.is_running else "off",
