@@ -62,3 +62,62 @@ def test_specs_that_disagree_on_partitions_are_refused():
             yield dg.Output(2, output_name="b")
 
     assert "a (" in str(caught.value) and "b (" in str(caught.value)
+
+
+class _Recording(dg.IOManager):
+    def __init__(self, seen: dict[str, object]) -> None:
+        self.seen = seen
+
+    def handle_output(self, context, obj) -> None:
+        self.seen[f"stored {context.asset_key.to_user_string()}"] = obj
+
+    def load_input(self, context):
+        self.seen["metadata"] = dict(context.metadata)
+        self.seen["partitions"] = list(context.asset_partition_keys)
+        return "loaded"
+
+
+def test_one_input_map_carries_key_manager_metadata_and_mapping(tmp_path):
+    """What an ``AssetIn`` declares reaches planning and loading through ``inputs`` alone."""
+    seen: dict[str, object] = {}
+
+    @dg.asset(partitions_def=DAILY)
+    def source(context: dg.AssetExecutionContext) -> str:
+        return context.partition_key
+
+    @dg.multi_asset(
+        specs=[dg.AssetSpec("x"), dg.AssetSpec("y")],
+        ins={
+            "upstream": dg.AssetIn(
+                "source",
+                input_manager_key="reader",
+                metadata={"columns": ["day"]},
+                partition_mapping=dg.LastPartitionMapping(),
+            )
+        },
+    )
+    def pair(upstream: str):
+        seen["upstream"] = upstream
+        yield dg.Output(1, output_name="x")
+        yield dg.Output(2, output_name="y")
+
+    info = pair.inputs["upstream"]
+    assert (info.key, info.io_manager_key, dict(info.metadata)) == (
+        dg.AssetKey("source"),
+        "reader",
+        {"columns": ["day"]},
+    )
+    assert isinstance(pair.get_partition_mapping(dg.AssetKey("source")), dg.LastPartitionMapping)
+    assert pair.partitions_def is None
+    result = dg.materialize(
+        [source, pair],
+        selection=["x", "y"],
+        resources={
+            "io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path / "values")),
+            "reader": _Recording(seen),
+        },
+    )
+    assert result.success
+    assert seen["upstream"] == "loaded"
+    assert seen["metadata"] == {"columns": ["day"]}
+    assert seen["partitions"] == [DAILY.get_last_partition_key()]

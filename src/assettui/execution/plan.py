@@ -252,9 +252,10 @@ def plan_resource_keys(plan: ExecutionPlan, graph: AssetGraph) -> set[str]:
     for step in plan.steps:
         definition = step.definition
         needed |= set(getattr(definition, "required_resource_keys", ()))
-        needed |= set(getattr(definition, "input_manager_keys", {}).values())
-        for up_key in definition.keys_by_input_name.values():
-            node = graph.get(up_key)
-            if up_key in node.assets_def.outputs:
-                needed.add(node.assets_def.get_io_manager_key(up_key))
+        for info in definition.inputs.values():
+            node = graph.get(info.key)
+            if info.io_manager_key:
+                needed.add(info.io_manager_key)
+            elif info.key in node.assets_def.outputs:
+                needed.add(node.assets_def.get_io_manager_key(info.key))
     return needed

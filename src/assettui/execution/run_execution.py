@@ -389,14 +389,15 @@ class RunExecutor:
         values: dict[str, Any] = {}
         partitions: dict[str, list[str]] = {}
         defs: dict[str, Any] = {}
-        if not definition.keys_by_input_name:
+        if not definition.inputs:
             return values, partitions, defs
         hints = _param_hints(definition.compute_fn)
         if step.is_check_step:
             down_def = self.graph.get(step.check_keys[0].asset_key).partitions_def
         else:
             down_def = definition.partitions_def
-        for param, up_key in definition.keys_by_input_name.items():
+        for param, info in definition.inputs.items():
+            up_key = info.key
             up_node = self.graph.get(up_key)
             mapping = None if step.is_check_step else definition.get_partition_mapping(up_key)
             up_partitions = upstream_partition_keys(
@@ -410,9 +411,7 @@ class RunExecutor:
             if up_node.partitions_def is not None:
                 partitions[param] = up_partitions
                 defs[param] = up_node.partitions_def
-            manager_key = getattr(definition, "input_manager_keys", {}).get(param) or (
-                up_node.assets_def.get_io_manager_key(up_key)
-            )
+            manager_key = info.io_manager_key or up_node.assets_def.get_io_manager_key(up_key)
             manager = self._io_manager(manager_key, up_key)
             upstream_output = OutputContext(
                 asset_key=up_key,
@@ -428,7 +427,7 @@ class RunExecutor:
                 asset_key=up_key,
                 name=param,
                 upstream_output=upstream_output,
-                metadata=getattr(definition, "input_metadata", {}).get(param, {}),
+                metadata=info.metadata,
                 partition_keys_value=up_partitions,
                 resources=self.resources_ns,
                 dagster_type=hints.get(param),

@@ -9,7 +9,12 @@ from typing import Any
 from assettui.errors import DagsterInvalidInvocationError, DefinitionError
 from assettui.model.asset_key import AssetKey
 from assettui.model.assets.compute_fn import FunctionParams, analyze_params
-from assettui.model.assets.definition import AssetCheckSpec
+from assettui.model.assets.definition import (
+    AssetCheckSpec,
+    InputInfo,
+    input_info,
+    keys_of_inputs,
+)
 from assettui.model.assets.spec import AssetIn, coerce_deps
 from assettui.model.results import AssetCheckKey
 
@@ -22,11 +27,15 @@ class AssetChecksDefinition:
     node_name: str
     compute_fn: Callable[..., Any]
     params: FunctionParams
-    keys_by_input_name: Mapping[str, AssetKey] = field(default_factory=dict)
+    inputs: Mapping[str, InputInfo] = field(default_factory=dict)
     required_resource_keys: frozenset[str] = frozenset()
     retry_policy: Any = None
     source_file: str | None = None
     source_line: int | None = None
+
+    @property
+    def keys_by_input_name(self) -> dict[str, AssetKey]:
+        return keys_of_inputs(self.inputs)
 
     @property
     def check_keys(self) -> frozenset[AssetCheckKey]:
@@ -112,7 +121,7 @@ def asset_check(
         what = f"@asset_check {check_name!r} on {asset_key.to_user_string()!r}"
         params = analyze_params(fn, what)
         extra = dict(additional_ins or {})
-        keys: dict[str, AssetKey] = {}
+        inputs: dict[str, InputInfo] = {}
         asset_params = [p for p in params.input_params if p not in extra]
         if len(asset_params) > 1:
             raise DefinitionError(
@@ -120,9 +129,9 @@ def asset_check(
                 "additional_ins; only one parameter may receive the checked asset."
             )
         for param in asset_params:
-            keys[param] = asset_key
+            inputs[param] = InputInfo(asset_key)
         for param, asset_in in extra.items():
-            keys[param] = asset_in.resolve_key(param)
+            inputs[param] = input_info(param, asset_in)
         spec = AssetCheckSpec(
             name=check_name,
             asset=asset_key,
@@ -136,7 +145,7 @@ def asset_check(
             node_name=f"{asset_key.to_python_identifier()}_{check_name}",
             compute_fn=fn,
             params=params,
-            keys_by_input_name=keys,
+            inputs=inputs,
             required_resource_keys=frozenset(
                 {*(required_resource_keys or ()), *params.resource_params}
             ),
@@ -163,13 +172,13 @@ def multi_asset_check(
     def wrap(fn: Callable[..., Any]) -> AssetChecksDefinition:
         node_name = name or fn.__name__
         params = analyze_params(fn, f"@multi_asset_check {node_name!r}")
-        keys = {p: (ins or {}).get(p, AssetIn()).resolve_key(p) for p in params.input_params}
+        inputs = {p: input_info(p, (ins or {}).get(p, AssetIn())) for p in params.input_params}
         return AssetChecksDefinition(
             check_specs=tuple(specs),
             node_name=node_name,
             compute_fn=fn,
             params=params,
-            keys_by_input_name=keys,
+            inputs=inputs,
             required_resource_keys=frozenset(
                 {*(required_resource_keys or ()), *params.resource_params}
             ),

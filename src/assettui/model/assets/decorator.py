@@ -11,8 +11,11 @@ from assettui.model.assets.compute_fn import FunctionParams, analyze_params
 from assettui.model.assets.definition import (
     AssetCheckSpec,
     AssetsDefinition,
+    InputInfo,
     OutputInfo,
     ensure_unique,
+    input_info,
+    shared_partitions_def,
 )
 from assettui.model.assets.spec import AssetDep, AssetIn, AssetOut, AssetSpec, coerce_deps
 from assettui.model.automation.legacy_policies import resolve_automation_condition
@@ -24,7 +27,7 @@ def _resolve_inputs(
     params: FunctionParams,
     ins: Mapping[str, AssetIn] | None,
     what: str,
-) -> tuple[dict[str, AssetKey], dict[str, str], dict[str, Mapping[str, Any]], dict[AssetKey, Any]]:
+) -> dict[str, InputInfo]:
     ins = dict(ins or {})
     unknown = set(ins) - set(params.input_params)
     if unknown and not params.has_kwargs:
@@ -32,26 +35,17 @@ def _resolve_inputs(
             f"{what} declares ins {sorted(unknown)} but its function has no parameter of that "
             f"name (parameters: {list(params.input_params)})."
         )
-    keys: dict[str, AssetKey] = {}
-    managers: dict[str, str] = {}
-    input_metadata: dict[str, Mapping[str, Any]] = {}
-    mappings: dict[AssetKey, Any] = {}
+    inputs: dict[str, InputInfo] = {}
     for name in [*params.input_params, *sorted(unknown)]:
         asset_in = ins.get(name)
-        if asset_in is None:
-            keys[name] = AssetKey([name])
-            continue
-        if not isinstance(asset_in, AssetIn):
+        if asset_in is not None and not isinstance(asset_in, AssetIn):
             raise DefinitionError(f"{what}: ins[{name!r}] must be an AssetIn, got {asset_in!r}.")
-        key = asset_in.resolve_key(name)
-        keys[name] = key
-        if asset_in.input_manager_key:
-            managers[name] = asset_in.input_manager_key
-        if asset_in.metadata:
-            input_metadata[name] = dict(asset_in.metadata)
-        if asset_in.partition_mapping is not None:
-            mappings[key] = asset_in.partition_mapping
-    return keys, managers, input_metadata, mappings
+        inputs[name] = input_info(name, asset_in)
+    return inputs
+
+
+def _input_mappings(inputs: Mapping[str, InputInfo]) -> dict[AssetKey, Any]:
+    return {i.key: i.partition_mapping for i in inputs.values() if i.partition_mapping is not None}
 
 
 def _dep_mappings(deps: Iterable[AssetDep]) -> dict[AssetKey, Any]:
@@ -165,11 +159,13 @@ def asset(
             automation_condition, _unsupported.get("auto_materialize_policy"), what
         )
         params = analyze_params(fn, what)
-        input_keys, managers, input_md, mappings = _resolve_inputs(params, ins, what)
+        inputs = _resolve_inputs(params, ins, what)
+        input_keys = [i.key for i in inputs.values()]
+        mappings = _input_mappings(inputs)
         extra_deps = coerce_deps([*(deps or ()), *(non_argument_deps or ())])
         mappings.update(_dep_mappings(extra_deps))
-        all_deps = [AssetDep(k, mappings.get(k)) for k in input_keys.values()]
-        all_deps += [d for d in extra_deps if d.key not in input_keys.values()]
+        all_deps = [AssetDep(k, mappings.get(k)) for k in input_keys]
+        all_deps += [d for d in extra_deps if d.key not in input_keys]
         if asset_key in {d.key for d in all_deps}:
             raise DefinitionError(
                 f"{what} depends on itself. Rename the parameter or the dependency."
@@ -195,13 +191,9 @@ def asset(
             node_name=asset_key.to_python_identifier() if len(asset_key.path) > 1 else node_name,
             compute_fn=fn,
             params=params,
-            keys_by_input_name=input_keys,
-            input_manager_keys=managers,
-            input_metadata=input_md,
+            inputs=inputs,
             outputs={asset_key: OutputInfo("result", manager, output_required, dagster_type)},
-            partition_mappings=mappings,
             check_specs=_check_specs(check_specs),
-            partitions_def=partitions_def,
             retry_policy=retry_policy,
             backfill_policy=backfill_policy,
             required_resource_keys=frozenset(
@@ -266,11 +258,13 @@ def multi_asset(
         node_name = name or fn.__name__
         what = f"@multi_asset {node_name!r}"
         params = analyze_params(fn, what)
-        input_keys, managers, input_md, mappings = _resolve_inputs(params, ins, what)
+        inputs = _resolve_inputs(params, ins, what)
+        input_keys = [i.key for i in inputs.values()]
+        mappings = _input_mappings(inputs)
         extra_deps = coerce_deps(deps)
         mappings.update(_dep_mappings(extra_deps))
-        shared = [AssetDep(k, mappings.get(k)) for k in input_keys.values()]
-        shared += [d for d in extra_deps if d.key not in input_keys.values()]
+        shared = [AssetDep(k, mappings.get(k)) for k in input_keys]
+        shared += [d for d in extra_deps if d.key not in input_keys]
         built: list[AssetSpec] = []
         outputs: dict[AssetKey, OutputInfo] = {}
         if outs:
@@ -293,7 +287,7 @@ def multi_asset(
                 )
         else:
             declared = {d.key for s in specs or () for d in s.deps}
-            missing_inputs = [AssetDep(k) for k in input_keys.values() if k not in declared]
+            missing_inputs = [AssetDep(k, mappings.get(k)) for k in input_keys if k not in declared]
             for s in specs or ():
                 if not isinstance(s, AssetSpec):
                     raise DefinitionError(f"{what}: specs must hold AssetSpec values; got {s!r}.")
@@ -303,27 +297,22 @@ def multi_asset(
                     group_name=s.group_name or group_name,
                     code_version=s.code_version or code_version,
                 )
-                mappings.update(_dep_mappings(s.deps))
                 built.append(spec)
                 manager = str(s.metadata.get(IO_MANAGER_METADATA_KEY, "io_manager"))
                 outputs[spec.key] = OutputInfo(
                     spec.key.to_python_identifier(), manager, not s.skippable
                 )
         ensure_unique([s.key for s in built], what)
-        spec_partitions = _shared_partitions_def(built, what)
+        shared_partitions_def(built, what)
         managers_needed = {info.io_manager_key for info in outputs.values()}
         return AssetsDefinition(
             specs=tuple(built),
             node_name=node_name,
             compute_fn=fn,
             params=params,
-            keys_by_input_name=input_keys,
-            input_manager_keys=managers,
-            input_metadata=input_md,
+            inputs=inputs,
             outputs=outputs,
-            partition_mappings=mappings,
             check_specs=_check_specs(check_specs),
-            partitions_def=spec_partitions,
             can_subset=can_subset,
             retry_policy=retry_policy,
             backfill_policy=backfill_policy,
@@ -344,21 +333,3 @@ def _docstring(fn: Callable[..., Any]) -> str | None:
 
     doc = inspect.getdoc(fn)
     return doc or None
-
-
-def _shared_partitions_def(specs: Sequence[AssetSpec], what: str) -> Any:
-    """The one partitions definition of a multi-asset's specs (the specs hold it, not the asset)."""
-    distinct: list[Any] = []
-    for spec in specs:
-        if not any(spec.partitions_def == seen for seen in distinct):
-            distinct.append(spec.partitions_def)
-    if len(distinct) > 1:
-        keys = ", ".join(
-            f"{spec.key.to_user_string()} ({spec.partitions_def or 'unpartitioned'})"
-            for spec in specs
-        )
-        raise DefinitionError(
-            f"{what}: every asset of a multi-asset must have the same partitions_def; "
-            f"these differ: {keys}. Give all specs the same one, or split the multi-asset."
-        )
-    return distinct[0] if distinct else None

@@ -9,7 +9,7 @@ from typing import Any
 from assettui.errors import DagsterInvalidInvocationError, DefinitionError
 from assettui.model.asset_key import AssetKey
 from assettui.model.assets.compute_fn import FunctionParams
-from assettui.model.assets.spec import AssetSpec
+from assettui.model.assets.spec import AssetIn, AssetSpec
 from assettui.model.results import AssetCheckKey
 
 
@@ -52,6 +52,35 @@ class OutputInfo:
     dagster_type: Any = None
 
 
+@dataclass(frozen=True)
+class InputInfo:
+    """How one upstream asset enters the function: key, IO manager, metadata, partition mapping.
+
+    ``io_manager_key`` None means the upstream asset's own IO manager loads the value.
+    """
+
+    key: AssetKey
+    io_manager_key: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    partition_mapping: Any = None
+
+
+def input_info(name: str, asset_in: AssetIn | None = None) -> InputInfo:
+    """The input ``name`` reads: the asset named like it, or what ``asset_in`` says."""
+    if asset_in is None:
+        return InputInfo(AssetKey([name]))
+    return InputInfo(
+        asset_in.resolve_key(name),
+        asset_in.input_manager_key,
+        dict(asset_in.metadata or {}),
+        asset_in.partition_mapping,
+    )
+
+
+def keys_of_inputs(inputs: Mapping[str, InputInfo]) -> dict[str, AssetKey]:
+    return {name: info.key for name, info in inputs.items()}
+
+
 @dataclass(frozen=True, eq=False)
 class AssetsDefinition:
     """Assets computed together by one function (a ``@asset`` or ``@multi_asset``).
@@ -64,14 +93,10 @@ class AssetsDefinition:
     node_name: str
     compute_fn: Callable[..., Any] | None = None
     params: FunctionParams | None = None
-    # parameter name -> upstream key, for upstream values passed to the function
-    keys_by_input_name: Mapping[str, AssetKey] = field(default_factory=dict)
-    input_manager_keys: Mapping[str, str] = field(default_factory=dict)
-    input_metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # parameter name -> the upstream value passed to the function under that name
+    inputs: Mapping[str, InputInfo] = field(default_factory=dict)
     outputs: Mapping[AssetKey, OutputInfo] = field(default_factory=dict)
-    partition_mappings: Mapping[AssetKey, Any] = field(default_factory=dict)
     check_specs: tuple[AssetCheckSpec, ...] = ()
-    partitions_def: Any = None
     can_subset: bool = False
     retry_policy: Any = None
     backfill_policy: Any = None
@@ -83,7 +108,19 @@ class AssetsDefinition:
     is_source_asset: bool = False
     resource_defs: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        shared_partitions_def(self.specs, repr(self.node_name))
+
     # ---- Dagster's attributes -------------------------------------------------------------
+
+    @property
+    def partitions_def(self) -> Any:
+        """The partitions of every asset here (its specs agree; see ``shared_partitions_def``)."""
+        return self.specs[0].partitions_def if self.specs else None
+
+    @property
+    def keys_by_input_name(self) -> dict[str, AssetKey]:
+        return keys_of_inputs(self.inputs)
 
     @property
     def specs_by_key(self) -> dict[AssetKey, AssetSpec]:
@@ -176,7 +213,15 @@ class AssetsDefinition:
         return names.pop()
 
     def get_partition_mapping(self, upstream_key: AssetKey) -> Any:
-        return self.partition_mappings.get(upstream_key)
+        """The mapping an input or dep declares for ``upstream_key`` (None: the default)."""
+        for info in self.inputs.values():
+            if info.key == upstream_key and info.partition_mapping is not None:
+                return info.partition_mapping
+        for spec in self.specs:
+            for dep in spec.deps:
+                if dep.key == upstream_key and dep.partition_mapping is not None:
+                    return dep.partition_mapping
+        return None
 
     def get_io_manager_key(self, key: AssetKey) -> str:
         return self.outputs[key].io_manager_key if key in self.outputs else "io_manager"
@@ -249,8 +294,28 @@ def external_assets_definition(
         specs=(spec,),
         node_name=spec.key.to_python_identifier(),
         outputs={spec.key: OutputInfo("result", io_manager_key, True)},
-        partitions_def=spec.partitions_def,
         is_source_asset=True,
+    )
+
+
+def shared_partitions_def(specs: Sequence[AssetSpec], what: str) -> Any:
+    """The one ``partitions_def`` of ``specs``.
+
+    Raises:
+        DefinitionError: the specs disagree (a multi-asset's assets share one partitioning).
+    """
+    distinct: list[Any] = []
+    for spec in specs:
+        if not any(spec.partitions_def == seen for seen in distinct):
+            distinct.append(spec.partitions_def)
+    if len(distinct) <= 1:
+        return distinct[0] if distinct else None
+    listing = ", ".join(
+        f"{spec.key.to_user_string()} ({spec.partitions_def or 'unpartitioned'})" for spec in specs
+    )
+    raise DefinitionError(
+        f"{what}: every asset of a multi-asset must have the same partitions_def; "
+        f"these differ: {listing}. Give all specs the same one, or split the multi-asset."
     )
 
 
