@@ -26,7 +26,6 @@ from assettui.execution.launcher import fail_run
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.storage.backfills import BackfillRecord, BulkActionStatus
-from assettui.storage.events import DagsterEventType, NewEvent
 from assettui.storage.instance import DagsterInstance
 from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import DagsterRun, DagsterRunStatus, RunsFilter
@@ -464,24 +463,14 @@ def _drive_canceling(
 
 
 def _cancel_queued(storage: Storage, run_id: str) -> None:
-    try:
-        with storage.transaction():
-            storage.runs.update_run_status(
-                run_id,
-                DagsterRunStatus.CANCELED,
-                expected=DagsterRunStatus.QUEUED,
-                failure_reason="canceled with its backfill",
-            )
-            storage.event_log.store_event(
-                NewEvent(
-                    run_id=run_id,
-                    event_type=DagsterEventType.RUN_CANCELED,
-                    message="Canceled with its backfill before it started.",
-                    level="WARNING",
-                )
-            )
-    except InvalidRunTransitionError:
-        pass  # it started meanwhile; a pass with a launcher cancels it
+    # A run that started meanwhile is left alone; a pass with a launcher cancels it.
+    storage.end_run(
+        run_id,
+        DagsterRunStatus.CANCELED,
+        "Canceled with its backfill before it started.",
+        reason="canceled with its backfill",
+        expected=DagsterRunStatus.QUEUED,
+    )
 
 
 def cancel_backfill(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from assettui.errors import InvalidRunTransitionError, ScheduleError
-from assettui.storage.events import DagsterEventType, NewEvent
+from assettui.storage.events import error_payload
 from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import IN_PROGRESS_STATUSES, DagsterRun, DagsterRunStatus, RunsFilter
 
@@ -156,26 +156,8 @@ class RunQueue:
         return True
 
     def _fail(self, run_id: str, reason: str) -> None:
-        with self.storage.transaction():
-            self.storage.event_log.store_event(
-                NewEvent(
-                    run_id=run_id,
-                    event_type=DagsterEventType.RUN_FAILURE,
-                    message=reason,
-                    level="ERROR",
-                    payload={
-                        "error": {
-                            "message": reason,
-                            "class_name": "LaunchError",
-                            "stack": [],
-                            "cause": None,
-                        }
-                    },
-                )
-            )
-            self.storage.runs.update_run_status(
-                run_id, DagsterRunStatus.FAILURE, failure_reason=reason
-            )
+        error = error_payload(reason, "LaunchError")
+        self.storage.end_run(run_id, DagsterRunStatus.FAILURE, reason, error=error)
 
 
 def _priority(run: DagsterRun) -> int:

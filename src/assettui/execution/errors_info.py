@@ -6,6 +6,8 @@ import os
 import traceback
 from typing import Any
 
+from assettui.storage.events import error_payload
+
 # Every frame inside the assettui package is the engine's: a ConfigError raised while
 # validating a user's config must point at no file rather than at model/config.py.
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -25,12 +27,12 @@ def error_info(exc: BaseException, depth: int = 0) -> dict[str, Any]:
     shown = user if (user or isinstance(exc, AssettuiError)) else frames
     stack = traceback.format_list(shown)
     cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
-    return {
-        "message": "".join(traceback.format_exception_only(type(exc), exc)).strip(),
-        "class_name": type(exc).__name__,
-        "stack": stack,
-        "cause": error_info(cause, depth + 1) if cause is not None and depth < 3 else None,
-    }
+    return error_payload(
+        "".join(traceback.format_exception_only(type(exc), exc)).strip(),
+        type(exc).__name__,
+        stack,
+        error_info(cause, depth + 1) if cause is not None and depth < 3 else None,
+    )
 
 
 def user_location(exc: BaseException) -> str | None:

@@ -67,6 +67,12 @@ class EventSink:
         if full:
             self.flush()
 
+    def record(self, event: NewEvent) -> None:
+        """Keep ``event``, stored by someone else, with this sink's events (if it keeps them)."""
+        if self._keep:
+            with self._lock:
+                self.events.append(event)
+
     def flush(self) -> None:
         """Store the waiting events; if storing fails they stay queued for the next flush."""
         with self._lock:

@@ -13,10 +13,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from assettui.errors import InvalidRunTransitionError
 from assettui.model.asset_key import AssetKey
 from assettui.model.results import AssetCheckKey
 from assettui.project.target import ProjectTarget
-from assettui.storage.events import DagsterEventType, NewEvent
+from assettui.storage.events import DagsterEventType, NewEvent, error_payload
 from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import (
     ASSET_JOB_NAME,
@@ -74,36 +75,16 @@ def pid_alive(pid: int | None) -> bool:
 
 
 def fail_run(storage: Storage, run_id: str, reason: str) -> bool:
-    """Mark an unfinished run FAILURE with ``reason`` (and a RUN_FAILURE event)."""
-    run = storage.runs.get_run(run_id)
-    if run is None or run.is_finished:
-        return False
-    canceling = run.status is DagsterRunStatus.CANCELING
-    status = DagsterRunStatus.CANCELED if canceling else DagsterRunStatus.FAILURE
-    event = DagsterEventType.RUN_CANCELED if canceling else DagsterEventType.RUN_FAILURE
-    storage.event_log.store_events(
-        [
-            NewEvent(
-                run_id=run_id,
-                event_type=event,
-                message=reason,
-                level="ERROR",
-                payload={
-                    "error": {
-                        "message": reason,
-                        "class_name": "WorkerDied",
-                        "stack": [],
-                        "cause": None,
-                    }
-                },
-            )
-        ]
-    )
+    """End an unfinished run FAILURE with ``reason`` (CANCELED if it was being canceled).
+
+    Returns:
+        Whether this call ended it (False: missing, or already finished).
+    """
+    error = error_payload(reason, "WorkerDied")
     try:
-        storage.runs.update_run_status(run_id, status, failure_reason=reason)
-    except Exception:
+        return storage.end_run(run_id, DagsterRunStatus.FAILURE, reason, error=error) is not None
+    except InvalidRunTransitionError:
         return False
-    return True
 
 
 def monitor_runs(storage: Storage, now: float | None = None) -> list[str]:
@@ -332,18 +313,12 @@ class RunLauncher:
             return
         if run.status in (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED):
             with contextlib.suppress(Exception):
-                self.storage.event_log.store_events(
-                    [
-                        NewEvent(
-                            run_id=run_id,
-                            event_type=DagsterEventType.RUN_CANCELED,
-                            message="Canceled before it started.",
-                            level="WARNING",
-                        )
-                    ]
-                )
-                self.storage.runs.update_run_status(
-                    run_id, DagsterRunStatus.CANCELED, failure_reason="canceled"
+                self.storage.end_run(
+                    run_id,
+                    DagsterRunStatus.CANCELED,
+                    "Canceled before it started.",
+                    reason="canceled",
+                    expected=run.status,
                 )
             return
         if run.status is not DagsterRunStatus.CANCELING:

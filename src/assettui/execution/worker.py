@@ -81,10 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     # Imports after parsing so `--help` is instant; the worker never imports Textual.
     from assettui.execution.errors_info import error_info
-    from assettui.execution.run_execution import RunInterrupted
     from assettui.execution.run_lifecycle import execute_stored_run
+    from assettui.execution.step_runner import RunInterrupted
     from assettui.project import LoadFailure, ProjectTarget, load_project
-    from assettui.storage.events import DagsterEventType, NewEvent
+    from assettui.storage.events import error_payload
     from assettui.storage.instance import DagsterInstance
     from assettui.storage.instance_storage import Storage
     from assettui.storage.runs import DagsterRunStatus
@@ -135,27 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     loaded = load_project(target, validate=False)
     if isinstance(loaded, LoadFailure):
-        storage.event_log.store_events(
-            [
-                NewEvent(
-                    run_id=run.run_id,
-                    event_type=DagsterEventType.RUN_FAILURE,
-                    message=f"The project failed to load: {loaded.message}",
-                    level="ERROR",
-                    payload={
-                        "error": {
-                            "message": loaded.message,
-                            "class_name": "ProjectLoadError",
-                            "stack": [loaded.traceback],
-                            "cause": None,
-                        }
-                    },
-                )
-            ]
-        )
         with contextlib.suppress(Exception):
-            storage.runs.update_run_status(
-                run.run_id, DagsterRunStatus.FAILURE, failure_reason="project failed to load"
+            storage.end_run(
+                run.run_id,
+                DagsterRunStatus.FAILURE,
+                f"The project failed to load: {loaded.message}",
+                error=error_payload(loaded.message, "ProjectLoadError", [loaded.traceback]),
+                reason="project failed to load",
             )
         return 1
     defs = loaded.defs
@@ -183,26 +169,19 @@ def main(argv: list[str] | None = None) -> int:
         )
     except RunInterrupted:
         with contextlib.suppress(Exception):
-            storage.runs.update_run_status(
-                run.run_id, DagsterRunStatus.CANCELED, failure_reason="canceled"
+            storage.end_run(
+                run.run_id, DagsterRunStatus.CANCELED, "The run was canceled.", reason="canceled"
             )
         end_step_processes()
         return 1
     except Exception as exc:  # an engine bug: record it rather than leave the run hanging
-        storage.event_log.store_events(
-            [
-                NewEvent(
-                    run_id=run.run_id,
-                    event_type=DagsterEventType.RUN_FAILURE,
-                    message=f"The run worker failed: {exc}",
-                    level="ERROR",
-                    payload={"error": error_info(exc)},
-                )
-            ]
-        )
         with contextlib.suppress(Exception):
-            storage.runs.update_run_status(
-                run.run_id, DagsterRunStatus.FAILURE, failure_reason=str(exc)
+            storage.end_run(
+                run.run_id,
+                DagsterRunStatus.FAILURE,
+                f"The run worker failed: {exc}",
+                error=error_info(exc),
+                reason=str(exc),
             )
         return 1
     finally:

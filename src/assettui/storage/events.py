@@ -14,13 +14,23 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
 from typing import Any
 
 from assettui.model.asset_key import AssetKey
+
+
+def error_payload(
+    message: str,
+    class_name: str,
+    stack: Sequence[str] = (),
+    cause: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An error in the one shape every failure event carries (see the module docstring)."""
+    return {"message": message, "class_name": class_name, "stack": list(stack), "cause": cause}
 
 
 class DagsterEventType(Enum):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from assettui.storage.automation_state import AutomationStorage
 from assettui.storage.backfills import BackfillStorage
 from assettui.storage.dynamic_partitions import DynamicPartitionsStorage
 from assettui.storage.event_log import EventLog
+from assettui.storage.events import DagsterEventType, NewEvent
 from assettui.storage.run_storage import RunStorage
+from assettui.storage.runs import DagsterRunStatus
 from assettui.storage.settings import SettingsStorage
 from assettui.storage.sqlite.database import (
     InstancePaths,
@@ -34,6 +37,12 @@ from assettui.storage.sqlite.database import (
     write_transaction,
 )
 from assettui.storage.sqlite.schema import MIGRATIONS, check_not_newer, migrate, schema_state
+
+_END_EVENTS = {
+    DagsterRunStatus.SUCCESS: (DagsterEventType.RUN_SUCCESS, "INFO"),
+    DagsterRunStatus.FAILURE: (DagsterEventType.RUN_FAILURE, "ERROR"),
+    DagsterRunStatus.CANCELED: (DagsterEventType.RUN_CANCELED, "WARNING"),
+}
 
 
 class Storage:
@@ -104,6 +113,57 @@ class Storage:
         """
         with write_transaction(self.database()) as db:
             yield db
+
+    def end_run(
+        self,
+        run_id: str,
+        status: DagsterRunStatus,
+        message: str,
+        *,
+        error: Mapping[str, Any] | None = None,
+        reason: str | None = None,
+        expected: DagsterRunStatus | None = None,
+    ) -> NewEvent | None:
+        """End an unfinished run: its end event and its status, in one transaction.
+
+        The only way a run ends, whoever ends it (its worker, the launcher, the queue, the
+        run monitor, a backfill). A run being canceled ends CANCELED whatever ended it.
+
+        Args:
+            run_id: the run.
+            status: SUCCESS, FAILURE or CANCELED.
+            message: the end event's message.
+            error: the failure's error payload (see ``events.error_payload``).
+            reason: the run's ``failure_reason`` (FAILURE/CANCELED; default ``message``).
+            expected: end it only if it is in this status now.
+
+        Returns:
+            The end event stored, or None if the run was missing, already finished or not
+            in ``expected``.
+        """
+        with self.transaction():
+            run = self.runs.get_run(run_id)
+            if run is None or run.is_finished:
+                return None
+            if expected is not None and run.status is not expected:
+                return None
+            if run.status is DagsterRunStatus.CANCELING and status is not DagsterRunStatus.CANCELED:
+                status, message, error = DagsterRunStatus.CANCELED, "The run was canceled.", None
+                reason = "canceled"
+            event_type, level = _END_EVENTS[status]
+            event = NewEvent(
+                run_id=run_id,
+                event_type=event_type,
+                message=message,
+                level=level,
+                payload={"error": dict(error)} if error else None,
+                timestamp=time.time(),
+            )
+            self.event_log.store_events([event])
+            if status is not DagsterRunStatus.SUCCESS and reason is None:
+                reason = message
+            self.runs.update_run_status(run_id, status, failure_reason=reason)
+        return event
 
     def step_log_paths(self, run_id: str, step_key: str) -> StepLogPaths:
         """Where a step's stdout/stderr are captured (see :func:`step_log_paths`)."""
