@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assettui.execution import asset_state
 from assettui.execution.asset_state import AssetStatus
-from assettui.execution.run_execution import StepOutcome, StepStatus
+from assettui.execution.step_runner import StepOutcome, StepStatus
 
 
 def test_step_status_values_are_the_stored_strings() -> None:

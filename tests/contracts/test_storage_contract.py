@@ -2,7 +2,7 @@
 
 Backends are the params of the ``storage`` fixture; today only "sqlite".
 Covered so far: settings, dynamic partitions, run create/get, backfills, event
-log append/tail, asset partition status. Not yet in the suite: run pid/heartbeat/tags,
+log append/tail, asset partition status, ending a run. Not yet in the suite: run pid/heartbeat/tags,
 latest materialization, automation ticks/cursors.
 """
 
@@ -147,3 +147,21 @@ def test_asset_partition_status_follows_events(storage: Storage) -> None:
     assert row.last_materialization_id == record.storage_id
     assert (row.code_version, row.last_materialization_run_id) == ("v7", "r1")
     assert storage.asset_status.partition_status(key, "p2") is None
+
+
+def test_end_run_stores_one_end_event_with_the_status(storage: Storage) -> None:
+    run_id = storage.runs.create_run(DagsterRun()).run_id
+    storage.runs.update_run_status(run_id, DagsterRunStatus.STARTING)
+    storage.runs.update_run_status(run_id, DagsterRunStatus.STARTED)
+    event = storage.end_run(run_id, DagsterRunStatus.FAILURE, "boom")
+    assert event is not None and event.event_type is DagsterEventType.RUN_FAILURE
+    assert storage.end_run(run_id, DagsterRunStatus.SUCCESS, "late") is None
+    run = storage.runs.get_run(run_id)
+    assert run is not None and run.status is DagsterRunStatus.FAILURE
+    assert run.failure_reason == "boom"
+    ends = [
+        e.event_type
+        for e in storage.event_log.run_events(run_id)
+        if e.event_type in (DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_SUCCESS)
+    ]
+    assert ends == [DagsterEventType.RUN_FAILURE]

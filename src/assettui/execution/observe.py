@@ -19,9 +19,9 @@ from assettui.execution.errors_info import error_info
 from assettui.execution.event_sink import EventSink
 from assettui.execution.resources import InitResourceContext, initialized_resources
 from assettui.execution.result import ExecuteInProcessResult
-from assettui.execution.run_execution import RunOutcome, StepOutcome, StepStatus
 from assettui.execution.run_lifecycle import finish_run
 from assettui.execution.run_logger import RunLogger
+from assettui.execution.step_runner import RunOutcome, StepOutcome, StepStatus
 from assettui.model.asset_key import AssetKey
 from assettui.model.assets.observable import ObservableSourceAsset, observation_of
 from assettui.model.metadata.values import metadata_to_json

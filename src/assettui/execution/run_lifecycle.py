@@ -14,12 +14,12 @@ from typing import Any
 from assettui.errors import AssettuiError
 from assettui.execution.errors_info import error_info
 from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
-from assettui.execution.executors.multiprocess import MultiprocessRunExecutor, can_fork
+from assettui.execution.executors import executor_for
 from assettui.execution.plan import build_plan, plan_resource_keys
 from assettui.execution.resources import InitResourceContext, initialized_resources
-from assettui.execution.run_execution import RunExecutor, RunInterrupted, RunOutcome, StepCapture
+from assettui.execution.step_runner import RunInterrupted, RunOutcome, StepCapture, StepRunner
 from assettui.model.asset_graph import AssetGraph
-from assettui.model.executor import ExecutorDefinition, executor_from_run_config
+from assettui.model.executor import ExecutorDefinition
 from assettui.model.partitions.definitions import PartitionKeyRange
 from assettui.storage.events import DagsterEventType as E
 from assettui.storage.events import NewEvent
@@ -79,9 +79,8 @@ def execute_stored_run(
 ) -> tuple[RunOutcome, EventSink]:
     """Execute ``run`` (already stored, not yet started) and finish it in storage.
 
-    ``executor_def`` (the job's or the Definitions' executor, overridden by the run config's
-    ``execution`` section) picks in-process or multiprocess step execution; runs that keep
-    values in memory (in-process ``materialize``) always execute in process, as in Dagster.
+    ``executor_def`` (the job's or the Definitions' executor) picks the executor, see
+    :func:`~assettui.execution.executors.executor_for`.
     """
     storage = instance.storage
     sink = EventSink(
@@ -113,12 +112,12 @@ def execute_stored_run(
                 dynamic_partitions_store=instance,
             )
             needed = plan_resource_keys(plan, graph)
-            executor_class, extra = _executor_class(executor_def, run_config, keep_values)
-            executor = executor_class(
+            executor = executor_for(executor_def, run_config, keep_values)
+            cancel = cancel or threading.Event()
+            runner = StepRunner(
                 plan,
                 graph,
                 run=run,
-                resources={},
                 sink=sink,
                 instance=instance,
                 run_config=run_config,
@@ -127,14 +126,12 @@ def execute_stored_run(
                 step_capture=step_capture,
                 dynamic_partitions_store=instance,
                 op_retry_policy=op_retry_policy,
-                **extra,
             )
-            executor.emit_planned()
+            runner.emit_planned()
             init = InitResourceContext(instance=instance, run_id=run_id, dagster_run=run)
             with initialized_resources(resources, home or storage.home, needed, init) as res:
-                executor.resources = res
-                executor.resources_ns = type(executor.resources_ns)(res)
-                outcome = executor.execute()
+                runner.use_resources(res)
+                outcome = executor.execute(plan, runner, cancel)
         except RunInterrupted:
             outcome = RunOutcome(False, True, {}, {}, [], None, "The run was canceled.")
         except AssettuiError as exc:
@@ -148,38 +145,21 @@ def execute_stored_run(
     return outcome, sink
 
 
-def _executor_class(
-    executor_def: ExecutorDefinition | None,
-    run_config: Mapping[str, Any] | None,
-    keep_values: bool,
-) -> tuple[type[RunExecutor], dict[str, Any]]:
-    chosen = executor_from_run_config(executor_def, run_config or {})
-    if chosen.name != "multiprocess" or keep_values or not can_fork():
-        return RunExecutor, {}
-    return MultiprocessRunExecutor, {"max_concurrent": chosen.max_concurrent}
-
-
 def finish_run(storage: Any, sink: EventSink, run_id: str, outcome: RunOutcome) -> None:
-    """Emit the run's end event from ``outcome``, flush ``sink`` and store the end status."""
+    """Flush ``sink``, then end the run as ``outcome`` says (event and status together)."""
+    sink.flush()
+    error = None
     if outcome.canceled:
-        sink.emit(_run_event(run_id, E.RUN_CANCELED, "The run was canceled.", "WARNING"))
-        status, reason = DagsterRunStatus.CANCELED, "canceled"
+        status, message = DagsterRunStatus.CANCELED, "The run was canceled."
+        reason: str | None = "canceled"
     elif outcome.success:
-        sink.emit(_run_event(run_id, E.RUN_SUCCESS, "The run finished successfully.", "INFO"))
-        status, reason = DagsterRunStatus.SUCCESS, None
+        status, message, reason = DagsterRunStatus.SUCCESS, "The run finished successfully.", None
     else:
         reason = outcome.failure_reason or "The run failed."
+        status, message = DagsterRunStatus.FAILURE, f"The run failed: {reason}"
         step_failed = any(o.status == "failure" for o in outcome.steps.values())
-        payload = (
-            {"error": error_info(outcome.first_exception)}
-            if outcome.first_exception is not None and not step_failed
-            else None
-        )
-        sink.emit(_run_event(run_id, E.RUN_FAILURE, f"The run failed: {reason}", "ERROR", payload))
-        status = DagsterRunStatus.FAILURE
-    sink.flush()
-    current = storage.runs.get_run(run_id)
-    if current is not None and not current.is_finished:
-        if status is DagsterRunStatus.SUCCESS and current.status is DagsterRunStatus.CANCELING:
-            status, reason = DagsterRunStatus.CANCELED, "canceled"
-        storage.runs.update_run_status(run_id, status, failure_reason=reason)
+        if outcome.first_exception is not None and not step_failed:
+            error = error_info(outcome.first_exception)
+    event = storage.end_run(run_id, status, message, error=error, reason=reason)
+    if event is not None:
+        sink.record(event)

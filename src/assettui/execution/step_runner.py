@@ -1,4 +1,8 @@
-"""Executing a plan's steps in one process: inputs, the user's function, outputs, events.
+"""Running one step of a plan: its context, inputs, the user's function, outputs, events.
+
+The :class:`StepRunner` of a run knows how to run any of its steps and keeps what the steps
+have told it (outcomes, assets that did not materialize, failed blocking checks); an
+executor (``execution/executors``) decides where and when each step runs and calls it.
 
 This is the hot path of every run (in-process ``materialize`` and run workers alike), so it
 does as little as possible per step: a handful of events, one IO manager call per input and
@@ -13,7 +17,7 @@ import threading
 import time
 import typing
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -41,7 +45,7 @@ from assettui.model.config import build_config, op_config_value
 from assettui.model.metadata.values import metadata_to_json, normalize_metadata
 from assettui.model.results import AssetCheckEvaluation, AssetCheckResult, AssetCheckSeverity
 from assettui.storage.events import DagsterEventType as E
-from assettui.storage.events import NewEvent
+from assettui.storage.events import NewEvent, error_payload
 
 CODE_VERSION_TAG = "dagster/code_version"
 
@@ -81,8 +85,13 @@ class RunOutcome:
 StepCapture = Callable[[str], AbstractContextManager[Any]]
 
 
-class RunExecutor:
-    """Runs a plan's steps in order in this process, emitting events to ``sink``."""
+class StepRunner:
+    """Runs the steps of one run's plan, emitting their events to ``sink``.
+
+    Executors call :meth:`skip_reason`, :meth:`skip`, :meth:`run_step` and
+    :meth:`interrupted` for each step and :meth:`outcome` at the end; the runner records
+    each step's outcome in ``outcomes``.
+    """
 
     def __init__(
         self,
@@ -90,7 +99,6 @@ class RunExecutor:
         graph: AssetGraph,
         *,
         run: Any,
-        resources: Mapping[str, Any],
         sink: EventSink,
         instance: Any = None,
         run_config: Mapping[str, Any] | None = None,
@@ -104,7 +112,7 @@ class RunExecutor:
         self.graph = graph
         self.run = run
         self.run_id: str = run.run_id
-        self.resources = dict(resources)
+        self.resources: dict[str, Any] = {}
         self.resources_ns = Resources(self.resources)
         self.sink = sink
         self.instance = instance
@@ -119,6 +127,11 @@ class RunExecutor:
         self.unavailable: set[AssetKey] = set()  # planned assets that did not materialize
         self.blocked: set[AssetKey] = set()
         self.outcomes: dict[str, StepOutcome] = {}
+
+    def use_resources(self, resources: Mapping[str, Any]) -> None:
+        """The run's initialized resources, once they are set up."""
+        self.resources = dict(resources)
+        self.resources_ns = Resources(self.resources)
 
     # ---- events --------------------------------------------------------------------------
 
@@ -165,40 +178,12 @@ class RunExecutor:
                     payload={"check_name": check.name},
                 )
 
-    # ---- the loop --------------------------------------------------------------------------
+    # ---- what executors call --------------------------------------------------------------
 
-    def execute(self) -> RunOutcome:
-        first_exc: BaseException | None = None
-        canceled = False
-        for step in self.plan.steps:
-            if self.cancel.is_set():
-                canceled = True
-                break
-            reason = self._skip_reason(step)
-            if reason:
-                self._skip(step, reason)
-                continue
-            try:
-                outcome = self._run_step_with_retries(step)
-            except RunInterrupted:
-                canceled = True
-                self._interrupted(step)
-                break
-            self.outcomes[step.key] = outcome
-            if outcome.exception is not None and first_exc is None:
-                first_exc = outcome.exception
-        return self.outcome(canceled, first_exc)
-
-    def _interrupted(self, step: Step) -> None:
+    def interrupted(self, step: Step) -> None:
         """Record that cancellation stopped ``step`` while it ran."""
-        self._fail_assets(
-            step,
-            {
-                "message": "The run was canceled during this step.",
-                "class_name": "RunInterrupted",
-                "stack": [],
-                "cause": None,
-            },
+        self.fail_assets(
+            step, error_payload("The run was canceled during this step.", "RunInterrupted")
         )
         self.emit(
             E.STEP_FAILURE,
@@ -236,7 +221,7 @@ class RunExecutor:
             failure_reason=reason,
         )
 
-    def _skip_reason(self, step: Step) -> str | None:
+    def skip_reason(self, step: Step) -> str | None:
         deps = self.step_dependency_keys(step)
         missing = sorted(k.to_user_string() for k in deps if k in self.unavailable)
         if missing:
@@ -251,7 +236,7 @@ class RunExecutor:
             return set(step.definition.keys_by_input_name.values())
         return {p for k in step.asset_keys for p in self.graph.get(k).parent_keys}
 
-    def _skip(self, step: Step, reason: str) -> None:
+    def skip(self, step: Step, reason: str) -> None:
         self.emit(
             E.STEP_SKIPPED, f'Skipped step "{step.key}": {reason}.', step=step.key, level="INFO"
         )
@@ -263,7 +248,8 @@ class RunExecutor:
     def _retry_policy(self, step: Step) -> Any:
         return getattr(step.definition, "retry_policy", None) or self.op_retry_policy
 
-    def _run_step_with_retries(self, step: Step) -> StepOutcome:
+    def run_step(self, step: Step) -> StepOutcome:
+        """Run ``step`` with its retries; raises :class:`RunInterrupted` if canceled meanwhile."""
         policy = self._retry_policy(step)
         attempt = 0
         capture = self.step_capture(step.key) if self.step_capture else nullcontext()
@@ -272,7 +258,7 @@ class RunExecutor:
             while True:
                 started = time.perf_counter()
                 try:
-                    outcome = self._run_step(step, attempt)
+                    outcome = self._attempt(step, attempt)
                 except RunInterrupted:
                     raise
                 except Exception as exc:  # the user's code failed
@@ -314,7 +300,7 @@ class RunExecutor:
         message = f"Error in {what} {names!r}" + (f" at {where}" if where else "")
         message += f": {info['message']}"
         self.emit(E.STEP_FAILURE, message, step=step.key, level="ERROR", payload={"error": info})
-        self._fail_assets(step, info)
+        self.fail_assets(step, info)
         if step.is_check_step:
             for check in step.check_keys:
                 spec = self.graph.get_check_spec(check)
@@ -322,7 +308,7 @@ class RunExecutor:
                     self.blocked.add(check.asset_key)
         return StepOutcome(StepStatus.FAILURE, missing=set(step.asset_keys), exception=exc)
 
-    def _fail_assets(self, step: Step, info: Mapping[str, Any]) -> None:
+    def fail_assets(self, step: Step, info: Mapping[str, Any]) -> None:
         self.unavailable.update(step.asset_keys)
         for key in step.asset_keys:
             for partition in step.partition_keys or (None,):
@@ -465,7 +451,7 @@ class RunExecutor:
             kwargs[name] = self.resources[name]
         return definition.compute_fn(**kwargs)
 
-    def _run_step(self, step: Step, attempt: int) -> StepOutcome:
+    def _attempt(self, step: Step, attempt: int) -> StepOutcome:
         inputs, input_partitions, input_defs = self._load_inputs(step)
         context = self._context(step, attempt, input_partitions, input_defs)
         # get_dagster_logger() records land in this step's log (generators run below too)
@@ -691,7 +677,3 @@ def _param_hints(fn: Any) -> dict[str, Any]:
     with contextlib.suppress(TypeError):
         _hint_cache[fn] = hints
     return hints
-
-
-def iter_steps(plan: ExecutionPlan) -> Iterator[Step]:
-    return iter(plan.steps)

@@ -21,6 +21,7 @@ import os
 import selectors
 import signal
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -28,16 +29,17 @@ from typing import Any
 
 from assettui.errors import ExecutionError
 from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
-from assettui.execution.plan import Step
-from assettui.execution.run_execution import (
-    RunExecutor,
+from assettui.execution.plan import ExecutionPlan, Step
+from assettui.execution.step_runner import (
     RunInterrupted,
     RunOutcome,
     StepOutcome,
+    StepRunner,
     StepStatus,
 )
 from assettui.model.asset_key import AssetKey
 from assettui.storage.events import DagsterEventType as E
+from assettui.storage.events import error_payload
 
 CHILD_STOP_GRACE_SECONDS = 5.0
 _PR_SET_PDEATHSIG = 1
@@ -56,18 +58,37 @@ class _Child:
     data: bytearray = field(default_factory=bytearray)
 
 
-class MultiprocessRunExecutor(RunExecutor):
+class MultiprocessExecutor:
     """Runs a plan's independent steps at the same time, each in a forked process.
 
     Args:
         max_concurrent: the most step processes at once (default: the CPU count).
-        Everything else as :class:`RunExecutor`; ``keep_values`` is not supported (values
-        stay in the step's process), so in-process ``materialize`` never uses this.
+
+    Values stay in the step's process, so a runner that keeps values (in-process
+    ``materialize``) never uses this executor.
     """
 
-    def __init__(self, *args: Any, max_concurrent: int | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    name = "multiprocess"
+
+    def __init__(self, max_concurrent: int | None = None):
         self.max_concurrent = max(1, max_concurrent or os.cpu_count() or 1)
+
+    def execute(
+        self, plan: ExecutionPlan, runner: StepRunner, cancel: threading.Event
+    ) -> RunOutcome:
+        return _ForkedRun(plan, runner, cancel, self.max_concurrent).execute()
+
+
+class _ForkedRun:
+    """One run's steps scheduled onto forked step processes."""
+
+    def __init__(
+        self, plan: ExecutionPlan, runner: StepRunner, cancel: threading.Event, limit: int
+    ):
+        self.plan = plan
+        self.runner = runner
+        self.cancel = cancel
+        self.max_concurrent = limit
 
     def execute(self) -> RunOutcome:
         self._refuse_in_memory_io()
@@ -101,7 +122,7 @@ class MultiprocessRunExecutor(RunExecutor):
             if running:
                 self._stop_children(selector, running)
             selector.close()
-        return self.outcome(canceled, first_exc)
+        return self.runner.outcome(canceled, first_exc)
 
     # ---- scheduling ------------------------------------------------------------------------
 
@@ -118,13 +139,13 @@ class MultiprocessRunExecutor(RunExecutor):
             for step in list(pending):
                 if len(running) >= self.max_concurrent:
                     return
-                if not deps[step.key] <= self.outcomes.keys():
+                if not deps[step.key] <= self.runner.outcomes.keys():
                     continue
                 pending.remove(step)
                 progressed = True
-                reason = self._skip_reason(step)
+                reason = self.runner.skip_reason(step)
                 if reason:
-                    self._skip(step, reason)  # may make further steps ready: look again
+                    self.runner.skip(step, reason)  # may make further steps ready: look again
                     break
                 child = self._fork(step)
                 running[child.pid] = child
@@ -159,14 +180,8 @@ class MultiprocessRunExecutor(RunExecutor):
                 else f"exited with code {os.WEXITSTATUS(status) if os.WIFEXITED(status) else status}"
             )
             message = f'The process of step "{step.key}" {how} before reporting its outcome.'
-            self.emit(E.STEP_FAILURE, message, step=step.key, level="ERROR")
-            info: dict[str, Any] = {
-                "message": message,
-                "class_name": "StepProcessDied",
-                "stack": [],
-                "cause": None,
-            }
-            self._fail_assets(step, info)
+            self.runner.emit(E.STEP_FAILURE, message, step=step.key, level="ERROR")
+            self.runner.fail_assets(step, error_payload(message, "StepProcessDied"))
             outcome = StepOutcome(StepStatus.FAILURE, missing=set(step.asset_keys))
             outcome.exception = ExecutionError(message)
         else:
@@ -178,9 +193,9 @@ class MultiprocessRunExecutor(RunExecutor):
             )
             if report.get("error"):
                 outcome.exception = ExecutionError(report["error"])
-            self.unavailable |= _keys(report["unavailable"])
-            self.blocked |= _keys(report["blocked_assets"])
-        self.outcomes[step.key] = outcome
+            self.runner.unavailable |= _keys(report["unavailable"])
+            self.runner.blocked |= _keys(report["blocked_assets"])
+        self.runner.outcomes[step.key] = outcome
         return outcome
 
     def _stop_children(self, selector: selectors.BaseSelector, running: dict[int, _Child]) -> None:
@@ -207,7 +222,7 @@ class MultiprocessRunExecutor(RunExecutor):
         for step in self.plan.steps:
             definition = step.definition
             for key in step.asset_keys:
-                manager = self.resources.get(definition.get_io_manager_key(key))
+                manager = self.runner.resources.get(definition.get_io_manager_key(key))
                 if isinstance(manager, InMemoryIOManager):
                     raise ExecutionError(
                         f"Asset {key.to_user_string()!r} uses an in-memory IO manager, which "
@@ -218,7 +233,7 @@ class MultiprocessRunExecutor(RunExecutor):
     # ---- the child -------------------------------------------------------------------------
 
     def _fork(self, step: Step) -> _Child:
-        self.sink.flush()  # the parent's events so far land before the child's
+        self.runner.sink.flush()  # the parent's events so far land before the child's
         sys.stdout.flush()  # or the child would write the parent's buffered output again
         sys.stderr.flush()
         read_fd, write_fd = os.pipe()
@@ -235,30 +250,31 @@ class MultiprocessRunExecutor(RunExecutor):
             _die_with_parent()
             from assettui.storage.instance_storage import Storage
 
-            storage = Storage(self.instance.storage.home)
-            self.sink = EventSink(
+            runner = self.runner
+            storage = Storage(runner.instance.storage.home)
+            runner.sink = EventSink(
                 storage.event_log.store_events, flush_interval=0.1, eager_types=LIVE_EAGER_TYPES
             )
-            self.sink.start_flusher()
-            unavailable, blocked = set(self.unavailable), set(self.blocked)
+            runner.sink.start_flusher()
+            unavailable, blocked = set(runner.unavailable), set(runner.blocked)
             error: str | None = None
             try:
-                outcome = self._run_step_with_retries(step)
+                outcome = runner.run_step(step)
                 if outcome.exception is not None:
                     error = f"{type(outcome.exception).__name__}: {outcome.exception}"
             except RunInterrupted:
-                self._interrupted(step)
-                outcome = self.outcomes[step.key]
+                runner.interrupted(step)
+                outcome = runner.outcomes[step.key]
                 error = "The run was canceled during this step."
-            self.sink.flush()
-            self.sink.close()
+            runner.sink.flush()
+            runner.sink.close()
             report = {
                 "status": outcome.status,
                 "materialized": _names(outcome.materialized),
                 "missing": _names(outcome.missing),
                 "blocked": _names(outcome.blocked),
-                "unavailable": _names(self.unavailable - unavailable),
-                "blocked_assets": _names(self.blocked - blocked),
+                "unavailable": _names(runner.unavailable - unavailable),
+                "blocked_assets": _names(runner.blocked - blocked),
                 "error": error,
             }
             with os.fdopen(write_fd, "wb") as pipe:
