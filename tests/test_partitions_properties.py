@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from assettui.model.partitions.mapping import TimeWindowPartitionMapping
 from assettui.model.partitions.time_window import (

@@ -6,231 +6,310 @@ loads nothing heavy (no Textual, no polars) until a name is used.
 
 from __future__ import annotations
 
+import ast
 import importlib
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# public name -> module that defines it
-_EXPORTS: dict[str, str] = {}
+# The public names, each imported from the module that defines it. This block is the one
+# list of exports: type checkers and editors read it as written (real types for users'
+# mypy), and at run time it is read as data (see ``_exports``) so that importing assettui
+# stays lazy: a name's module is imported when the name is first used.
+if TYPE_CHECKING:
+    from assettui.automation.run_status_sensors import (
+        RunFailureSensorContext as RunFailureSensorContext,
+        RunStatusSensorContext as RunStatusSensorContext,
+        RunStatusSensorDefinition as RunStatusSensorDefinition,
+        build_run_status_sensor_context as build_run_status_sensor_context,
+        run_failure_sensor as run_failure_sensor,
+        run_status_sensor as run_status_sensor,
+    )
+    from assettui.compat.test_utils import (
+        instance_for_test as instance_for_test,
+    )
+    from assettui.errors import (
+        AssettuiError as AssettuiError,
+        ConfigError as ConfigError,
+        DagsterError as DagsterError,
+        DagsterExecutionStepExecutionError as DagsterExecutionStepExecutionError,
+        DagsterInvalidConfigError as DagsterInvalidConfigError,
+        DagsterInvalidDefinitionError as DagsterInvalidDefinitionError,
+        DagsterInvalidInvocationError as DagsterInvalidInvocationError,
+        DagsterInvalidPropertyError as DagsterInvalidPropertyError,
+        DagsterInvalidSubsetError as DagsterInvalidSubsetError,
+        DagsterInvariantViolationError as DagsterInvariantViolationError,
+        DagsterRunNotFoundError as DagsterRunNotFoundError,
+        DagsterTypeCheckDidNotPass as DagsterTypeCheckDidNotPass,
+        DagsterUnknownPartitionError as DagsterUnknownPartitionError,
+        DagsterUserCodeExecutionError as DagsterUserCodeExecutionError,
+        DefinitionError as DefinitionError,
+        ExecutionError as ExecutionError,
+        Failure as Failure,
+        PartitionError as PartitionError,
+        ProjectLoadError as ProjectLoadError,
+        RetryRequested as RetryRequested,
+        ScheduleError as ScheduleError,
+        SelectionError as SelectionError,
+        StorageError as StorageError,
+    )
+    from assettui.execution.context import (
+        AssetCheckExecutionContext as AssetCheckExecutionContext,
+        AssetExecutionContext as AssetExecutionContext,
+        OpExecutionContext as OpExecutionContext,
+        build_asset_context as build_asset_context,
+        build_op_context as build_op_context,
+    )
+    from assettui.execution.in_process import (
+        materialize as materialize,
+        materialize_to_memory as materialize_to_memory,
+    )
+    from assettui.execution.io_managers.base import (
+        ConfigurableIOManager as ConfigurableIOManager,
+        ConfigurableIOManagerFactory as ConfigurableIOManagerFactory,
+        InputContext as InputContext,
+        IOManager as IOManager,
+        IOManagerDefinition as IOManagerDefinition,
+        OutputContext as OutputContext,
+        io_manager as io_manager,
+    )
+    from assettui.execution.io_managers.filesystem import (
+        FilesystemIOManager as FilesystemIOManager,
+        InMemoryIOManager as InMemoryIOManager,
+        PickledObjectFilesystemIOManager as PickledObjectFilesystemIOManager,
+    )
+    from assettui.execution.io_managers.polars import (
+        PolarsParquetIOManager as PolarsParquetIOManager,
+    )
+    from assettui.execution.observe import (
+        observe as observe,
+    )
+    from assettui.execution.resources import (
+        InitResourceContext as InitResourceContext,
+    )
+    from assettui.execution.result import (
+        ExecuteInProcessResult as ExecuteInProcessResult,
+    )
+    from assettui.file_paths import (
+        file_relative_path as file_relative_path,
+    )
+    from assettui.logging_compat import (
+        get_dagster_logger as get_dagster_logger,
+    )
+    from assettui.model.asset_graph import (
+        AssetGraph as AssetGraph,
+    )
+    from assettui.model.asset_key import (
+        AssetKey as AssetKey,
+    )
+    from assettui.model.assets.bound_resources import (
+        with_resources as with_resources,
+    )
+    from assettui.model.assets.checks import (
+        AssetChecksDefinition as AssetChecksDefinition,
+        asset_check as asset_check,
+        multi_asset_check as multi_asset_check,
+    )
+    from assettui.model.assets.decorator import (
+        asset as asset,
+        multi_asset as multi_asset,
+    )
+    from assettui.model.assets.definition import (
+        AssetCheckSpec as AssetCheckSpec,
+        AssetsDefinition as AssetsDefinition,
+    )
+    from assettui.model.assets.loaders import (
+        load_asset_checks_from_modules as load_asset_checks_from_modules,
+        load_asset_checks_from_package_module as load_asset_checks_from_package_module,
+        load_assets_from_modules as load_assets_from_modules,
+        load_assets_from_package_module as load_assets_from_package_module,
+        load_assets_from_package_name as load_assets_from_package_name,
+    )
+    from assettui.model.assets.observable import (
+        ObserveResult as ObserveResult,
+        observable_source_asset as observable_source_asset,
+    )
+    from assettui.model.assets.spec import (
+        AssetDep as AssetDep,
+        AssetIn as AssetIn,
+        AssetOut as AssetOut,
+        AssetSpec as AssetSpec,
+        SourceAsset as SourceAsset,
+    )
+    from assettui.model.automation.conditions import (
+        AutomationCondition as AutomationCondition,
+    )
+    from assettui.model.automation.legacy_policies import (
+        AutoMaterializePolicy as AutoMaterializePolicy,
+        AutoMaterializeRule as AutoMaterializeRule,
+        FreshnessPolicy as FreshnessPolicy,
+        FreshnessState as FreshnessState,
+        LegacyFreshnessPolicy as LegacyFreshnessPolicy,
+    )
+    from assettui.model.automation.schedules import (
+        DefaultScheduleStatus as DefaultScheduleStatus,
+        RunRequest as RunRequest,
+        ScheduleDefinition as ScheduleDefinition,
+        ScheduleEvaluationContext as ScheduleEvaluationContext,
+        SkipReason as SkipReason,
+        build_schedule_context as build_schedule_context,
+        build_schedule_from_partitioned_job as build_schedule_from_partitioned_job,
+        schedule as schedule,
+    )
+    from assettui.model.automation.sensors import (
+        AssetSensorDefinition as AssetSensorDefinition,
+        DefaultSensorStatus as DefaultSensorStatus,
+        SensorDefinition as SensorDefinition,
+        SensorEvaluationContext as SensorEvaluationContext,
+        SensorResult as SensorResult,
+        asset_sensor as asset_sensor,
+        build_sensor_context as build_sensor_context,
+        sensor as sensor,
+    )
+    from assettui.model.config import (
+        Config as Config,
+        ConfigurableResource as ConfigurableResource,
+        EnvVar as EnvVar,
+        PermissiveConfig as PermissiveConfig,
+        ResourceDefinition as ResourceDefinition,
+        ResourceParam as ResourceParam,
+        RunConfig as RunConfig,
+        resource as resource,
+    )
+    from assettui.model.dagster_types import (
+        DagsterType as DagsterType,
+        Nothing as Nothing,
+    )
+    from assettui.model.definitions import (
+        Definitions as Definitions,
+    )
+    from assettui.model.executor import (
+        ExecutorDefinition as ExecutorDefinition,
+        in_process_executor as in_process_executor,
+        multiprocess_executor as multiprocess_executor,
+    )
+    from assettui.model.jobs import (
+        JobDefinition as JobDefinition,
+        define_asset_job as define_asset_job,
+    )
+    from assettui.model.lazy_definitions import (
+        ComponentLoadContext as ComponentLoadContext,
+        definitions as definitions,
+    )
+    from assettui.model.metadata.table import (
+        TableColumn as TableColumn,
+        TableColumnConstraints as TableColumnConstraints,
+        TableColumnDep as TableColumnDep,
+        TableColumnLineage as TableColumnLineage,
+        TableConstraints as TableConstraints,
+        TableMetadataSet as TableMetadataSet,
+        TableRecord as TableRecord,
+        TableSchema as TableSchema,
+    )
+    from assettui.model.metadata.values import (
+        FloatMetadataValue as FloatMetadataValue,
+        IntMetadataValue as IntMetadataValue,
+        MetadataValue as MetadataValue,
+        TextMetadataValue as TextMetadataValue,
+    )
+    from assettui.model.ops.ins_outs import (
+        In as In,
+        Out as Out,
+    )
+    from assettui.model.ops.op_definition import (
+        OpDefinition as OpDefinition,
+        op as op,
+    )
+    from assettui.model.partitions.definitions import (
+        AddDynamicPartitionsRequest as AddDynamicPartitionsRequest,
+        DeleteDynamicPartitionsRequest as DeleteDynamicPartitionsRequest,
+        DynamicPartitionsDefinition as DynamicPartitionsDefinition,
+        MultiPartitionKey as MultiPartitionKey,
+        MultiPartitionsDefinition as MultiPartitionsDefinition,
+        PartitionKeyRange as PartitionKeyRange,
+        PartitionsDefinition as PartitionsDefinition,
+        StaticPartitionsDefinition as StaticPartitionsDefinition,
+    )
+    from assettui.model.partitions.mapping import (
+        AllPartitionMapping as AllPartitionMapping,
+        DimensionPartitionMapping as DimensionPartitionMapping,
+        IdentityPartitionMapping as IdentityPartitionMapping,
+        LastPartitionMapping as LastPartitionMapping,
+        MultiPartitionMapping as MultiPartitionMapping,
+        MultiToSingleDimensionPartitionMapping as MultiToSingleDimensionPartitionMapping,
+        PartitionMapping as PartitionMapping,
+        SpecificPartitionsPartitionMapping as SpecificPartitionsPartitionMapping,
+        StaticPartitionMapping as StaticPartitionMapping,
+        TimeWindowPartitionMapping as TimeWindowPartitionMapping,
+    )
+    from assettui.model.partitions.time_window import (
+        DailyPartitionsDefinition as DailyPartitionsDefinition,
+        HourlyPartitionsDefinition as HourlyPartitionsDefinition,
+        MonthlyPartitionsDefinition as MonthlyPartitionsDefinition,
+        TimeWindow as TimeWindow,
+        TimeWindowPartitionsDefinition as TimeWindowPartitionsDefinition,
+        WeeklyPartitionsDefinition as WeeklyPartitionsDefinition,
+    )
+    from assettui.model.policies import (
+        BackfillPolicy as BackfillPolicy,
+        Backoff as Backoff,
+        Jitter as Jitter,
+        RetryPolicy as RetryPolicy,
+    )
+    from assettui.model.results import (
+        AssetCheckEvaluation as AssetCheckEvaluation,
+        AssetCheckKey as AssetCheckKey,
+        AssetCheckResult as AssetCheckResult,
+        AssetCheckSeverity as AssetCheckSeverity,
+        AssetMaterialization as AssetMaterialization,
+        AssetObservation as AssetObservation,
+        DataVersion as DataVersion,
+        ExpectationResult as ExpectationResult,
+        MaterializeResult as MaterializeResult,
+        Output as Output,
+    )
+    from assettui.model.selection.asset_selection import (
+        AssetSelection as AssetSelection,
+    )
+    from assettui.project.defs_folder import (
+        load_from_defs_folder as load_from_defs_folder,
+    )
+    from assettui.storage.event_log_entry import (
+        AssetRecordsFilter as AssetRecordsFilter,
+        EventLogEntry as EventLogEntry,
+    )
+    from assettui.storage.events import (
+        DagsterEventType as DagsterEventType,
+    )
+    from assettui.storage.instance import (
+        DagsterInstance as DagsterInstance,
+    )
+    from assettui.storage.runs import (
+        DagsterRun as DagsterRun,
+        DagsterRunStatus as DagsterRunStatus,
+        RunRecord as RunRecord,
+        RunsFilter as RunsFilter,
+    )
 
 
-def _export(module: str, *names: str) -> None:
-    for name in names:
-        _EXPORTS[name] = module
+def _exports() -> dict[str, str]:
+    """public name -> module, read from the ``TYPE_CHECKING`` block above."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+    )
+    return {
+        alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
 
 
-_export(
-    "assettui.errors",
-    "AssettuiError",
-    "DefinitionError",
-    "SelectionError",
-    "PartitionError",
-    "ConfigError",
-    "ProjectLoadError",
-    "StorageError",
-    "ExecutionError",
-    "ScheduleError",
-    "DagsterError",
-    "DagsterInvalidDefinitionError",
-    "DagsterInvalidSubsetError",
-    "DagsterInvalidConfigError",
-    "DagsterExecutionStepExecutionError",
-    "DagsterInvariantViolationError",
-    "DagsterInvalidInvocationError",
-    "DagsterUnknownPartitionError",
-    "DagsterInvalidPropertyError",
-    "DagsterTypeCheckDidNotPass",
-    "DagsterUserCodeExecutionError",
-    "DagsterRunNotFoundError",
-)
-_export("assettui.model.asset_key", "AssetKey")
-_export(
-    "assettui.model.metadata.values",
-    "MetadataValue",
-    "TextMetadataValue",
-    "IntMetadataValue",
-    "FloatMetadataValue",
-)
-_export("assettui.model.assets.spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut", "SourceAsset")
-_export("assettui.model.assets.definition", "AssetsDefinition", "AssetCheckSpec")
-_export("assettui.model.assets.decorator", "asset", "multi_asset")
-_export("assettui.model.assets.checks", "asset_check", "multi_asset_check", "AssetChecksDefinition")
-_export(
-    "assettui.model.results",
-    "Output",
-    "MaterializeResult",
-    "AssetCheckResult",
-    "AssetCheckSeverity",
-    "AssetCheckKey",
-    "AssetCheckEvaluation",
-    "AssetMaterialization",
-    "AssetObservation",
-    "DataVersion",
-)
-_export("assettui.model.policies", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
-_export(
-    "assettui.model.config",
-    "Config",
-    "PermissiveConfig",
-    "ConfigurableResource",
-    "EnvVar",
-    "RunConfig",
-    "ResourceParam",
-    "ResourceDefinition",
-    "resource",
-)
-_export("assettui.model.asset_graph", "AssetGraph")
-_export("assettui.model.selection.asset_selection", "AssetSelection")
-_export("assettui.model.jobs", "define_asset_job", "JobDefinition")
-_export(
-    "assettui.model.executor", "ExecutorDefinition", "in_process_executor", "multiprocess_executor"
-)
-_export("assettui.model.definitions", "Definitions")
-_export(
-    "assettui.model.assets.loaders",
-    "load_assets_from_modules",
-    "load_assets_from_package_module",
-    "load_assets_from_package_name",
-    "load_asset_checks_from_modules",
-    "load_asset_checks_from_package_module",
-)
-_export(
-    "assettui.model.partitions.definitions",
-    "PartitionsDefinition",
-    "StaticPartitionsDefinition",
-    "DynamicPartitionsDefinition",
-    "MultiPartitionsDefinition",
-    "MultiPartitionKey",
-    "PartitionKeyRange",
-)
-_export(
-    "assettui.model.partitions.time_window",
-    "TimeWindow",
-    "TimeWindowPartitionsDefinition",
-    "DailyPartitionsDefinition",
-    "HourlyPartitionsDefinition",
-    "WeeklyPartitionsDefinition",
-    "MonthlyPartitionsDefinition",
-)
-_export(
-    "assettui.model.partitions.mapping",
-    "PartitionMapping",
-    "IdentityPartitionMapping",
-    "TimeWindowPartitionMapping",
-    "AllPartitionMapping",
-    "LastPartitionMapping",
-    "StaticPartitionMapping",
-    "MultiToSingleDimensionPartitionMapping",
-    "MultiPartitionMapping",
-    "DimensionPartitionMapping",
-    "SpecificPartitionsPartitionMapping",
-)
-
-_export(
-    "assettui.execution.context",
-    "AssetExecutionContext",
-    "AssetCheckExecutionContext",
-    "OpExecutionContext",
-    "build_asset_context",
-    "build_op_context",
-)
-_export(
-    "assettui.execution.io_managers.base",
-    "IOManager",
-    "ConfigurableIOManager",
-    "ConfigurableIOManagerFactory",
-    "IOManagerDefinition",
-    "InputContext",
-    "OutputContext",
-    "io_manager",
-)
-_export(
-    "assettui.execution.io_managers.filesystem",
-    "FilesystemIOManager",
-    "PickledObjectFilesystemIOManager",
-    "InMemoryIOManager",
-)
-_export("assettui.execution.io_managers.polars", "PolarsParquetIOManager")
-_export("assettui.execution.resources", "InitResourceContext")
-_export("assettui.execution.in_process", "materialize", "materialize_to_memory")
-_export("assettui.execution.result", "ExecuteInProcessResult")
-_export("assettui.errors", "Failure", "RetryRequested")
-_export("assettui.storage.instance", "DagsterInstance")
-_export("assettui.storage.runs", "DagsterRun", "DagsterRunStatus", "RunsFilter", "RunRecord")
-_export("assettui.storage.events", "DagsterEventType")
-_export("assettui.storage.event_log_entry", "EventLogEntry", "AssetRecordsFilter")
-
-_export(
-    "assettui.model.automation.schedules",
-    "ScheduleDefinition",
-    "schedule",
-    "ScheduleEvaluationContext",
-    "build_schedule_context",
-    "build_schedule_from_partitioned_job",
-    "DefaultScheduleStatus",
-    "RunRequest",
-    "SkipReason",
-)
-_export(
-    "assettui.model.automation.sensors",
-    "SensorDefinition",
-    "AssetSensorDefinition",
-    "sensor",
-    "asset_sensor",
-    "SensorEvaluationContext",
-    "build_sensor_context",
-    "SensorResult",
-    "DefaultSensorStatus",
-)
-_export("assettui.model.automation.conditions", "AutomationCondition")
-_export(
-    "assettui.model.partitions.definitions",
-    "AddDynamicPartitionsRequest",
-    "DeleteDynamicPartitionsRequest",
-)
-
-# Dagster compatibility additions (see the compat report)
-_export("assettui.model.lazy_definitions", "definitions", "ComponentLoadContext")
-_export("assettui.project.defs_folder", "load_from_defs_folder")
-_export("assettui.logging_compat", "get_dagster_logger")
-_export("assettui.file_paths", "file_relative_path")
-_export("assettui.model.dagster_types", "Nothing", "DagsterType")
-_export(
-    "assettui.model.metadata.table",
-    "TableSchema",
-    "TableColumn",
-    "TableColumnConstraints",
-    "TableConstraints",
-    "TableRecord",
-    "TableColumnDep",
-    "TableColumnLineage",
-    "TableMetadataSet",
-)
-_export(
-    "assettui.model.automation.legacy_policies",
-    "AutoMaterializePolicy",
-    "AutoMaterializeRule",
-    "FreshnessPolicy",
-    "LegacyFreshnessPolicy",
-    "FreshnessState",
-)
-_export(
-    "assettui.automation.run_status_sensors",
-    "run_status_sensor",
-    "run_failure_sensor",
-    "RunStatusSensorContext",
-    "RunFailureSensorContext",
-    "RunStatusSensorDefinition",
-    "build_run_status_sensor_context",
-)
-_export("assettui.model.assets.observable", "observable_source_asset", "ObserveResult")
-_export("assettui.execution.observe", "observe")
-_export("assettui.model.assets.bound_resources", "with_resources")
-_export("assettui.model.ops.ins_outs", "In", "Out")
-_export("assettui.model.ops.op_definition", "op", "OpDefinition")
-_export("assettui.model.results", "ExpectationResult")
-_export("assettui.compat.test_utils", "instance_for_test")
+_EXPORTS: dict[str, str] = _exports()
 
 __all__ = sorted(_EXPORTS)
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import assettui as dg
 from assettui.automation.cron import next_tick, previous_tick, ticks_between, validate_cron

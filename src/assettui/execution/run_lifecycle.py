@@ -21,8 +21,7 @@ from assettui.execution.step_runner import RunInterrupted, RunOutcome, StepCaptu
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.executor import ExecutorDefinition
 from assettui.model.partitions.definitions import PartitionKeyRange
-from assettui.storage.events import DagsterEventType as E
-from assettui.storage.events import NewEvent
+from assettui.storage.events import DagsterEventType as E, NewEvent
 from assettui.storage.runs import DagsterRun, DagsterRunStatus
 
 

@@ -44,8 +44,7 @@ from assettui.model.asset_key import AssetKey
 from assettui.model.config import build_config, op_config_value
 from assettui.model.metadata.values import metadata_to_json, normalize_metadata
 from assettui.model.results import AssetCheckEvaluation, AssetCheckResult, AssetCheckSeverity
-from assettui.storage.events import DagsterEventType as E
-from assettui.storage.events import NewEvent, error_payload
+from assettui.storage.events import DagsterEventType as E, NewEvent, error_payload
 
 CODE_VERSION_TAG = "dagster/code_version"
 

@@ -12,6 +12,8 @@ from assettui.model.asset_key import AssetKey
 from assettui.model.assets.checks import AssetChecksDefinition
 from assettui.model.assets.definition import AssetsDefinition, external_assets_definition
 from assettui.model.assets.spec import AssetSpec, SourceAsset
+from assettui.model.automation.schedules import ScheduleDefinition
+from assettui.model.automation.sensors import SensorDefinition
 from assettui.model.executor import ExecutorDefinition
 from assettui.model.jobs import (
     IMPLICIT_JOB_NAME,
@@ -64,9 +66,9 @@ class Definitions:
     def __init__(
         self,
         assets: Iterable[Any] | None = None,
-        schedules: Iterable[Any] | None = None,
-        sensors: Iterable[Any] | None = None,
-        jobs: Iterable[Any] | None = None,
+        schedules: Iterable[ScheduleDefinition] | None = None,
+        sensors: Iterable[SensorDefinition] | None = None,
+        jobs: Iterable[JobDefinition | UnresolvedAssetJobDefinition] | None = None,
         resources: Mapping[str, Any] | None = None,
         executor: ExecutorDefinition | None = None,
         loggers: Mapping[str, Any] | None = None,
@@ -80,9 +82,9 @@ class Definitions:
             *(a for a in assets if isinstance(a, AssetChecksDefinition)),
             *(asset_checks or ()),
         ]
-        self.schedules: list[Any] = list(schedules or ())
-        self.sensors: list[Any] = list(sensors or ())
-        self.jobs: list[Any] = list(jobs or ())
+        self.schedules: list[ScheduleDefinition] = list(schedules or ())
+        self.sensors: list[SensorDefinition] = list(sensors or ())
+        self.jobs: list[JobDefinition | UnresolvedAssetJobDefinition] = list(jobs or ())
         from assettui.model.assets.bound_resources import merge_bound_resources
 
         self.resources: dict[str, Any] = merge_bound_resources(

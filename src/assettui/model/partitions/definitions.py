@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -61,7 +61,7 @@ class PartitionKeyRange:
     start: str
     end: str
 
-    def __iter__(self):  # unpacking works as with Dagster's NamedTuple
+    def __iter__(self) -> Iterator[Any]:  # unpacking works as with Dagster's NamedTuple
         return iter((self.start, self.end))
 
 
@@ -75,7 +75,7 @@ class TimeWindow:
     start: datetime
     end: datetime
 
-    def __iter__(self):  # unpacking works as with Dagster's NamedTuple
+    def __iter__(self) -> Iterator[Any]:  # unpacking works as with Dagster's NamedTuple
         return iter((self.start, self.end))
 
     def _instants(self) -> tuple[float, float]:
@@ -276,10 +276,19 @@ class StaticPartitionsDefinition(PartitionsDefinition):
     ) -> list[str]:
         return list(self.partition_keys)
 
-    def get_num_partitions(self, current_time=None, dynamic_partitions_store=None) -> int:
+    def get_num_partitions(
+        self,
+        current_time: datetime | None = None,
+        dynamic_partitions_store: DynamicPartitionsStore | None = None,
+    ) -> int:
         return len(self.partition_keys)
 
-    def has_partition_key(self, partition_key, current_time=None, dynamic_partitions_store=None):
+    def has_partition_key(
+        self,
+        partition_key: str,
+        current_time: datetime | None = None,
+        dynamic_partitions_store: DynamicPartitionsStore | None = None,
+    ) -> bool:
         return partition_key in self._index
 
     def index_of(self, partition_key: str) -> int | None:
@@ -342,7 +351,12 @@ class DynamicPartitionsDefinition(PartitionsDefinition):
         store = self._store(dynamic_partitions_store)
         return list(store.get_dynamic_partitions(partitions_def_name=self._validated_name()))
 
-    def has_partition_key(self, partition_key, current_time=None, dynamic_partitions_store=None):
+    def has_partition_key(
+        self,
+        partition_key: str,
+        current_time: datetime | None = None,
+        dynamic_partitions_store: DynamicPartitionsStore | None = None,
+    ) -> bool:
         if self.partition_fn is not None:
             return partition_key in self.get_partition_keys(current_time)
         store = self._store(dynamic_partitions_store)
@@ -367,7 +381,9 @@ class DynamicPartitionsDefinition(PartitionsDefinition):
         keys = validate_partition_key_strings(partition_keys, f"Dynamic partitions {self.name!r}")
         return DeleteDynamicPartitionsRequest(self._validated_name(), keys)
 
-    def _describe_valid_keys(self, current_time, store) -> str:
+    def _describe_valid_keys(
+        self, current_time: datetime | None, store: DynamicPartitionsStore | None
+    ) -> str:
         if self.partition_fn is None and store is None:
             return "Pass the instance as dynamic_partitions_store to see its keys."
         hint = super()._describe_valid_keys(current_time, store)
@@ -397,7 +413,7 @@ class MultiPartitionKey(str):
 
     dimension_keys: list[PartitionDimensionKey]
 
-    def __new__(cls, keys_by_dimension: Mapping[str, str]):
+    def __new__(cls, keys_by_dimension: Mapping[str, str]) -> MultiPartitionKey:
         if not isinstance(keys_by_dimension, Mapping):
             raise PartitionError(
                 f"MultiPartitionKey takes a mapping of dimension name to key, "
@@ -414,7 +430,7 @@ class MultiPartitionKey(str):
         obj.dimension_keys = dims
         return obj
 
-    def __getnewargs__(self):  # type: ignore[override]  # pickle rebuilds from the mapping
+    def __getnewargs__(self) -> tuple[dict[str, str]]:  # type: ignore[override]  # pickle rebuilds from the mapping
         return (self.keys_by_dimension,)
 
     @property
@@ -528,7 +544,9 @@ class MultiPartitionsDefinition(PartitionsDefinition):
             )
         return MultiPartitionKey({d.name: parts[i] for i, d in enumerate(self.partitions_defs)})
 
-    def _dimension_keys(self, current_time, store) -> list[list[str]]:
+    def _dimension_keys(
+        self, current_time: datetime | None, store: DynamicPartitionsStore | None
+    ) -> list[list[str]]:
         return [
             d.partitions_def.get_partition_keys(current_time, store) for d in self.partitions_defs
         ]
@@ -545,13 +563,22 @@ class MultiPartitionsDefinition(PartitionsDefinition):
             for combo in itertools.product(*sequences)
         ]
 
-    def get_num_partitions(self, current_time=None, dynamic_partitions_store=None) -> int:
+    def get_num_partitions(
+        self,
+        current_time: datetime | None = None,
+        dynamic_partitions_store: DynamicPartitionsStore | None = None,
+    ) -> int:
         return math.prod(
             d.partitions_def.get_num_partitions(current_time, dynamic_partitions_store)
             for d in self.partitions_defs
         )
 
-    def has_partition_key(self, partition_key, current_time=None, dynamic_partitions_store=None):
+    def has_partition_key(
+        self,
+        partition_key: str,
+        current_time: datetime | None = None,
+        dynamic_partitions_store: DynamicPartitionsStore | None = None,
+    ) -> bool:
         try:
             key = self.get_partition_key_from_str(partition_key)
         except PartitionError:
@@ -665,7 +692,9 @@ class MultiPartitionsDefinition(PartitionsDefinition):
             tags[f"{MULTIDIMENSIONAL_PARTITION_PREFIX}{dim.dimension_name}"] = dim.partition_key
         return tags
 
-    def _describe_valid_keys(self, current_time, store) -> str:
+    def _describe_valid_keys(
+        self, current_time: datetime | None, store: DynamicPartitionsStore | None
+    ) -> str:
         parts = [f"{d.name}: {d.partitions_def}" for d in self.partitions_defs]
         return (
             f"Keys are '{'|'.join(self.partition_dimension_names)}' with values of "

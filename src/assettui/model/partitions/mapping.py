@@ -189,11 +189,11 @@ class PartitionMapping:
 class IdentityPartitionMapping(PartitionMapping):
     """Each downstream partition depends on the upstream partition with the same key."""
 
-    def _upstream(self, keys, down, up, ctx):
+    def _upstream(self, keys: list[str], down: Any, up: Any, ctx: _Ctx) -> UpstreamPartitionsResult:
         keys = _ordered(keys, self._needs(down, "downstream"), ctx)
         return UpstreamPartitionsResult(keys) if down == up else _split(keys, up, ctx)
 
-    def _downstream(self, keys, up, down, ctx):
+    def _downstream(self, keys: list[str], up: Any, down: Any, ctx: _Ctx) -> list[str]:
         keys = _ordered(keys, up, ctx)
         return (
             keys
@@ -201,7 +201,11 @@ class IdentityPartitionMapping(PartitionMapping):
             else _split(keys, self._needs(down, "downstream"), ctx).partition_keys
         )
 
-    def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def):
+    def validate_partition_mapping(
+        self,
+        upstream_partitions_def: PartitionsDefinition | None,
+        downstream_partitions_def: PartitionsDefinition | None,
+    ) -> None:
         both = (upstream_partitions_def, downstream_partitions_def)
         time = TimeWindowPartitionsDefinition
         if len({time if isinstance(d, time) else type(d) for d in both}) != 1:
@@ -216,10 +220,10 @@ class IdentityPartitionMapping(PartitionMapping):
 class AllPartitionMapping(PartitionMapping):
     """Each downstream partition depends on every upstream partition."""
 
-    def _upstream(self, keys, down, up, ctx):
+    def _upstream(self, keys: list[str], down: Any, up: Any, ctx: _Ctx) -> UpstreamPartitionsResult:
         return UpstreamPartitionsResult(up.get_partition_keys(*ctx))
 
-    def _downstream(self, keys, up, down, ctx):
+    def _downstream(self, keys: list[str], up: Any, down: Any, ctx: _Ctx) -> list[str]:
         return down.get_partition_keys(*ctx) if keys and down is not None else []
 
 
@@ -227,11 +231,11 @@ class AllPartitionMapping(PartitionMapping):
 class LastPartitionMapping(PartitionMapping):
     """Each downstream partition depends on the last partition of the upstream asset."""
 
-    def _upstream(self, keys, down, up, ctx):
+    def _upstream(self, keys: list[str], down: Any, up: Any, ctx: _Ctx) -> UpstreamPartitionsResult:
         last = up.get_last_partition_key(*ctx)
         return UpstreamPartitionsResult([last] if last is not None else [])
 
-    def _downstream(self, keys, up, down, ctx):
+    def _downstream(self, keys: list[str], up: Any, down: Any, ctx: _Ctx) -> list[str]:
         last = up.get_last_partition_key(*ctx)
         if down is None or last is None or last not in keys:
             return []
@@ -251,10 +255,10 @@ class SpecificPartitionsPartitionMapping(PartitionMapping):
     def __init__(self, partition_keys: Sequence[str]):
         object.__setattr__(self, "partition_keys", tuple(partition_keys))
 
-    def _upstream(self, keys, down, up, ctx):
+    def _upstream(self, keys: list[str], down: Any, up: Any, ctx: _Ctx) -> UpstreamPartitionsResult:
         return _split(_ordered(self.partition_keys, up, ctx), up, ctx)
 
-    def _downstream(self, keys, up, down, ctx):
+    def _downstream(self, keys: list[str], up: Any, down: Any, ctx: _Ctx) -> list[str]:
         if down is None or not set(keys) & set(self.partition_keys):
             return []
         return down.get_partition_keys(*ctx)
@@ -291,15 +295,19 @@ class StaticPartitionMapping(PartitionMapping):
     def __hash__(self) -> int:
         return hash(frozenset((k, frozenset(v)) for k, v in self._forward.items()))
 
-    def _upstream(self, keys, down, up, ctx):
+    def _upstream(self, keys: list[str], down: Any, up: Any, ctx: _Ctx) -> UpstreamPartitionsResult:
         ups = itertools.chain.from_iterable(self._inverse.get(k, ()) for k in keys)
         return UpstreamPartitionsResult(_ordered(ups, up, ctx))
 
-    def _downstream(self, keys, up, down, ctx):
+    def _downstream(self, keys: list[str], up: Any, down: Any, ctx: _Ctx) -> list[str]:
         downs = itertools.chain.from_iterable(self._forward.get(k, ()) for k in keys)
         return _ordered(downs, down, ctx)
 
-    def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def):
+    def validate_partition_mapping(
+        self,
+        upstream_partitions_def: PartitionsDefinition | None,
+        downstream_partitions_def: PartitionsDefinition | None,
+    ) -> None:
         for role, pdef, keys in (
             ("upstream", upstream_partitions_def, self._forward),
             ("downstream", downstream_partitions_def, self._inverse),
@@ -344,17 +352,21 @@ class TimeWindowPartitionMapping(PartitionMapping):
                     f"TimeWindowPartitionMapping {name} must be an int, got {getattr(self, name)!r}."
                 )
 
-    def _upstream(self, keys, down, up, ctx):
+    def _upstream(self, keys: list[str], down: Any, up: Any, ctx: _Ctx) -> UpstreamPartitionsResult:
         down = self._needs(down, "downstream")
         offsets = (self.start_offset, self.end_offset)
         return UpstreamPartitionsResult(*self._map(down, up, keys, offsets, ctx, to_upstream=True))
 
-    def _downstream(self, keys, up, down, ctx):
+    def _downstream(self, keys: list[str], up: Any, down: Any, ctx: _Ctx) -> list[str]:
         down = self._needs(down, "downstream")
         offsets = (-self.end_offset, -self.start_offset)
         return self._map(up, down, keys, offsets, ctx, to_upstream=False)[0]
 
-    def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def):
+    def validate_partition_mapping(
+        self,
+        upstream_partitions_def: PartitionsDefinition | None,
+        downstream_partitions_def: PartitionsDefinition | None,
+    ) -> None:
         _time_defs(downstream_partitions_def, upstream_partitions_def)
 
     def _map(
@@ -472,15 +484,19 @@ class _DimensionMapping(PartitionMapping):
         """The dependencies between the dimensions of the two definitions."""
         raise NotImplementedError
 
-    def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def):
+    def validate_partition_mapping(
+        self,
+        upstream_partitions_def: PartitionsDefinition | None,
+        downstream_partitions_def: PartitionsDefinition | None,
+    ) -> None:
         self.get_dimension_dependencies(upstream_partitions_def, downstream_partitions_def)
 
-    def _upstream(self, keys, down, up, ctx):
+    def _upstream(self, keys: list[str], down: Any, up: Any, ctx: _Ctx) -> UpstreamPartitionsResult:
         down = self._needs(down, "downstream")
         deps = self.get_dimension_dependencies(up, down)
         return UpstreamPartitionsResult(*_map_dimensions(deps, down, keys, up, False, ctx))
 
-    def _downstream(self, keys, up, down, ctx):
+    def _downstream(self, keys: list[str], up: Any, down: Any, ctx: _Ctx) -> list[str]:
         down = self._needs(down, "downstream")
         deps = self.get_dimension_dependencies(up, down)
         return _map_dimensions(deps, up, keys, down, True, ctx)[0]
@@ -587,7 +603,9 @@ class MultiToSingleDimensionPartitionMapping(_DimensionMapping):
 
     partition_dimension_name: str | None = None
 
-    def get_dimension_dependencies(self, upstream_partitions_def, downstream_partitions_def):
+    def get_dimension_dependencies(
+        self, upstream_partitions_def: Any, downstream_partitions_def: Any
+    ) -> list[DimensionDependency]:
         dependency = _infer_single_to_multi(
             upstream_partitions_def, downstream_partitions_def, self.partition_dimension_name
         )
@@ -634,7 +652,9 @@ class MultiPartitionMapping(_DimensionMapping):
     def __hash__(self) -> int:
         return hash(tuple(sorted(self.downstream_mappings_by_upstream_dimension.items())))
 
-    def get_dimension_dependencies(self, upstream_partitions_def, downstream_partitions_def):
+    def get_dimension_dependencies(
+        self, upstream_partitions_def: Any, downstream_partitions_def: Any
+    ) -> list[DimensionDependency]:
         both = (("upstream", upstream_partitions_def), ("downstream", downstream_partitions_def))
         for role, pdef in both:
             if not isinstance(pdef, MultiPartitionsDefinition):

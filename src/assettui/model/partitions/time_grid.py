@@ -189,13 +189,13 @@ class FixedGrid(Grid):
         self.anchor = round(start_ts - behind)
         self._runs: dict[tuple[int, int], list[tuple[str, ...]]] = {}  # formatted times of a day
 
-    def boundary(self, n):
+    def boundary(self, n: int) -> float:
         return self.anchor + n * self.step
 
-    def estimate(self, ts):
+    def estimate(self, ts: float) -> int:
         return math.floor((ts - self.anchor) / self.step)
 
-    def fast_keys(self, n0, n1, off, fmt):
+    def fast_keys(self, n0: int, n1: int, off: float, fmt: KeyFormat) -> list[str] | None:
         out, step, local = [], self.step, self.anchor + n0 * self.step + int(off)
         while n0 < n1:  # one local day at a time: its date part, then its times of day
             day, sec = divmod(local, 86400)
@@ -230,10 +230,10 @@ class CalendarGrid(Grid):
             raise PartitionError(f"Partition index {n} is outside the supported years.") from None
         return datetime(day.year, day.month, day.day, self.hour, self.minute)
 
-    def boundary(self, n):
+    def boundary(self, n: int) -> float:
         return wall_to_ts(self.wall(n), self.tz)
 
-    def estimate(self, ts):
+    def estimate(self, ts: float) -> int:
         local = datetime.fromtimestamp(ts, self.tz)
         if self.schedule is ScheduleType.DAILY:
             return local.toordinal()
@@ -255,7 +255,7 @@ class CronGrid(Grid):
         self._bwd: list[float] = []  # boundary(-1), boundary(-2), ...
         self._lock = threading.Lock()
 
-    def boundary(self, n):
+    def boundary(self, n: int) -> float:
         with self._lock:
             while n >= len(self._fwd):
                 self._fwd.append(self._next.get_next(float))
@@ -263,7 +263,7 @@ class CronGrid(Grid):
                 self._bwd.append(self._prev.get_prev(float))
         return self._fwd[n] if n >= 0 else self._bwd[-n - 1]
 
-    def estimate(self, ts):
+    def estimate(self, ts: float) -> int:
         if ts < self._fwd[0]:
             return -1  # walk back from the origin
         while self._fwd[-1] <= ts:

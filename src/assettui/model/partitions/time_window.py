@@ -19,6 +19,7 @@ from typing import Any
 
 from assettui.errors import DagsterUnknownPartitionError, PartitionError
 from assettui.model.partitions.definitions import (
+    DynamicPartitionsStore,
     InvalidPartitionsDefinitionError,
     PartitionKeyRange,
     PartitionsDefinition,
@@ -117,7 +118,7 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         hour_offset: int | None = None,
         day_offset: int | None = None,
         cron_schedule: str | None = None,
-    ):
+    ) -> None:
         self.timezone = timezone or "UTC"
         self._tz = get_timezone(self.timezone)
         fmt = fmt or self._default_fmt
@@ -245,7 +246,11 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
             )
         return n
 
-    def get_partition_keys(self, current_time=None, dynamic_partitions_store=None) -> list[str]:
+    def get_partition_keys(
+        self,
+        current_time: datetime | None = None,
+        dynamic_partitions_store: DynamicPartitionsStore | None = None,
+    ) -> list[str]:
         return self._keys_for(self._first, self._first + self._count(current_time))
 
     def get_partition_keys_between_indexes(
@@ -257,13 +262,25 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
             return []
         return self._keys_for(self._first + start_idx, self._first + end_idx)
 
-    def get_num_partitions(self, current_time=None, dynamic_partitions_store=None) -> int:
+    def get_num_partitions(
+        self,
+        current_time: datetime | None = None,
+        dynamic_partitions_store: DynamicPartitionsStore | None = None,
+    ) -> int:
         return self._count(current_time)
 
-    def get_first_partition_key(self, current_time=None, dynamic_partitions_store=None):
+    def get_first_partition_key(
+        self,
+        current_time: datetime | None = None,
+        dynamic_partitions_store: DynamicPartitionsStore | None = None,
+    ) -> str | None:
         return self._key(self._first) if self._count(current_time) else None
 
-    def get_last_partition_key(self, current_time=None, dynamic_partitions_store=None):
+    def get_last_partition_key(
+        self,
+        current_time: datetime | None = None,
+        dynamic_partitions_store: DynamicPartitionsStore | None = None,
+    ) -> str | None:
         count = self._count(current_time)
         return self._key(self._first + count - 1) if count else None
 
@@ -276,7 +293,12 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         count = self._count(current_time)
         return self._window(self._first + count - 1) if count else None
 
-    def has_partition_key(self, partition_key, current_time=None, dynamic_partitions_store=None):
+    def has_partition_key(
+        self,
+        partition_key: str,
+        current_time: datetime | None = None,
+        dynamic_partitions_store: DynamicPartitionsStore | None = None,
+    ) -> bool:
         n = self._index_of(partition_key)
         return n is not None and 0 <= n - self._first < self._count(current_time)
 
@@ -285,7 +307,11 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         DagsterUnknownPartitionError if the key names no window)."""
         return self._checked_index(partition_key) - self._first
 
-    def get_partition_keys_in_range(self, partition_key_range, dynamic_partitions_store=None):
+    def get_partition_keys_in_range(
+        self,
+        partition_key_range: PartitionKeyRange,
+        dynamic_partitions_store: DynamicPartitionsStore | None = None,
+    ) -> list[str]:
         """Keys from ``start`` to ``end`` included; both must lie within the start/end dates.
 
         Raises:
@@ -301,7 +327,9 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
             )
         return self._keys_for(n0, n1 + 1) if n1 >= n0 else []
 
-    def _describe_valid_keys(self, current_time, store) -> str:
+    def _describe_valid_keys(
+        self, current_time: datetime | None, store: DynamicPartitionsStore | None
+    ) -> str:
         count = self._count(current_time)
         first = self._key(self._first)
         if not count:
@@ -320,7 +348,10 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         return self._window(self._checked_index(partition_key))
 
     def time_windows_for_partition_keys(
-        self, partition_keys: Iterable[str], validate: bool = True, current_time=None
+        self,
+        partition_keys: Iterable[str],
+        validate: bool = True,
+        current_time: datetime | None = None,
     ) -> list[TimeWindow]:
         """The keys' windows in time order; with ``validate``, only existing partitions'."""
         indexes = sorted({self._checked_index(k) for k in partition_keys})
@@ -428,8 +459,14 @@ class HourlyPartitionsDefinition(TimeWindowPartitionsDefinition):
     _default_fmt = DEFAULT_HOURLY_FORMAT_WITHOUT_TIMEZONE
 
     def __init__(
-        self, start_date, end_date=None, minute_offset=0, timezone=None, fmt=None, end_offset=0
-    ):
+        self,
+        start_date: datetime | date | str,
+        end_date: datetime | date | str | None = None,
+        minute_offset: int = 0,
+        timezone: str | None = None,
+        fmt: str | None = None,
+        end_offset: int = 0,
+    ) -> None:
         super().__init__(start_date, fmt, end_date, _HOURLY, timezone, end_offset, minute_offset)
 
 
@@ -450,14 +487,14 @@ class DailyPartitionsDefinition(TimeWindowPartitionsDefinition):
 
     def __init__(
         self,
-        start_date,
-        end_date=None,
-        minute_offset=0,
-        hour_offset=0,
-        timezone=None,
-        fmt=None,
-        end_offset=0,
-    ):
+        start_date: datetime | date | str,
+        end_date: datetime | date | str | None = None,
+        minute_offset: int = 0,
+        hour_offset: int = 0,
+        timezone: str | None = None,
+        fmt: str | None = None,
+        end_offset: int = 0,
+    ) -> None:
         super().__init__(
             start_date, fmt, end_date, _DAILY, timezone, end_offset, minute_offset, hour_offset
         )
@@ -481,15 +518,15 @@ class WeeklyPartitionsDefinition(TimeWindowPartitionsDefinition):
 
     def __init__(
         self,
-        start_date,
-        end_date=None,
-        minute_offset=0,
-        hour_offset=0,
-        day_offset=0,
-        timezone=None,
-        fmt=None,
-        end_offset=0,
-    ):
+        start_date: datetime | date | str,
+        end_date: datetime | date | str | None = None,
+        minute_offset: int = 0,
+        hour_offset: int = 0,
+        day_offset: int = 0,
+        timezone: str | None = None,
+        fmt: str | None = None,
+        end_offset: int = 0,
+    ) -> None:
         offsets = minute_offset, hour_offset, day_offset
         super().__init__(start_date, fmt, end_date, _WEEKLY, timezone, end_offset, *offsets)
 
@@ -513,14 +550,14 @@ class MonthlyPartitionsDefinition(TimeWindowPartitionsDefinition):
 
     def __init__(
         self,
-        start_date,
-        end_date=None,
-        minute_offset=0,
-        hour_offset=0,
-        day_offset=1,
-        timezone=None,
-        fmt=None,
-        end_offset=0,
-    ):
+        start_date: datetime | date | str,
+        end_date: datetime | date | str | None = None,
+        minute_offset: int = 0,
+        hour_offset: int = 0,
+        day_offset: int = 1,
+        timezone: str | None = None,
+        fmt: str | None = None,
+        end_offset: int = 0,
+    ) -> None:
         offsets = minute_offset, hour_offset, day_offset
         super().__init__(start_date, fmt, end_date, _MONTHLY, timezone, end_offset, *offsets)
