@@ -39,7 +39,6 @@ from assettui.model.automation.legacy_policies import (
     TimeWindowFreshnessPolicy,
     resolve_automation_condition,
 )
-from assettui.model.config import ConfigurableResource
 from assettui.model.dagster_types import Nothing, is_nothing
 from assettui.model.definitions import Definitions
 from assettui.model.metadata.table import (
@@ -55,15 +54,18 @@ from assettui.model.metadata.table import (
     TableMetadataSet,
     TableRecord,
     TableSchema,
-    column_lineage_value,
-    table_metadata_value,
-    table_schema_value,
-    table_value,
     table_value_from_json,
     table_value_text,
     table_value_to_json,
 )
-from assettui.model.metadata.values import MetadataValue
+from assettui.model.metadata.values import (
+    MetadataValue,
+    column_lineage_value,
+    table_metadata_value,
+    table_schema_value,
+    table_value,
+)
+from assettui.model.resources import ConfigurableResource
 from assettui.storage import DagsterEventType, DagsterRunStatus, Storage
 from assettui.storage.instance import DagsterInstance
 

@@ -9,7 +9,6 @@ import pytest
 from assettui.errors import DefinitionError, PartitionError
 from assettui.model.partitions.definitions import (
     DynamicPartitionsDefinition,
-    MultiPartitionsDefinition,
     StaticPartitionsDefinition,
 )
 from assettui.model.partitions.mapping import (
@@ -25,6 +24,7 @@ from assettui.model.partitions.mapping import (
     default_partition_mapping,
     infer_partition_mapping,
 )
+from assettui.model.partitions.multi import MultiPartitionsDefinition
 from assettui.model.partitions.time_window import (
     DailyPartitionsDefinition,
     HourlyPartitionsDefinition,

@@ -15,12 +15,11 @@ from assettui.model.partitions.definitions import (
     DeletePartitionsRequest,
     DynamicPartitionsDefinition,
     DynamicPartitionsStore,
-    MultiPartitionKey,
-    MultiPartitionsDefinition,
     PartitionKeyRange,
     StaticPartitionsDefinition,
     TimeWindow,
 )
+from assettui.model.partitions.multi import MultiPartitionKey, MultiPartitionsDefinition
 from assettui.model.partitions.time_window import (
     DailyPartitionsDefinition,
     HourlyPartitionsDefinition,

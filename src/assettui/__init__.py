@@ -169,13 +169,9 @@ if TYPE_CHECKING:
     )
     from assettui.model.config import (
         Config as Config,
-        ConfigurableResource as ConfigurableResource,
         EnvVar as EnvVar,
         PermissiveConfig as PermissiveConfig,
-        ResourceDefinition as ResourceDefinition,
-        ResourceParam as ResourceParam,
         RunConfig as RunConfig,
-        resource as resource,
     )
     from assettui.model.dagster_types import (
         DagsterType as DagsterType,
@@ -225,8 +221,6 @@ if TYPE_CHECKING:
         AddDynamicPartitionsRequest as AddDynamicPartitionsRequest,
         DeleteDynamicPartitionsRequest as DeleteDynamicPartitionsRequest,
         DynamicPartitionsDefinition as DynamicPartitionsDefinition,
-        MultiPartitionKey as MultiPartitionKey,
-        MultiPartitionsDefinition as MultiPartitionsDefinition,
         PartitionKeyRange as PartitionKeyRange,
         PartitionsDefinition as PartitionsDefinition,
         StaticPartitionsDefinition as StaticPartitionsDefinition,
@@ -243,6 +237,10 @@ if TYPE_CHECKING:
         StaticPartitionMapping as StaticPartitionMapping,
         TimeWindowPartitionMapping as TimeWindowPartitionMapping,
     )
+    from assettui.model.partitions.multi import (
+        MultiPartitionKey as MultiPartitionKey,
+        MultiPartitionsDefinition as MultiPartitionsDefinition,
+    )
     from assettui.model.partitions.time_window import (
         DailyPartitionsDefinition as DailyPartitionsDefinition,
         HourlyPartitionsDefinition as HourlyPartitionsDefinition,
@@ -256,6 +254,12 @@ if TYPE_CHECKING:
         Backoff as Backoff,
         Jitter as Jitter,
         RetryPolicy as RetryPolicy,
+    )
+    from assettui.model.resources import (
+        ConfigurableResource as ConfigurableResource,
+        ResourceDefinition as ResourceDefinition,
+        ResourceParam as ResourceParam,
+        resource as resource,
     )
     from assettui.model.results import (
         AssetCheckEvaluation as AssetCheckEvaluation,

@@ -9,6 +9,10 @@ from textual.app import App
 
 import assettui as dg
 from assettui.automation.backfill import drive_backfills, submit_backfill
+from assettui.automation.clock import ManualClock
+from assettui.automation.control import start_instigator, stop_instigator
+from assettui.automation.schedule_ticks import next_schedule_tick
+from assettui.automation.scheduler import Scheduler
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.automation.schedules import (
     DefaultScheduleStatus,
@@ -26,7 +30,7 @@ from assettui.storage import (
     Storage,
     TickStatus,
 )
-from assettui.tui.screens.automation import AutomationScreen, next_schedule_tick
+from assettui.tui.screens.automation import AutomationScreen
 from assettui.tui.screens.backfills import BackfillsScreen
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC).timestamp()
@@ -76,16 +80,31 @@ def storage(tmp_path):
         yield opened
 
 
-def test_next_schedule_tick_respects_timezone():
-    assert (
-        next_schedule_tick(["0 6 * * *"], "UTC", NOW)
-        == datetime(2024, 3, 2, 6, 0, tzinfo=UTC).timestamp()
-    )
-    # 06:00 in New York is 11:00 UTC (EST), already past at 12:00 UTC: the next one is tomorrow.
-    assert (
-        next_schedule_tick(["0 6 * * *"], "America/New_York", NOW)
-        == datetime(2024, 3, 2, 11, 0, tzinfo=UTC).timestamp()
-    )
+async def test_next_tick_shown_is_the_engines_and_respects_timezone(storage):
+    job = dg.define_asset_job("j", selection="*")
+    schedules = [
+        ScheduleDefinition(
+            name=f"six_{zone.split('/')[-1]}",
+            cron_schedule="0 6 * * *",
+            job=job,
+            execution_timezone=zone,
+            default_status=DefaultScheduleStatus.RUNNING,
+        )
+        for zone in ("UTC", "America/New_York")
+    ]
+    defs = Definitions(jobs=[job], schedules=schedules)
+    app = ScreenHost(lambda: AutomationScreen(storage, defs, clock=lambda: NOW))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen.rows) == 2, "schedules listed")
+        shown = {row.name: row.next_tick for row in screen.rows}
+        now = datetime.fromtimestamp(NOW, UTC)
+        assert shown == {
+            s.name: next_schedule_tick(s, now) for s in schedules
+        }  # the engine's next tick
+        assert shown["six_UTC"] == datetime(2024, 3, 2, 6, 0, tzinfo=UTC)
+        # 06:00 in New York is 11:00 UTC (EST), already past at 12:00 UTC: tomorrow's.
+        assert shown["six_New_York"] == datetime(2024, 3, 2, 11, 0, tzinfo=UTC)
 
 
 async def test_automation_screen_lists_toggles_and_shows_ticks(storage):
@@ -113,7 +132,7 @@ async def test_automation_screen_lists_toggles_and_shows_ticks(storage):
         await wait_for(pilot, lambda: len(screen.rows) == 2, "instigators listed")
         schedule, sensor_row = screen.rows
         assert (schedule.name, schedule.running) == ("daily_orders", True)  # default RUNNING
-        assert schedule.next_tick == datetime(2024, 3, 2, 6, 0, tzinfo=UTC).timestamp()
+        assert schedule.next_tick == datetime(2024, 3, 2, 6, 0, tzinfo=UTC)
         assert (sensor_row.name, sensor_row.running, sensor_row.next_tick) == (
             "new_files",
             False,
@@ -137,7 +156,8 @@ async def test_automation_screen_lists_toggles_and_shows_ticks(storage):
         assert "cursor: file-0042" in detail and "OSError: disk gone" in detail
         await pilot.press("space")
         await wait_for(pilot, lambda: screen.rows[1].running, "sensor on")
-        assert screen.rows[1].next_tick == NOW  # last tick + 60 s is already past
+        # last tick + 60 s is already past: due now
+        assert screen.rows[1].next_tick == datetime.fromtimestamp(NOW, UTC)
         await pilot.press("C")
         await wait_for(pilot, lambda: screen.rows[1].cursor is None, "cursor reset")
         state = automation.get_state("new_files", InstigatorType.SENSOR)
@@ -172,6 +192,73 @@ async def test_ticks_pane_never_shows_another_instigators_ticks(storage):
         await pilot.press("down", "up", "down", "up")  # quickly back and forth
         await pilot.pause(0.3)
         assert ticks.row_count == 0
+
+
+async def test_turning_a_schedule_back_on_in_the_ui_runs_no_missed_ticks(tmp_path):
+    """The UI's toggle and `assettui automation start` (control.start_instigator) give the
+    same ticks: a schedule turned back on starts from now, as in Dagster."""
+
+    def hourly_defs() -> Definitions:
+        @dg.asset
+        def orders() -> int:
+            return 1
+
+        job = dg.define_asset_job("orders_job", selection=[orders])
+        hourly = ScheduleDefinition(
+            name="hourly",
+            cron_schedule="0 * * * *",
+            job=job,
+            default_status=DefaultScheduleStatus.RUNNING,
+        )
+        return Definitions(assets=[orders], jobs=[job], schedules=[hourly])
+
+    def tick_times(storage: Storage) -> list[datetime]:
+        ticks = storage.automation.list_ticks("hourly", InstigatorType.SCHEDULE)
+        return sorted(datetime.fromtimestamp(t.timestamp, UTC) for t in ticks)
+
+    async def scenario(home, turn_off, turn_on) -> list[datetime]:
+        defs = hourly_defs()
+        clock = ManualClock(datetime(2026, 3, 1, 0, 30, tzinfo=UTC))
+        with Storage(home) as storage:
+            scheduler = Scheduler(storage, defs, clock=clock, monitor_runs=False)
+            scheduler.run_once()  # first sight: starts from now
+            clock.set(datetime(2026, 3, 1, 1, 0, 5, tzinfo=UTC))
+            scheduler.run_once()  # the 01:00 tick
+            await turn_off(storage, defs, clock)
+            for hour in (2, 3, 4):  # off: 02:00, 03:00 and 04:00 pass
+                clock.set(datetime(2026, 3, 1, hour, 0, 5, tzinfo=UTC))
+                scheduler.run_once()
+            clock.set(datetime(2026, 3, 1, 4, 30, tzinfo=UTC))
+            await turn_on(storage, defs, clock)
+            scheduler.run_once()  # just after turning it on: 04:00 was missed, not due
+            clock.set(datetime(2026, 3, 1, 5, 0, 5, tzinfo=UTC))
+            scheduler.run_once()
+            return tick_times(storage)
+
+    async def cli_off(storage, defs, clock) -> None:
+        stop_instigator(storage, defs, "hourly")
+
+    async def cli_on(storage, defs, clock) -> None:
+        start_instigator(storage, defs, "hourly", clock.now())
+
+    def ui_toggle(want_running: bool):
+        async def toggle(storage, defs, clock) -> None:
+            screen_clock = lambda: clock.now().timestamp()  # noqa: E731
+            app = ScreenHost(lambda: AutomationScreen(storage, defs, clock=screen_clock))
+            async with app.run_test(size=(120, 40)) as pilot:
+                screen = app.screen
+                await wait_for(pilot, lambda: len(screen.rows) == 1, "the schedule listed")
+                assert screen.rows[0].running is not want_running
+                await pilot.press("space")
+                await wait_for(pilot, lambda: screen.rows[0].running is want_running, "toggled")
+
+        return toggle
+
+    by_cli = await scenario(tmp_path / "cli", cli_off, cli_on)
+    by_ui = await scenario(tmp_path / "ui", ui_toggle(False), ui_toggle(True))
+    expected = [datetime(2026, 3, 1, hour, tzinfo=UTC) for hour in (1, 5)]
+    assert by_cli == expected
+    assert by_ui == by_cli  # no 04:00 catch-up tick after the UI turned it back on
 
 
 class CancellingLauncher:
@@ -233,3 +320,26 @@ async def test_backfills_screen_progress_and_cancel(storage):
         final = screen.rows[0].progress
         assert final is not None and final.failed == 2 and final.not_launched == 1
         assert "⊘ canceled" in str(table.get_cell(backfill_id, "status"))
+
+
+async def test_the_automation_condition_sensor_is_listed_and_can_be_turned_off(storage):
+    @dg.asset(automation_condition=dg.AutomationCondition.eager())
+    def eager_orders() -> int:
+        return 1
+
+    defs = Definitions(assets=[eager_orders])
+    app = ScreenHost(lambda: AutomationScreen(storage, defs, clock=lambda: NOW))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen.rows) == 1, "the automation sensor listed")
+        (row,) = screen.rows
+        assert (row.name, row.kind, row.running) == (
+            "default_automation_condition_sensor",
+            "sensor",
+            True,
+        )
+        assert row.next_tick == datetime.fromtimestamp(NOW, UTC)  # never evaluated: due now
+        await pilot.press("space")
+        await wait_for(pilot, lambda: not screen.rows[0].running, "turned off")
+        state = storage.automation.get_state(row.name, InstigatorType.SENSOR)
+        assert state is not None and state.status is InstigatorStatus.STOPPED

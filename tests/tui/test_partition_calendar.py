@@ -9,10 +9,8 @@ import assettui as dg
 from assettui.automation.backfill import BACKFILL_ID_TAG, drive_backfills, load_plan
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.partitions.definitions import (
-    MultiPartitionsDefinition,
-    StaticPartitionsDefinition,
-)
+from assettui.model.partitions.definitions import StaticPartitionsDefinition
+from assettui.model.partitions.multi import MultiPartitionsDefinition
 from assettui.model.partitions.time_window import (
     DailyPartitionsDefinition,
     HourlyPartitionsDefinition,

@@ -7,17 +7,21 @@ backfill the ticks it missed while it was off.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from assettui.automation.declarative import AUTOMATION_SENSOR_NAME, automated_asset_keys
+from assettui.automation.declarative import (
+    AUTOMATION_SENSOR_NAME,
+    DEFAULT_AUTOMATION_INTERVAL_SECONDS,
+    automated_asset_keys,
+)
 from assettui.automation.schedule_ticks import (
     is_schedule_running,
     last_tick_time,
     next_schedule_tick,
     schedule_cursor,
 )
-from assettui.automation.sensor_ticks import is_sensor_running
+from assettui.automation.sensor_ticks import is_sensor_running, next_sensor_tick
 from assettui.errors import ScheduleError
 from assettui.model.automation.sensors import DefaultSensorStatus
 from assettui.storage.automation_state import (
@@ -31,27 +35,47 @@ from assettui.storage.instance_storage import Storage
 
 @dataclass(frozen=True)
 class InstigatorRow:
-    """One schedule or sensor as listed by ``assettui automation list``.
+    """One schedule or sensor as listed by ``assettui automation list`` and the UI.
 
     Attributes:
         name: its name.
         kind: ``"schedule"`` or ``"sensor"``.
         running: whether it is on.
-        next_tick: a running schedule's next tick (``None`` for sensors or stopped ones).
-        last_tick_status: status of its newest tick.
-        last_tick_timestamp: time of its newest tick.
+        next_tick: when the scheduler next evaluates it (``None`` when it is off).
+        last_tick: its newest tick.
         cursor: its stored cursor.
         description: its description.
+        target: the job it launches (``""`` if none).
+        cadence: when it ticks, in words (cron and timezone, or the minimum interval).
     """
 
     name: str
     kind: str
     running: bool
     next_tick: datetime | None
-    last_tick_status: TickStatus | None
-    last_tick_timestamp: float | None
+    last_tick: TickRecord | None
     cursor: str | None
     description: str | None
+    target: str = ""
+    cadence: str = ""
+
+    @property
+    def type(self) -> InstigatorType:
+        """Its kind as the storage names it."""
+        return InstigatorType(self.kind)
+
+    @property
+    def row_key(self) -> str:
+        """``kind:name``, unique among a project's schedules and sensors."""
+        return f"{self.kind}:{self.name}"
+
+    @property
+    def last_tick_status(self) -> TickStatus | None:
+        return self.last_tick.status if self.last_tick else None
+
+    @property
+    def last_tick_timestamp(self) -> float | None:
+        return self.last_tick.timestamp if self.last_tick else None
 
 
 class _AutomationSensor:
@@ -60,6 +84,8 @@ class _AutomationSensor:
     name = AUTOMATION_SENSOR_NAME
     default_status = DefaultSensorStatus.RUNNING
     description = "Evaluates the automation conditions of assets."
+    minimum_interval_seconds = DEFAULT_AUTOMATION_INTERVAL_SECONDS
+    job_name = None
 
 
 def _instigators(defs: Any) -> list[tuple[InstigatorType, Any]]:
@@ -89,24 +115,33 @@ def list_instigators(storage: Storage, defs: Any, now: datetime) -> list[Instiga
     rows = []
     for kind, item in _instigators(defs):
         state = states.get((kind, item.name))
+        tick = storage.automation.latest_tick(item.name, kind)
+        upcoming: datetime | None = None
         if kind is InstigatorType.SCHEDULE:
             running = is_schedule_running(item, state)
             after = max(now, last_tick_time(state.cursor if state else None) or now)
             upcoming = next_schedule_tick(item, after) if running else None
+            crons = item.cron_schedule
+            cadence = " / ".join([crons] if isinstance(crons, str) else crons)
+            cadence += f" ({item.timezone})"
         else:
             running = is_sensor_running(item, state)
-            upcoming = None
-        tick = storage.automation.latest_tick(item.name, kind)
+            interval = item.minimum_interval_seconds
+            if running:
+                due = next_sensor_tick(interval, tick.timestamp if tick else None, now.timestamp())
+                upcoming = datetime.fromtimestamp(due, UTC)
+            cadence = f"every ≥{interval:g}s"
         rows.append(
             InstigatorRow(
                 name=item.name,
                 kind=kind.value,
                 running=running,
                 next_tick=upcoming,
-                last_tick_status=tick.status if tick else None,
-                last_tick_timestamp=tick.timestamp if tick else None,
+                last_tick=tick,
                 cursor=state.cursor if state else None,
                 description=getattr(item, "description", None),
+                target=getattr(item, "job_name", None) or "",
+                cadence=cadence,
             )
         )
     return sorted(rows, key=lambda row: (row.kind, row.name))

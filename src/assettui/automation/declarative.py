@@ -46,8 +46,9 @@ from assettui.model.automation.conditions import (
     SinceCondition,
     WillBeRequestedAutomationCondition,
 )
-from assettui.model.partitions.definitions import MultiPartitionsDefinition, PartitionKeyRange
+from assettui.model.partitions.definitions import PartitionKeyRange
 from assettui.model.partitions.mapping import PartitionMapping
+from assettui.model.partitions.multi import MultiPartitionsDefinition
 from assettui.model.partitions.time_window import TimeWindowPartitionsDefinition
 from assettui.model.selection.asset_selection import AssetSelection
 from assettui.storage.asset_status import AssetPartitionStatus
@@ -55,6 +56,8 @@ from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import DagsterRunStatus, RunsFilter
 
 AUTOMATION_SENSOR_NAME = "default_automation_condition_sensor"
+# At least this long between two evaluations of the automation conditions.
+DEFAULT_AUTOMATION_INTERVAL_SECONDS = 30.0
 UNPARTITIONED = ""
 _UNFINISHED = [
     DagsterRunStatus.QUEUED,

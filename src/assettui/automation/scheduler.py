@@ -24,6 +24,7 @@ from assettui.automation.backfill import drive_backfills
 from assettui.automation.clock import Clock, SystemClock
 from assettui.automation.declarative import (
     AUTOMATION_SENSOR_NAME,
+    DEFAULT_AUTOMATION_INTERVAL_SECONDS,
     AutomationEvaluation,
     automated_asset_keys,
     evaluate_automation,
@@ -43,6 +44,7 @@ from assettui.automation.schedule_ticks import ScheduleRunner
 from assettui.automation.sensor_ticks import (
     DEFAULT_SENSOR_TIMEOUT_SECONDS,
     SensorRunner,
+    next_sensor_tick,
 )
 from assettui.model.asset_key import AssetKey
 from assettui.model.automation.schedules import RunRequest
@@ -52,7 +54,6 @@ from assettui.storage.instance import DagsterInstance
 from assettui.storage.instance_storage import Storage
 
 FROM_AUTOMATION_TAG = "dagster/from_automation_condition"
-DEFAULT_AUTOMATION_INTERVAL_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,8 @@ class Scheduler:
                 AUTOMATION_SENSOR_NAME, InstigatorType.SENSOR
             )
             last = tick.timestamp if tick is not None else None
-        if last is not None and now.timestamp() - last < self.settings.automation_interval_seconds:
+        interval = self.settings.automation_interval_seconds
+        if next_sensor_tick(interval, last, now.timestamp()) > now.timestamp():
             return None
         self._last_automation = now.timestamp()
         origin = RunOrigin(

@@ -50,6 +50,11 @@ def is_sensor_running(sensor: Any, state: InstigatorState | None) -> bool:
     return state.status is InstigatorStatus.RUNNING
 
 
+def next_sensor_tick(interval_seconds: float, last_tick: float | None, now: float) -> float:
+    """When a running sensor is next evaluated: its minimum interval after its last tick."""
+    return now if last_tick is None else max(now, last_tick + interval_seconds)
+
+
 def sensor_origin(sensor: SensorDefinition) -> RunOrigin:
     return RunOrigin(
         name=sensor.name,
@@ -105,7 +110,9 @@ class SensorRunner:
         if last is None:
             tick = self.storage.automation.latest_tick(sensor.name, SENSOR)
             last = tick.timestamp if tick is not None else None
-        return last is None or now.timestamp() - last >= sensor.minimum_interval_seconds
+        return next_sensor_tick(sensor.minimum_interval_seconds, last, now.timestamp()) <= (
+            now.timestamp()
+        )
 
     def run_sensor(
         self,

@@ -10,7 +10,7 @@ from assettui.execution.resources import Resources
 from assettui.execution.run_logger import RunLogger
 from assettui.model.asset_key import AssetKey
 from assettui.model.metadata.values import MetadataValue, normalize_metadata
-from assettui.model.partitions.definitions import MultiPartitionsDefinition
+from assettui.model.partitions.multi import MultiPartitionsDefinition
 
 
 class AssetExecutionContext:
@@ -290,7 +290,7 @@ def build_asset_context(
     Returns:
         An :class:`AssetExecutionContext` (also usable as a context manager).
     """
-    from assettui.model.config import ConfigurableResource
+    from assettui.model.resources import ConfigurableResource
 
     values = {}
     for key, value in (resources or {}).items():

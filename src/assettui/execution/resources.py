@@ -17,7 +17,7 @@ from assettui.errors import ConfigError, ExecutionError
 from assettui.execution.io_managers.base import ConfigurableIOManagerFactory, IOManagerDefinition
 from assettui.execution.io_managers.filesystem import STORAGE_DIR_NAME, FilesystemIOManager
 from assettui.execution.io_managers.polars import PolarsParquetIOManager
-from assettui.model.config import ConfigurableResource, ResourceDefinition
+from assettui.model.resources import ConfigurableResource, ResourceDefinition
 
 
 class Resources:

@@ -12,6 +12,7 @@ from typing import Any
 from assettui.errors import DefinitionError, SelectionError
 from assettui.model.asset_key import AssetKey
 from assettui.model.assets.checks import AssetChecksDefinition
+from assettui.model.assets.coerce import coerce_assets
 from assettui.model.assets.definition import AssetCheckSpec, AssetsDefinition
 from assettui.model.assets.spec import AssetSpec
 from assettui.model.results import AssetCheckKey
@@ -135,8 +136,6 @@ class AssetGraph:
     def from_assets(
         assets: Iterable[Any], asset_checks: Iterable[AssetChecksDefinition] = ()
     ) -> AssetGraph:
-        from assettui.model.definitions import coerce_assets
-
         return AssetGraph(coerce_assets(assets), tuple(asset_checks))
 
     # ---- lookups -----------------------------------------------------------------------

@@ -10,8 +10,9 @@ from assettui.errors import DefinitionError
 from assettui.model.asset_graph import AssetGraph, unknown_key_message
 from assettui.model.asset_key import AssetKey
 from assettui.model.assets.checks import AssetChecksDefinition
-from assettui.model.assets.definition import AssetsDefinition, external_assets_definition
-from assettui.model.assets.spec import AssetSpec, SourceAsset
+from assettui.model.assets.coerce import coerce_assets
+from assettui.model.assets.definition import AssetsDefinition
+from assettui.model.assets.spec import AssetSpec
 from assettui.model.automation.schedules import ScheduleDefinition
 from assettui.model.automation.sensors import SensorDefinition
 from assettui.model.executor import ExecutorDefinition
@@ -21,31 +22,7 @@ from assettui.model.jobs import (
     UnresolvedAssetJobDefinition,
     define_asset_job,
 )
-
-
-def coerce_assets(assets: Iterable[Any]) -> list[AssetsDefinition]:
-    """Assets, specs and source assets as AssetsDefinitions (checks are left out)."""
-    out: list[AssetsDefinition] = []
-    seen: set[int] = set()
-    for item in assets or ():
-        if id(item) in seen:  # the same object listed twice is one asset, as in Dagster
-            continue
-        seen.add(id(item))
-        if isinstance(item, AssetsDefinition):
-            out.append(item)
-        elif isinstance(item, AssetSpec):
-            manager = str(item.metadata.get("dagster/io_manager_key", "io_manager"))
-            out.append(external_assets_definition(item, manager))
-        elif isinstance(item, SourceAsset):
-            out.append(external_assets_definition(item.to_spec(), item.io_manager_key))
-        elif isinstance(item, AssetChecksDefinition):
-            continue
-        else:
-            raise DefinitionError(
-                f"Definitions(assets=...) got {item!r}, which is not an asset. Pass @asset or "
-                "@multi_asset functions, AssetSpec or SourceAsset values."
-            )
-    return out
+from assettui.model.validation import validate_definitions
 
 
 class Definitions:
@@ -221,7 +198,6 @@ class Definitions:
     @staticmethod
     def validate_loadable(defs: Definitions) -> None:
         """Raise a :class:`DefinitionError` listing every problem found in ``defs``."""
-        from assettui.model.validation import validate_definitions
 
         validate_definitions(defs)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -152,9 +151,10 @@ class JobDefinition:
         resources: Mapping[str, Any] | None = None,
     ) -> Any:
         """Run the job in this process and return its result (see ``materialize``)."""
-        # The model layer cannot import execution statically (layers point one way).
-        execution = importlib.import_module("assettui.execution.in_process")
-        return execution.execute_job_in_process(
+        # The one upward import of the model layer, declared in pyproject's layer contract.
+        from assettui.execution.in_process import execute_job_in_process
+
+        return execute_job_in_process(
             self,
             run_config=run_config if run_config is not None else self.config,
             instance=instance,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from assettui.errors import AssettuiError, DefinitionError
 from assettui.model.asset_graph import close_matches, cycle_message, missing_upstream_message
 from assettui.model.asset_key import AssetKey
+from assettui.model.assets.coerce import coerce_assets
 
 if TYPE_CHECKING:
     from assettui.model.definitions import Definitions
@@ -30,8 +31,6 @@ def where(definition: Any) -> str:
 
 def find_problems(defs: Definitions) -> list[str]:
     """Every problem in ``defs``, each a sentence naming the asset/file and what to do."""
-    from assettui.model.definitions import coerce_assets
-
     problems: list[str] = []
     assets_defs = coerce_assets(defs.assets)
 

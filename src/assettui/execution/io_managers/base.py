@@ -13,8 +13,8 @@ from typing import Any
 
 from assettui.errors import DagsterInvalidPropertyError
 from assettui.model.asset_key import AssetKey
-from assettui.model.config import ConfigurableResource
 from assettui.model.metadata.values import MetadataValue, normalize_metadata
+from assettui.model.resources import ConfigurableResource
 
 
 @dataclass

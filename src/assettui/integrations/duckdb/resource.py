@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from assettui.integrations.duckdb.connection import DEFAULT_LOCK_TIMEOUT, duckdb_connection
-from assettui.model.config import ConfigurableResource
+from assettui.model.resources import ConfigurableResource
 
 
 class DuckDBResource(ConfigurableResource):

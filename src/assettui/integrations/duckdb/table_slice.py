@@ -9,7 +9,7 @@ from typing import Any
 
 from assettui.errors import DagsterInvalidDefinitionError
 from assettui.model.asset_key import AssetKey
-from assettui.model.partitions.definitions import MultiPartitionsDefinition
+from assettui.model.partitions.multi import MultiPartitionsDefinition
 
 
 @dataclass(frozen=True)

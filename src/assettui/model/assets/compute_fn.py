@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from assettui.errors import DefinitionError
-from assettui.model.config import Config, ConfigurableResource, _ResourceParamMarker
+from assettui.model.config import Config
+from assettui.model.resources import ConfigurableResource, _ResourceParamMarker
 
 CONTEXT_NAMES = frozenset({"context", "_context", "context_", "_"})
 _CONTEXT_TYPE_NAMES = frozenset(

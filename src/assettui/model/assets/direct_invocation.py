@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from assettui.errors import DagsterInvalidInvocationError
-from assettui.model.config import ConfigurableResource, build_config
+from assettui.model.config import build_config
+from assettui.model.resources import ConfigurableResource
 
 _CONTEXT_TYPES = frozenset({"AssetExecutionContext", "OpExecutionContext"})
 

@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 
 from assettui.errors import DefinitionError
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata.values import MetadataValue
 
 TABLE_SCHEMA = "table_schema"
 TABLE = "table"
@@ -206,41 +205,6 @@ class TableData:
         return self
 
 
-# ---- MetadataValue constructors and normalization -------------------------------------
-
-
-def table_schema_value(schema: TableSchema) -> MetadataValue:
-    """``MetadataValue.table_schema(schema)``."""
-    if not isinstance(schema, TableSchema):
-        raise DefinitionError(f"MetadataValue.table_schema needs a TableSchema; got {schema!r}.")
-    return MetadataValue(TABLE_SCHEMA, schema)
-
-
-def table_value(records: Sequence[TableRecord], schema: TableSchema | None = None) -> MetadataValue:
-    """``MetadataValue.table(records, schema)``."""
-    return MetadataValue(TABLE, TableData(records, schema))
-
-
-def column_lineage_value(lineage: TableColumnLineage) -> MetadataValue:
-    """``MetadataValue.column_lineage(lineage)``."""
-    if not isinstance(lineage, TableColumnLineage):
-        raise DefinitionError(
-            f"MetadataValue.column_lineage needs a TableColumnLineage; got {lineage!r}."
-        )
-    return MetadataValue(COLUMN_LINEAGE, lineage)
-
-
-def table_metadata_value(raw: Any) -> MetadataValue | None:
-    """The typed value of a raw table value (a schema, lineage or table), else ``None``."""
-    if isinstance(raw, TableSchema):
-        return table_schema_value(raw)
-    if isinstance(raw, TableColumnLineage):
-        return column_lineage_value(raw)
-    if isinstance(raw, TableData):
-        return MetadataValue(TABLE, raw)
-    return None
-
-
 # ---- JSON (event log) and text (UI) ------------------------------------------------------
 
 
@@ -402,7 +366,8 @@ class TableMetadataSet:
             namespace, _, name = str(key).partition("/")
             if namespace != cls._namespace:
                 continue
-            inner = value.value if isinstance(value, MetadataValue) else value
+            # a typed MetadataValue (it has a kind) is unwrapped; raw values are kept
+            inner = value.value if hasattr(value, "kind") else value
             if name in names:
                 found[name] = inner
             elif name in cls._legacy_keys:

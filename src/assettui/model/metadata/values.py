@@ -7,9 +7,24 @@ values, each with a ``.value``; the typed form is what results, events and the i
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from assettui.errors import DefinitionError
+from assettui.model.asset_key import AssetKey
+from assettui.model.metadata.table import (
+    COLUMN_LINEAGE,
+    TABLE,
+    TABLE_SCHEMA,
+    TableColumnLineage,
+    TableData,
+    TableRecord,
+    TableSchema,
+    table_value_from_json,
+    table_value_text,
+    table_value_to_json,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +83,6 @@ class MetadataValue:
 
     @staticmethod
     def asset(asset_key: Any) -> MetadataValue:
-        from assettui.model.asset_key import AssetKey
-
         return MetadataValue("asset", AssetKey.from_coercible(asset_key).to_user_string())
 
     @staticmethod
@@ -78,14 +91,10 @@ class MetadataValue:
 
     @staticmethod
     def table(records: Any, schema: Any = None) -> MetadataValue:
-        from assettui.model.metadata.table import table_value
-
         return table_value(records, schema)
 
     @staticmethod
     def column_lineage(lineage: Any) -> MetadataValue:
-        from assettui.model.metadata.table import column_lineage_value
-
         return column_lineage_value(lineage)
 
     @property
@@ -96,8 +105,6 @@ class MetadataValue:
         if self.kind == "table_schema" and isinstance(self.value, Mapping):
             return ", ".join(f"{k}: {v}" for k, v in self.value.items())
         if self.kind in ("table_schema", "table", "column_lineage"):
-            from assettui.model.metadata.table import table_value_text
-
             return table_value_text(self.kind, self.value)
         return str(self.value)
 
@@ -106,8 +113,6 @@ class MetadataValue:
         if isinstance(value, float) and not math.isfinite(value):
             value = str(value)
         if self.kind in ("table_schema", "table", "column_lineage"):
-            from assettui.model.metadata.table import table_value_to_json
-
             value = table_value_to_json(self.kind, value)
         return {"kind": self.kind, "value": value}
 
@@ -118,8 +123,6 @@ class MetadataValue:
         if kind == "float" and isinstance(value, str):
             value = float(value)
         if kind in ("table_schema", "table", "column_lineage"):
-            from assettui.model.metadata.table import table_value_from_json
-
             value = table_value_from_json(kind, value)
         return MetadataValue(kind, value)
 
@@ -144,14 +147,10 @@ def normalize_metadata_value(raw: Any) -> MetadataValue:
         return MetadataValue.text(raw)
     if isinstance(raw, (dict, list)):
         return MetadataValue.json(raw)
-    from assettui.model.asset_key import AssetKey
-
     if isinstance(raw, AssetKey):
         return MetadataValue.asset(raw)
     if hasattr(raw, "__fspath__"):
         return MetadataValue.path(raw)
-    from assettui.model.metadata.table import table_metadata_value
-
     typed = table_metadata_value(raw)
     if typed is not None:
         return typed
@@ -173,3 +172,38 @@ def metadata_from_json(data: Mapping[str, Any] | None) -> dict[str, MetadataValu
     if not data:
         return {}
     return {k: MetadataValue.from_json(v) for k, v in data.items()}
+
+
+# ---- MetadataValue constructors and normalization -------------------------------------
+
+
+def table_schema_value(schema: TableSchema) -> MetadataValue:
+    """``MetadataValue.table_schema(schema)``."""
+    if not isinstance(schema, TableSchema):
+        raise DefinitionError(f"MetadataValue.table_schema needs a TableSchema; got {schema!r}.")
+    return MetadataValue(TABLE_SCHEMA, schema)
+
+
+def table_value(records: Sequence[TableRecord], schema: TableSchema | None = None) -> MetadataValue:
+    """``MetadataValue.table(records, schema)``."""
+    return MetadataValue(TABLE, TableData(records, schema))
+
+
+def column_lineage_value(lineage: TableColumnLineage) -> MetadataValue:
+    """``MetadataValue.column_lineage(lineage)``."""
+    if not isinstance(lineage, TableColumnLineage):
+        raise DefinitionError(
+            f"MetadataValue.column_lineage needs a TableColumnLineage; got {lineage!r}."
+        )
+    return MetadataValue(COLUMN_LINEAGE, lineage)
+
+
+def table_metadata_value(raw: Any) -> MetadataValue | None:
+    """The typed value of a raw table value (a schema, lineage or table), else ``None``."""
+    if isinstance(raw, TableSchema):
+        return table_schema_value(raw)
+    if isinstance(raw, TableColumnLineage):
+        return column_lineage_value(raw)
+    if isinstance(raw, TableData):
+        return MetadataValue(TABLE, raw)
+    return None

@@ -21,12 +21,11 @@ from assettui.errors import PartitionError
 from assettui.model.partitions.definitions import (
     DynamicPartitionsStore,
     InvalidPartitionsDefinitionError,
-    MultiPartitionKey,
-    MultiPartitionsDefinition,
     PartitionsDefinition,
     StaticPartitionsDefinition,
     TimeWindow,
 )
+from assettui.model.partitions.multi import MultiPartitionKey, MultiPartitionsDefinition
 from assettui.model.partitions.time_window import TimeWindowPartitionsDefinition
 
 

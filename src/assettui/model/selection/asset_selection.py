@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from assettui.errors import SelectionError
 from assettui.model.asset_key import AssetKey, key_prefix_parts
 from assettui.model.results import AssetCheckKey
+from assettui.model.selection.parser import SelectionKinds, parse_selection
 
 if TYPE_CHECKING:
     from assettui.model.asset_graph import AssetGraph
@@ -186,9 +187,8 @@ class AssetSelection:
         Raises:
             SelectionError: if the string does not parse; the message points at the column.
         """
-        from assettui.model.selection.parser import parse_selection
-
-        return parse_selection(string, include_sources=include_sources)
+        kinds = SelectionKinds(AssetSelection, KeyWildCardAssetSelection)
+        return parse_selection(string, kinds, include_sources=include_sources)
 
     @classmethod
     def from_coercible(cls, selection: Any) -> AssetSelection:

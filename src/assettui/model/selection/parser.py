@@ -46,12 +46,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from assettui.errors import SelectionError
 
 if TYPE_CHECKING:
-    from assettui.model.selection.asset_selection import AssetSelection
+    from assettui.model.selection.asset_selection import (
+        AssetSelection,
+        KeyWildCardAssetSelection,
+    )
+
+
+class SelectionKinds(NamedTuple):
+    """The selection classes the parser builds (given by ``AssetSelection.from_string``, so
+    that this module needs no import of the module that imports it)."""
+
+    selection: type[AssetSelection]
+    key_wildcard: type[KeyWildCardAssetSelection]
+
 
 SUPPORTED_ATTRIBUTES = ("key", "tag", "group", "kind", "owner")
 # Dagster attributes that need the UI, an instance or other definitions to resolve.
@@ -119,7 +131,9 @@ class _Unsupported(_Problem):
     """A Dagster attribute assettui cannot resolve; no fallback applies."""
 
 
-def parse_selection(text: str, include_sources: bool = False) -> AssetSelection:
+def parse_selection(
+    text: str, kinds: SelectionKinds, include_sources: bool = False
+) -> AssetSelection:
     """Parse a selection string into an ``AssetSelection`` (see the module docstring).
 
     Raises:
@@ -131,7 +145,7 @@ def parse_selection(text: str, include_sources: bool = False) -> AssetSelection:
         empty = _ParseFailure("Empty selection", 0, "Write '*' to select every asset.")
         raise SelectionError(format_error(text, empty))
     try:
-        return _parse_list(text, include_sources)
+        return _parse_list(text, kinds, include_sources)
     except RecursionError:
         raise SelectionError(
             f"The selection is nested too deeply to parse ({len(text)} characters); "
@@ -141,10 +155,10 @@ def parse_selection(text: str, include_sources: bool = False) -> AssetSelection:
         raise SelectionError(format_error(text, problem)) from None
 
 
-def _parse_list(text: str, include_sources: bool) -> AssetSelection:
+def _parse_list(text: str, kinds: SelectionKinds, include_sources: bool) -> AssetSelection:
     """One item, or (when that fails) a comma-separated list of items."""
     try:
-        return _parse_item(text, include_sources)
+        return _parse_item(text, kinds, include_sources)
     except _ParseFailure:
         items = _split_commas(text)
         if len(items) == 1:
@@ -154,7 +168,7 @@ def _parse_list(text: str, include_sources: bool) -> AssetSelection:
         if not item.strip():
             raise _ParseFailure("Empty item", start, "Remove the extra comma.")
         try:
-            selection = _parse_item(item, include_sources)
+            selection = _parse_item(item, kinds, include_sources)
         except _Problem as problem:
             problem.pos += start
             raise
@@ -190,15 +204,13 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def parse_legacy_clause(text: str) -> AssetSelection | None:
+def parse_legacy_clause(text: str, kinds: SelectionKinds) -> AssetSelection | None:
     """Dagster's older ``*name+`` clause, or None if ``text`` is not one."""
-    from assettui.model.selection.asset_selection import AssetSelection
-
     match = _LEGACY_RE.match(text.strip())
     if match is None:
         return None
     up, name, down = match.group(1) or "", match.group(2), match.group(3) or ""
-    selection = AssetSelection.assets(name)
+    selection = kinds.selection.assets(name)
     # "*" means every layer (depth None); each "+" one layer; nothing means no traversal.
     up_depth = None if "*" in up else len(up)
     down_depth = None if "*" in down else len(down)
@@ -214,20 +226,18 @@ def parse_legacy_clause(text: str) -> AssetSelection | None:
 # ---- internals ---------------------------------------------------------------------------
 
 
-def _parse_item(text: str, include_sources: bool) -> AssetSelection:
+def _parse_item(text: str, kinds: SelectionKinds, include_sources: bool) -> AssetSelection:
     """One string (no comma list): the new syntax, else Dagster's fallbacks."""
     try:
-        return _Parser(tokenize(text), include_sources).parse()
+        return _Parser(tokenize(text), kinds, include_sources).parse()
     except _ParseFailure:
-        legacy = parse_legacy_clause(text)
+        legacy = parse_legacy_clause(text, kinds)
         if legacy is not None:
             return legacy
         # Dagster reads a failed "tag:..." string as "tag:key=value" verbatim; we do so only
         # for one word, so that a malformed expression still gets a pointed error.
         if text.startswith("tag:") and not re.search(r"[\s()\"]", text):
-            from assettui.model.selection.asset_selection import AssetSelection
-
-            return AssetSelection.tag_string(text[len("tag:") :])
+            return kinds.selection.tag_string(text[len("tag:") :])
         raise
 
 
@@ -272,8 +282,9 @@ _ATTRIBUTE_HINT = "Select by " + ", ".join(f"{a}:" for a in SUPPORTED_ATTRIBUTES
 class _Parser:
     """Recursive descent over the token list, one method per grammar rule."""
 
-    def __init__(self, tokens: list[Token], include_sources: bool):
+    def __init__(self, tokens: list[Token], kinds: SelectionKinds, include_sources: bool):
         self.tokens = tokens
+        self.kinds = kinds
         self.i = 0
         self.include_sources = include_sources
 
@@ -330,14 +341,12 @@ class _Parser:
         return left
 
     def parse_not(self) -> AssetSelection:
-        from assettui.model.selection.asset_selection import AssetSelection
-
         if self.at_word("not", "NOT"):
             self.advance()
-            return AssetSelection.all(include_sources=self.include_sources) - self.parse_not()
+            return self.kinds.selection.all(include_sources=self.include_sources) - self.parse_not()
         if self.cur.kind == "STAR":
             self.advance()
-            return AssetSelection.all(include_sources=self.include_sources)
+            return self.kinds.selection.all(include_sources=self.include_sources)
         return self.parse_traversal()
 
     def parse_traversal(self) -> AssetSelection:
@@ -406,10 +415,7 @@ class _Parser:
         return inner
 
     def parse_attribute(self) -> AssetSelection:
-        from assettui.model.selection.asset_selection import (
-            AssetSelection,
-            KeyWildCardAssetSelection,
-        )
+        kinds = self.kinds
 
         name_token = self.advance()
         name = name_token.text
@@ -426,10 +432,10 @@ class _Parser:
             token = self.cur
             if token.kind == "QUOTED":
                 self.advance()
-                return KeyWildCardAssetSelection(selected_key_wildcard=token.text[1:-1])
+                return kinds.key_wildcard(selected_key_wildcard=token.text[1:-1])
             if token.kind == "WORD":
                 self.advance()
-                return KeyWildCardAssetSelection(selected_key_wildcard=token.text)
+                return kinds.key_wildcard(selected_key_wildcard=token.text)
             raise _ParseFailure(
                 f"Unexpected {_describe(token)}",
                 token.pos,
@@ -441,13 +447,13 @@ class _Parser:
             if self.cur.kind == "EQUAL":
                 self.advance()
                 tag_value = self.read_value("'='")
-            return AssetSelection.tag(value, tag_value or "", include_sources=self.include_sources)  # type: ignore[arg-type]
+            return kinds.selection.tag(value, tag_value or "", include_sources=self.include_sources)  # type: ignore[arg-type]
         if name == "group":
             groups = () if value is None else (value,)
-            return AssetSelection.groups(*groups, include_sources=self.include_sources)
+            return kinds.selection.groups(*groups, include_sources=self.include_sources)
         if name == "kind":
-            return AssetSelection.kind(value, include_sources=self.include_sources)
-        return AssetSelection.owner(value)
+            return kinds.selection.kind(value, include_sources=self.include_sources)
+        return kinds.selection.owner(value)
 
     def read_value(self, after: str) -> str | None:
         token = self.cur

@@ -10,11 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assettui.model.partitions.definitions import (
-    MultiPartitionKey,
-    MultiPartitionsDefinition,
-    PartitionsDefinition,
-)
+from assettui.model.partitions.definitions import PartitionsDefinition
+from assettui.model.partitions.multi import MultiPartitionKey, MultiPartitionsDefinition
 from assettui.model.partitions.time_window import ScheduleType, TimeWindowPartitionsDefinition
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

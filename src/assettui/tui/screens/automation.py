@@ -1,20 +1,22 @@
 """The automation screen: schedules and sensors, on/off, next tick, tick history, cursors.
 
-A long-lived thread reads the stored states and ticks once a second; toggling and cursor
-resets are written from short workers, so the event loop never waits on SQLite.
+It drives automation through ``automation/control`` exactly as ``assettui automation``
+does: the rows (with the engine's next tick) come from ``list_instigators``, and on/off and
+cursor resets are ``start_instigator`` / ``stop_instigator`` / ``reset_cursor``, so turning a
+schedule back on here starts it from now, without running the ticks it missed while off.
+
+A long-lived thread reads the rows and ticks once a second; toggling and cursor resets are
+written from short workers, so the event loop never waits on SQLite.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
-from croniter import croniter
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,7 +27,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
 
-from assettui.storage import InstigatorStatus, InstigatorType, Storage, TickRecord, TickStatus
+from assettui.automation.control import (
+    InstigatorRow,
+    list_instigators,
+    reset_cursor as control_reset_cursor,
+    start_instigator,
+    stop_instigator,
+)
+from assettui.storage import InstigatorType, Storage, TickRecord, TickStatus
 
 _POLL_SECONDS = 1.0
 TICK_HISTORY_LIMIT = 50
@@ -37,43 +46,11 @@ TICK_STYLES: dict[TickStatus, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class InstigatorRow:
-    """One schedule or sensor as the screen shows it (computed in the poll thread)."""
-
-    name: str
-    kind: InstigatorType
-    running: bool
-    target: str
-    cadence: str
-    next_tick: float | None
-    last_tick: TickRecord | None
-    cursor: str | None
-    description: str | None
-
-    @property
-    def row_key(self) -> str:
-        return f"{self.kind.value}:{self.name}"
-
-
-def is_running(default_status: Any, stored: InstigatorStatus | None) -> bool:
-    """On or off: the stored choice, else the definition's default status."""
-    if stored is InstigatorStatus.RUNNING:
-        return True
-    if stored is InstigatorStatus.STOPPED:
-        return False
-    return getattr(default_status, "value", default_status) == "RUNNING"
-
-
-def next_schedule_tick(cron_schedules: Sequence[str], timezone: str, now: float) -> float | None:
-    """The next cron tick after ``now`` among ``cron_schedules``, in ``timezone``."""
-    start = datetime.fromtimestamp(now, ZoneInfo(timezone))
-    ticks = [croniter(cron, start).get_next(datetime).timestamp() for cron in cron_schedules]
-    return min(ticks) if ticks else None
-
-
-def format_time(stamp: float | None) -> str:
-    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M:%S") if stamp else "—"
+def format_time(moment: datetime | float | None) -> str:
+    if moment is None:
+        return "—"
+    stamp = moment.timestamp() if isinstance(moment, datetime) else moment
+    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def tick_text(tick: TickRecord | None) -> Text:
@@ -129,8 +106,7 @@ class AutomationScreen(Screen[None]):
         super().__init__(name=name, id=id)
         self._storage = storage
         self._clock = clock
-        self._definitions: dict[str, tuple[InstigatorType, Any]] = {}
-        self.set_definitions(defs)
+        self._defs: Any = defs
         self.rows: list[InstigatorRow] = []
         self.ticks: list[TickRecord] = []
         self._selected: str | None = None
@@ -138,12 +114,7 @@ class AutomationScreen(Screen[None]):
 
     def set_definitions(self, defs: Any) -> None:
         """Show the schedules and sensors of newly loaded definitions."""
-        found: dict[str, tuple[InstigatorType, Any]] = {}
-        for schedule in getattr(defs, "schedules", ()) or ():
-            found[f"schedule:{schedule.name}"] = (InstigatorType.SCHEDULE, schedule)
-        for sensor in getattr(defs, "sensors", ()) or ():
-            found[f"sensor:{sensor.name}"] = (InstigatorType.SENSOR, sensor)
-        self._definitions = found
+        self._defs = defs
         if self.is_mounted:
             self._wake.set()
 
@@ -184,47 +155,15 @@ class AutomationScreen(Screen[None]):
             row = next((r for r in rows if r.row_key == selected), None)
             if row is not None:
                 ticks = self._storage.automation.list_ticks(
-                    row.name, row.kind, limit=TICK_HISTORY_LIMIT
+                    row.name, row.type, limit=TICK_HISTORY_LIMIT
                 )
             self.app.call_from_thread(self._apply, rows, selected, ticks)
             self._wake.wait(_POLL_SECONDS)
             self._wake.clear()
 
     def _read_rows(self) -> list[InstigatorRow]:
-        now = self._clock()
-        automation = self._storage.automation
-        rows = []
-        for kind, definition in self._definitions.values():
-            state = automation.get_state(definition.name, kind)
-            running = is_running(definition.default_status, state.status if state else None)
-            last = automation.latest_tick(definition.name, kind)
-            if kind is InstigatorType.SCHEDULE:
-                cadence = " / ".join(definition.cron_schedules) + f" ({definition.timezone})"
-                next_tick = (
-                    next_schedule_tick(definition.cron_schedules, definition.timezone, now)
-                    if running
-                    else None
-                )
-            else:
-                interval = definition.minimum_interval_seconds
-                cadence = f"every ≥{interval}s"
-                next_tick = (
-                    (max(now, last.timestamp + interval) if last else now) if running else None
-                )
-            rows.append(
-                InstigatorRow(
-                    name=definition.name,
-                    kind=kind,
-                    running=running,
-                    target=definition.job_name or "",
-                    cadence=cadence,
-                    next_tick=next_tick,
-                    last_tick=last,
-                    cursor=state.cursor if state else None,
-                    description=definition.description,
-                )
-            )
-        return rows
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        return list_instigators(self._storage, self._defs, now)
 
     def _apply(self, rows: list[InstigatorRow], selected: str | None, ticks: list[TickRecord]):
         listing = self.query_one("#automation-list", DataTable)
@@ -255,7 +194,7 @@ class AutomationScreen(Screen[None]):
         state = Text("● on", style="green") if row.running else Text("○ off", style="grey50")
         return (
             state,
-            row.kind.value,
+            row.kind,
             row.name,
             row.target,
             row.cadence,
@@ -286,10 +225,10 @@ class AutomationScreen(Screen[None]):
         if row is None:
             detail.update("No schedules or sensors in these definitions.")
             return
-        lines = [f"{row.kind.value} {row.name}: {'on' if row.running else 'off'}"]
+        lines = [f"{row.kind} {row.name}: {'on' if row.running else 'off'}"]
         if row.description:
             lines.append(row.description.strip().splitlines()[0])
-        if row.kind is InstigatorType.SENSOR:
+        if row.type is InstigatorType.SENSOR:
             lines.append(
                 f"cursor: {row.cursor if row.cursor is not None else '(none)'}  (C resets)"
             )
@@ -328,12 +267,15 @@ class AutomationScreen(Screen[None]):
     def _write(
         self, row: InstigatorRow, *, running: bool | None = None, reset_cursor: bool = False
     ) -> None:
-        automation = self._storage.automation
+        defs = self._defs
         if running is not None:
-            status = InstigatorStatus.RUNNING if running else InstigatorStatus.STOPPED
-            automation.set_status(row.name, row.kind, status)
-            self.post_message(self.StatusToggled(row.name, row.kind, running))
+            if running:
+                now = datetime.fromtimestamp(self._clock(), UTC)
+                start_instigator(self._storage, defs, row.name, now)
+            else:
+                stop_instigator(self._storage, defs, row.name)
+            self.post_message(self.StatusToggled(row.name, row.type, running))
         if reset_cursor:
-            automation.set_cursor(row.name, row.kind, None)
+            control_reset_cursor(self._storage, defs, row.name)
             self.app.call_from_thread(self.notify, f"Cursor of {row.name} reset.")
         self._wake.set()

@@ -31,11 +31,8 @@ from assettui.automation.backfill import submit_backfill
 from assettui.automation.backfill_plan import BackfillPlan
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.partitions.definitions import (
-    DynamicPartitionsDefinition,
-    MultiPartitionsDefinition,
-    PartitionsDefinition,
-)
+from assettui.model.partitions.definitions import DynamicPartitionsDefinition, PartitionsDefinition
+from assettui.model.partitions.multi import MultiPartitionsDefinition
 from assettui.storage import AssetPartitionStatus, Storage
 from assettui.tui.layout.calendar import CalendarLayout, build_layout
 from assettui.tui.screens.backfill_dialog import BackfillChoice, BackfillDialog

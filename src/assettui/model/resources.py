@@ -1,0 +1,127 @@
+"""Resources: ``ConfigurableResource``, ``ResourceParam``, ``ResourceDefinition``, ``@resource``.
+
+``ConfigurableResource`` fields may hold ``EnvVar`` values (see ``model/config.py``): they stay
+unresolved in definitions and are read when a run sets its resources up; resolved values are
+masked wherever a resource is printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from assettui.model.config import MASK, EnvVar, IntEnvVar
+
+T = TypeVar("T")
+
+
+class ConfigurableResource(BaseModel):
+    """Base class of resources configured by pydantic fields.
+
+    Override :meth:`setup_for_execution` / :meth:`teardown_after_execution` to open and close
+    connections around a run, or :meth:`yield_for_execution` for a context manager form.
+    Fields may hold :class:`EnvVar` values, resolved when a run starts and never shown.
+    """
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    _secret_fields: frozenset[str] = PrivateAttr(default=frozenset())
+    _env_vars: dict[str, EnvVar] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **data: Any):
+        # pydantic turns an EnvVar (a str subclass) into a plain str, and an int field
+        # cannot hold a variable's name: remember which fields read the environment and
+        # validate them with a placeholder until a run resolves them.
+        env_vars = {k: v for k, v in data.items() if isinstance(v, EnvVar)}
+        for name, var in env_vars.items():
+            if isinstance(var, IntEnvVar):
+                data[name] = 0
+        super().__init__(**data)
+        self._env_vars = env_vars
+
+    def setup_for_execution(self, context: Any) -> None:
+        """Called once before a run's steps use the resource."""
+
+    def teardown_after_execution(self, context: Any) -> None:
+        """Called once after the run's steps finished with the resource."""
+
+    @contextmanager
+    def yield_for_execution(self, context: Any) -> Iterator[Any]:
+        """Set up, yield the resource to the run, tear down."""
+        self.setup_for_execution(context)
+        try:
+            yield self
+        finally:
+            self.teardown_after_execution(context)
+
+    def with_resolved_env(self, resource_key: str) -> ConfigurableResource:
+        """A copy whose ``EnvVar`` fields hold their values (masked when printed)."""
+        updates: dict[str, Any] = {}
+        secret: set[str] = set()
+        for name in type(self).model_fields:
+            value = self._env_vars.get(name, getattr(self, name))
+            if isinstance(value, EnvVar):
+                resolved: Any = value.resolve(f"resource {resource_key!r} (field {name!r})")
+                if isinstance(value, IntEnvVar):
+                    resolved = int(resolved)
+                updates[name] = resolved
+                secret.add(name)
+            elif isinstance(value, ConfigurableResource):
+                updates[name] = value.with_resolved_env(f"{resource_key}.{name}")
+        if not updates:
+            return self
+        copy = self.model_copy(update=updates)
+        copy._secret_fields = frozenset(secret)
+        copy._env_vars = {}
+        return copy
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, (MASK if name in self._secret_fields else value)
+
+    @classmethod
+    def configure_at_launch(cls, **kwargs: Any) -> Any:
+        return cls.model_construct(**kwargs)
+
+
+# Dagster's ``ResourceParam[T]``: annotate a parameter as a plain (non-pydantic) resource.
+class _ResourceParamMarker:
+    pass
+
+
+ResourceParam = Annotated[T, _ResourceParamMarker()]
+
+
+class ResourceDefinition(Generic[T]):
+    """A resource made from a plain value or a function (Dagster's older API)."""
+
+    def __init__(self, resource_fn: Any = None, config_schema: Any = None, description: str = ""):
+        self.resource_fn = resource_fn
+        self.config_schema = config_schema
+        self.description = description
+
+    @staticmethod
+    def hardcoded_resource(value: Any, description: str | None = None) -> ResourceDefinition:
+        return ResourceDefinition(lambda _ctx: value, description=description or "")
+
+    @staticmethod
+    def none_resource(description: str | None = None) -> ResourceDefinition:
+        return ResourceDefinition(lambda _ctx: None, description=description or "")
+
+    @staticmethod
+    def mock_resource(description: str | None = None) -> ResourceDefinition:
+        from unittest.mock import MagicMock
+
+        return ResourceDefinition(lambda _ctx: MagicMock(), description=description or "")
+
+
+def resource(fn: Any = None, *, config_schema: Any = None, description: str | None = None) -> Any:
+    """Decorator form of :class:`ResourceDefinition`: the function builds the resource."""
+
+    def wrap(f: Any) -> ResourceDefinition:
+        return ResourceDefinition(f, config_schema=config_schema, description=description or "")
+
+    return wrap(fn) if fn is not None else wrap
