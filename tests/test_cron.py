@@ -155,3 +155,23 @@ def test_daily_ticks_are_increasing_and_one_per_local_day(minute, hour, tz, star
     assert ticks == sorted(set(ticks))
     local_days = [t.astimezone(ZoneInfo(tz)).date() for t in ticks]
     assert len(local_days) == len(set(local_days))
+
+
+def test_cron_ticks_and_time_partitions_place_a_skipped_wall_time_alike():
+    """One timezone lookup and one DST rule for both: 02:30 on the night Berlin jumps from
+    02:00 to 03:00 is 03:00 local (01:00 UTC) for a cron tick and for a partition's start."""
+    import assettui as dg
+    from assettui.model.timezones import find_timezone, wall_to_timestamp
+
+    berlin = find_timezone("Europe/Berlin")
+    assert berlin is not None and find_timezone("Mars/Olympus") is None
+    gap_end = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    assert wall_to_timestamp(datetime(2026, 3, 29, 2, 30), berlin) == gap_end.timestamp()
+
+    tick = next_tick("30 2 * * *", "Europe/Berlin", datetime(2026, 3, 28, 12, tzinfo=UTC))
+    daily = dg.DailyPartitionsDefinition(
+        start_date="2026-03-27", hour_offset=2, minute_offset=30, timezone="Europe/Berlin"
+    )
+    window = daily.time_window_for_partition_key("2026-03-29")
+    assert tick == gap_end
+    assert window.start.timestamp() == gap_end.timestamp()

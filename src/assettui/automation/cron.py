@@ -21,28 +21,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
 from assettui.errors import ScheduleError
-from assettui.model.automation.schedules import check_cron_schedule
+from assettui.model.automation.schedules import check_cron_schedule, check_timezone
+from assettui.model.timezones import find_timezone, wall_to_timestamp
 
 # More ticks than any caller asks for at once; stops a runaway walk.
 _MAX_STEPS = 10_000
 
 
-@lru_cache(maxsize=256)
 def get_zone(timezone: str) -> tzinfo:
     """The tzinfo of an IANA name.
 
     Raises:
         ScheduleError: an unknown timezone.
     """
-    if timezone in ("UTC", "utc", "Etc/UTC"):
-        return UTC
-    check_cron_schedule("* * * * *", timezone, "Timezone")
-    return ZoneInfo(timezone)
+    zone = find_timezone(timezone)
+    if zone is None:
+        check_timezone(timezone, "Timezone")  # raises, naming the timezone
+    assert zone is not None
+    return zone
 
 
 def _crons(cron_schedule: str | Sequence[str]) -> tuple[str, ...]:
@@ -57,21 +57,7 @@ def _checked_crons(cron_schedule: str | tuple[str, ...]) -> tuple[str, ...]:
 
 def resolve_wall_time(naive: datetime, zone: tzinfo) -> datetime:
     """The instant a cron wall time runs at in ``zone`` (see the module docstring)."""
-    candidate = naive.replace(tzinfo=zone, fold=0)
-    if _exists(candidate, naive):
-        return candidate
-    # Inside a gap: the first whole minute that exists is where the clock jumped to.
-    probe = naive.replace(second=0, microsecond=0)
-    for _ in range(48 * 60):
-        probe += timedelta(minutes=1)
-        candidate = probe.replace(tzinfo=zone, fold=0)
-        if _exists(candidate, probe):
-            return candidate
-    raise ScheduleError(f"No valid time after {naive} in {zone}.")  # pragma: no cover
-
-
-def _exists(aware: datetime, naive: datetime) -> bool:
-    return aware.astimezone(UTC).astimezone(aware.tzinfo).replace(tzinfo=None) == naive
+    return datetime.fromtimestamp(wall_to_timestamp(naive, zone), zone)
 
 
 def _wall(at: datetime, zone: tzinfo) -> datetime:

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
 from assettui.errors import ScheduleError
 from assettui.model.asset_key import AssetKey
 from assettui.model.jobs import JobDefinition, UnresolvedAssetJobDefinition, define_asset_job
+from assettui.model.timezones import find_timezone
 
 PARTITION_TAG = "dagster/partition"
 SCHEDULE_NAME_TAG = "dagster/schedule_name"
@@ -160,13 +160,11 @@ def _is_valid_cron(cron: Any) -> bool:
 
 def check_timezone(timezone: str, where: str) -> None:
     """Raise :class:`ScheduleError` unless ``timezone`` is a known IANA timezone name."""
-    try:
-        ZoneInfo(timezone)
-    except (KeyError, ValueError, OSError, TypeError):
+    if find_timezone(timezone) is None:
         raise ScheduleError(
             f"{where}: unknown timezone {timezone!r}; use an IANA name such as 'UTC' or "
             "'Europe/Berlin'."
-        ) from None
+        )
 
 
 def target_job(target: Any, owner: str) -> UnresolvedAssetJobDefinition | JobDefinition:

@@ -14,10 +14,10 @@ from bisect import bisect_right
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from assettui.errors import PartitionError
 from assettui.model.partitions.definitions import InvalidPartitionsDefinitionError
+from assettui.model.timezones import find_timezone, utc_offset, wall_to_timestamp
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DST_MARGIN = 3 * 3600  # > any DST change: how far before a chunk to look for one
@@ -37,36 +37,13 @@ class ScheduleType(Enum):
 
 def get_timezone(name: str) -> tzinfo:
     """The tzinfo of an IANA timezone name (raises InvalidPartitionsDefinitionError if unknown)."""
-    if name in ("UTC", "utc"):
-        return UTC
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError, OSError, TypeError):
+    tz = find_timezone(name)
+    if tz is None:
         raise InvalidPartitionsDefinitionError(
             f"Unknown timezone {name!r}: use an IANA name such as 'UTC', 'Europe/Berlin' or "
             "'America/Los_Angeles'."
-        ) from None
-
-
-def utc_offset(ts: float, tz: tzinfo) -> float:
-    off = datetime.fromtimestamp(ts, tz).utcoffset()
-    return off.total_seconds() if off is not None else 0.0
-
-
-def wall_to_ts(naive: datetime, tz: tzinfo) -> float:
-    """The instant of a wall-clock time: the first one if repeated, the gap's end if skipped."""
-    ts = naive.replace(tzinfo=tz, fold=0).timestamp()
-    if tz is UTC or datetime.fromtimestamp(ts, tz).replace(tzinfo=None) == naive:
-        return ts
-    # Skipped by a DST change: fold=1 reads it with the offset after the change, giving an
-    # instant before the change, fold=0 one after it; bisect for the change itself.
-    other = naive.replace(tzinfo=tz, fold=1).timestamp()
-    lo, hi = min(ts, other), max(ts, other)
-    off_hi = utc_offset(hi, tz)
-    while hi - lo > 1:
-        mid = math.floor((lo + hi) / 2)
-        lo, hi = (lo, mid) if utc_offset(mid, tz) == off_hi else (mid, hi)
-    return hi
+        )
+    return tz
 
 
 class KeyFormat:
@@ -231,7 +208,7 @@ class CalendarGrid(Grid):
         return datetime(day.year, day.month, day.day, self.hour, self.minute)
 
     def boundary(self, n: int) -> float:
-        return wall_to_ts(self.wall(n), self.tz)
+        return wall_to_timestamp(self.wall(n), self.tz)
 
     def estimate(self, ts: float) -> int:
         local = datetime.fromtimestamp(ts, self.tz)
