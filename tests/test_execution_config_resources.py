@@ -269,3 +269,18 @@ def test_bad_config_is_refused_before_the_run_starts(instance):
     with pytest.raises(dg.DagsterInvalidConfigError, match="person_name"):
         dg.materialize([greeting], instance=instance, raise_on_error=False)
     assert instance.get_runs() == []
+
+
+def test_one_resources_namespace_with_one_helpful_error_everywhere():
+    import pytest as _pytest
+
+    from assettui.model.resources import Resources
+
+    asset_ctx = dg.build_asset_context(resources={"db": "conn"})
+    schedule_ctx = dg.build_schedule_context(resources={"db": "conn"})
+    sensor_ctx = dg.build_sensor_context(resources={"db": "conn"})
+    for context in (asset_ctx, schedule_ctx, sensor_ctx):
+        assert isinstance(context.resources, Resources)
+        assert context.resources.db == "conn" and "db" in context.resources
+        with _pytest.raises(AttributeError, match=r"No resource 'dbb' here \(resources: db\)"):
+            _ = context.resources.dbb

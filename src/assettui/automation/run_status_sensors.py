@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from assettui.errors import ScheduleError
-from assettui.model.automation.schedules import ResourceNamespace, TickEvaluation, call_user_fn
+from assettui.model.automation.schedules import TickEvaluation, call_user_fn
 from assettui.model.automation.sensors import (
     DefaultSensorStatus,
     SensorDefinition,
@@ -26,6 +26,7 @@ from assettui.model.automation.sensors import (
     SensorResult,
     sensor_evaluation,
 )
+from assettui.model.resources import Resources
 from assettui.storage.event_log_entry import DagsterEvent, EventLogEntry
 from assettui.storage.events import DagsterEventType
 from assettui.storage.runs import DagsterRun, DagsterRunStatus
@@ -89,7 +90,7 @@ class RunStatusSensorContext:
         self._dagster_event = dagster_event
         self._instance = instance
         self._resource_defs = dict(resource_defs or {})
-        self.resources = ResourceNamespace(self._resource_defs)
+        self.resources = Resources(self._resource_defs)
         self._logger = logger or (context.log if context is not None else None)
         self._partition_key = partition_key
         self._repository_def = repository_def

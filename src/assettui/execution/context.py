@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assettui.errors import DagsterInvalidPropertyError
-from assettui.execution.resources import Resources
 from assettui.execution.run_logger import RunLogger
 from assettui.model.asset_key import AssetKey
 from assettui.model.metadata.values import MetadataValue, normalize_metadata
 from assettui.model.partitions.multi import MultiPartitionsDefinition
+from assettui.model.resources import Resources
 
 
 class AssetExecutionContext:

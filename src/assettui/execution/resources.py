@@ -20,36 +20,6 @@ from assettui.execution.io_managers.polars import PolarsParquetIOManager
 from assettui.model.resources import ConfigurableResource, ResourceDefinition
 
 
-class Resources:
-    """``context.resources``: each resource as an attribute."""
-
-    def __init__(self, values: Mapping[str, Any]):
-        self._values = dict(values)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            known = ", ".join(sorted(self._values)) or "none"
-            raise AttributeError(
-                f"No resource {name!r} in this run (resources: {known}). Add it to "
-                "Definitions(resources=...) or required_resource_keys."
-            ) from None
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._values
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
-
-    @property
-    def original_resource_dict(self) -> dict[str, Any]:
-        return dict(self._values)
-
-    def _asdict(self) -> dict[str, Any]:
-        return dict(self._values)
-
-
 @dataclass
 class InitResourceContext:
     """What a resource function receives (Dagster's ``InitResourceContext``)."""

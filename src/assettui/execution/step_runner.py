@@ -36,13 +36,13 @@ from assettui.execution.outputs import (
 )
 from assettui.execution.partition_inputs import upstream_partition_keys
 from assettui.execution.plan import ExecutionPlan, Step
-from assettui.execution.resources import Resources
 from assettui.execution.run_logger import RunLogger
 from assettui.logging_compat import capture_dagster_logs
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.config import build_config, op_config_value
 from assettui.model.metadata.values import metadata_to_json, normalize_metadata
+from assettui.model.resources import Resources
 from assettui.model.results import AssetCheckEvaluation, AssetCheckResult, AssetCheckSeverity
 from assettui.storage.events import DagsterEventType as E, NewEvent, error_payload
 

@@ -7,7 +7,7 @@ masked wherever a resource is printed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -125,3 +125,54 @@ def resource(fn: Any = None, *, config_schema: Any = None, description: str | No
         return ResourceDefinition(f, config_schema=config_schema, description=description or "")
 
     return wrap(fn) if fn is not None else wrap
+
+
+class Resources:
+    """``context.resources``: each resource by attribute (``context.resources.my_db``).
+
+    The one resources namespace of run, schedule and sensor contexts; a missing name raises
+    an error listing the resources there are and what to do.
+    """
+
+    def __init__(self, values: Mapping[str, Any] | None):
+        self._values = dict(values or {})
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy/pickle probing special names
+            raise AttributeError(name)
+        try:
+            return self._values[name]
+        except KeyError:
+            known = ", ".join(sorted(self._values)) or "none"
+            raise AttributeError(
+                f"No resource {name!r} here (resources: {known}). Add it to "
+                "Definitions(resources=...), or name it in required_resource_keys."
+            ) from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_values": self._values}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._values = state["_values"]
+
+    def keys(self) -> list[str]:
+        return list(self._values)
+
+    @property
+    def original_resource_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def original(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(self._values)

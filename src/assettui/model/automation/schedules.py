@@ -19,7 +19,9 @@ from croniter import croniter
 
 from assettui.errors import ScheduleError
 from assettui.model.asset_key import AssetKey
+from assettui.model.config import run_config_dict
 from assettui.model.jobs import JobDefinition, UnresolvedAssetJobDefinition, define_asset_job
+from assettui.model.resources import Resources
 from assettui.model.timezones import find_timezone
 
 PARTITION_TAG = "dagster/partition"
@@ -92,19 +94,6 @@ class TickEvaluation:
     cursor: str | None = None
     cursor_updated: bool = False
     dynamic_partitions_requests: tuple[Any, ...] = ()
-
-
-def run_config_dict(run_config: Any) -> dict[str, Any]:
-    """``run_config`` as a plain dict (``None`` is ``{}``; a ``RunConfig`` is converted)."""
-    if run_config is None:
-        return {}
-    if hasattr(run_config, "to_config_dict"):
-        return dict(run_config.to_config_dict())
-    if isinstance(run_config, Mapping):
-        return dict(run_config)
-    raise ScheduleError(
-        f"Run config must be a dict or a RunConfig, got {type(run_config).__name__}."
-    )
 
 
 def _coerce_key(value: Any) -> AssetKey:
@@ -206,29 +195,9 @@ def call_user_fn(fn: Callable[..., Any], context: Any, *extra: Any) -> Any:
 def _resource_names(resources: Any) -> set[str]:
     if resources is None:
         return set()
-    if isinstance(resources, (Mapping, ResourceNamespace)):
+    if isinstance(resources, (Mapping, Resources)):
         return set(resources.keys())
     return set(getattr(resources, "__dict__", {}))
-
-
-class ResourceNamespace:
-    """Resources reachable as attributes (``context.resources.my_db``) and by key."""
-
-    def __init__(self, resources: Mapping[str, Any] | None):
-        self._resources = dict(resources or {})
-        self.__dict__.update(self._resources)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._resources[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._resources
-
-    def keys(self) -> list[str]:
-        return list(self._resources)
-
-    def original(self) -> dict[str, Any]:
-        return dict(self._resources)
 
 
 class ScheduleEvaluationContext:
@@ -252,7 +221,7 @@ class ScheduleEvaluationContext:
     ):
         self.instance = instance
         self.scheduled_execution_time = scheduled_execution_time
-        self.resources = ResourceNamespace(resources)
+        self.resources = Resources(resources)
         self.schedule_name = schedule_name
         self.definitions = definitions
         self.repository_def = definitions

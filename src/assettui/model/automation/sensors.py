@@ -18,7 +18,6 @@ from typing import Any
 from assettui.errors import ScheduleError
 from assettui.model.asset_key import AssetKey
 from assettui.model.automation.schedules import (
-    ResourceNamespace,
     RunRequest,
     SkipReason,
     TickEvaluation,
@@ -30,6 +29,7 @@ from assettui.model.partitions.definitions import (
     AddDynamicPartitionsRequest,
     DeleteDynamicPartitionsRequest,
 )
+from assettui.model.resources import Resources
 
 SENSOR_NAME_TAG = "dagster/sensor_name"
 DEFAULT_SENSOR_INTERVAL_SECONDS = 30
@@ -106,7 +106,7 @@ class SensorEvaluationContext:
         self.repository_def = definitions if definitions is not None else repository_def
         self.definitions = self.repository_def
         self.sensor_name = sensor_name
-        self.resources = ResourceNamespace(resources)
+        self.resources = Resources(resources)
         self.log = logging.getLogger(f"assettui.sensor.{sensor_name or 'sensor'}")
 
     @property
