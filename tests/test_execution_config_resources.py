@@ -272,8 +272,6 @@ def test_bad_config_is_refused_before_the_run_starts(instance):
 
 
 def test_one_resources_namespace_with_one_helpful_error_everywhere():
-    import pytest as _pytest
-
     from assettui.model.resources import Resources
 
     asset_ctx = dg.build_asset_context(resources={"db": "conn"})
@@ -282,5 +280,5 @@ def test_one_resources_namespace_with_one_helpful_error_everywhere():
     for context in (asset_ctx, schedule_ctx, sensor_ctx):
         assert isinstance(context.resources, Resources)
         assert context.resources.db == "conn" and "db" in context.resources
-        with _pytest.raises(AttributeError, match=r"No resource 'dbb' here \(resources: db\)"):
+        with pytest.raises(AttributeError, match=r"No resource 'dbb' here \(resources: db\)"):
             _ = context.resources.dbb
