@@ -404,3 +404,21 @@ def test_job_op_retry_policy_applies_to_its_assets(instance):
     defs = dg.Definitions(assets=[wobbly], jobs=[job])
     assert defs.resolve_job_def("retrying").execute_in_process(instance=instance).success
     assert len(calls) == 2
+
+
+def test_results_and_the_event_log_give_the_same_dagster_event(tmp_path):
+    @dg.asset
+    def one_event() -> int:
+        return 1
+
+    with dg.DagsterInstance.from_home(tmp_path / "home") as instance:
+        result = dg.materialize([one_event], instance=instance)
+        (from_result,) = result.get_asset_materialization_events()
+        stored = instance.get_latest_materialization_event(dg.AssetKey("one_event"))
+        assert stored is not None and stored.dagster_event is not None
+        assert type(from_result) is type(stored.dagster_event)
+        for event in (from_result, stored.dagster_event):
+            assert event.job_name == "__ASSET_JOB"
+            assert event.is_step_materialization and event.step_key == "one_event"
+            data = event.step_materialization_data
+            assert data is not None and data.materialization.asset_key == dg.AssetKey("one_event")

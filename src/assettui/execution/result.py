@@ -3,82 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from assettui.errors import DagsterInvariantViolationError
 from assettui.model.asset_key import AssetKey
-from assettui.model.metadata.values import metadata_from_json
 from assettui.model.results import AssetCheckEvaluation, AssetMaterialization
+from assettui.storage.event_log_entry import DagsterEvent
 from assettui.storage.events import DagsterEventType, NewEvent
-
-
-@dataclass(frozen=True)
-class DagsterEvent:
-    """One event of a run, as results list them (``event_type_value``, ``step_key``...)."""
-
-    event: NewEvent
-
-    @property
-    def event_type_value(self) -> str:
-        return self.event.event_type.value
-
-    @property
-    def event_type(self) -> DagsterEventType:
-        return self.event.event_type
-
-    @property
-    def step_key(self) -> str | None:
-        return self.event.step_key
-
-    @property
-    def message(self) -> str:
-        return self.event.message
-
-    @property
-    def asset_key(self) -> AssetKey | None:
-        return self.event.asset_key
-
-    @property
-    def partition(self) -> str | None:
-        return self.event.partition
-
-    @property
-    def is_step_failure(self) -> bool:
-        return self.event.event_type is DagsterEventType.STEP_FAILURE
-
-    @property
-    def is_step_success(self) -> bool:
-        return self.event.event_type is DagsterEventType.STEP_SUCCESS
-
-    @property
-    def is_successful_output(self) -> bool:
-        return self.event.event_type is DagsterEventType.ASSET_MATERIALIZATION
-
-    @property
-    def asset_materialization(self) -> AssetMaterialization | None:
-        return _materialization(self.event)
-
-    @property
-    def step_materialization_data(self) -> Any:
-        return self.asset_materialization
-
-    @property
-    def event_specific_data(self) -> Any:
-        return self.event.payload
-
-
-def _materialization(event: NewEvent) -> AssetMaterialization | None:
-    if event.event_type is not DagsterEventType.ASSET_MATERIALIZATION or event.asset_key is None:
-        return None
-    payload = event.payload or {}
-    return AssetMaterialization(
-        asset_key=event.asset_key,
-        metadata=metadata_from_json(payload.get("metadata")),
-        partition=event.partition,
-        tags=dict(payload.get("tags") or {}),
-        description=payload.get("description"),
-    )
 
 
 class ExecuteInProcessResult:
@@ -97,7 +28,8 @@ class ExecuteInProcessResult:
     ):
         self._run = run
         self.success = success
-        self._events = [DagsterEvent(e) for e in events]
+        job_name = getattr(run, "job_name", None)
+        self._events = [DagsterEvent.of(e, job_name) for e in events]
         self._values = values
         self._evaluations = list(check_evaluations)
         self._node_keys = node_keys

@@ -21,7 +21,7 @@ from assettui.model.results import (
     AssetMaterialization,
     AssetObservation,
 )
-from assettui.storage.events import DagsterEventType, EventRecord
+from assettui.storage.events import DagsterEventType, EventRecord, NewEvent
 
 CODE_VERSION_TAG = "dagster/code_version"
 
@@ -87,6 +87,19 @@ class DagsterEvent:
     asset_key: AssetKey | None = None
     partition: str | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def of(event: NewEvent | EventRecord, job_name: str | None = None) -> DagsterEvent:
+        """The structured form of an event, emitted (``NewEvent``) or stored."""
+        return DagsterEvent(
+            event_type_value=event.event_type.value,
+            job_name=job_name,
+            step_key=event.step_key,
+            message=event.message,
+            asset_key=event.asset_key,
+            partition=event.partition,
+            payload=event.payload or {},
+        )
 
     @property
     def event_type(self) -> DagsterEventType:
@@ -212,15 +225,7 @@ class EventLogEntry:
         level = logging.getLevelName(record.level)
         dagster_event = None
         if record.event_type is not DagsterEventType.LOG:
-            dagster_event = DagsterEvent(
-                event_type_value=record.event_type.value,
-                job_name=job_name,
-                step_key=record.step_key,
-                message=record.message,
-                asset_key=record.asset_key,
-                partition=record.partition,
-                payload=record.payload,
-            )
+            dagster_event = DagsterEvent.of(record, job_name)
         return EventLogEntry(
             error_info=SerializableErrorInfo.from_payload(record.payload.get("error")),
             level=level if isinstance(level, int) else logging.INFO,

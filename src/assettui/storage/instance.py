@@ -108,8 +108,15 @@ class DagsterInstance:
         keys = [AssetKey.from_coercible(key) for key in asset_keys]
         found = self.storage.asset_status.latest_materializations(keys)
         return {
-            key: EventLogEntry.from_record(found[key]) if key in found else None for key in keys
+            key: EventLogEntry.from_record(found[key], self._job_name(found[key].run_id))
+            if key in found
+            else None
+            for key in keys
         }
+
+    def _job_name(self, run_id: str | None) -> str | None:
+        run = self.storage.runs.get_run(run_id) if run_id else None
+        return run.job_name if run else None
 
     def fetch_materializations(
         self,
