@@ -459,6 +459,14 @@ def test_run_config_that_fails_its_schema_names_each_field(runtime: Project) -> 
     assert "max_rows: Input should be a valid integer" in out.output
     assert "src/assettui" not in out.output  # no engine file named as the error's place
     assert runs_of(runtime) == []
+    # the launch dialog's reader: each field by its path in the YAML, YAML errors by line
+    config.write_text("ops:\n  limited:\n    config:\n      max_rows: 3\n      lable: x\n")
+    out = runtime.run("materialize", "--select", "limited", "--config", str(config))
+    assert out.exit_code == 2 and "ops.limited.config.lable: Extra inputs" in out.output
+    config.write_text("ops:\n  limited: [unclosed\n")
+    out = runtime.run("materialize", "--select", "limited", "--config", str(config))
+    assert out.exit_code == 2 and "YAML error at line" in out.output
+    assert runs_of(runtime) == []
 
 
 def test_missing_env_var_names_the_variable_resource_and_field(

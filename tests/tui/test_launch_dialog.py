@@ -13,12 +13,12 @@ import assettui as dg
 from assettui.errors import ConfigError
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
-from assettui.storage import DagsterRunStatus
-from assettui.tui.run_config_yaml import (
+from assettui.model.run_config_yaml import (
     config_targets,
     default_run_config_yaml,
     parse_run_config,
 )
+from assettui.storage import DagsterRunStatus
 from assettui.tui.screens.launch_dialog import LaunchDialog
 from assettui.tui.widgets.asset_graph import AssetGraph
 

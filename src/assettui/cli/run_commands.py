@@ -14,8 +14,10 @@ from typing import Any
 import click
 
 from assettui.cli.common import fail, load, project_options, resolve_target
-from assettui.errors import AssettuiError
+from assettui.errors import AssettuiError, ConfigError
 from assettui.execution.errors_info import format_error
+from assettui.model.asset_graph import AssetGraph
+from assettui.model.asset_key import AssetKey
 from assettui.project import resolve_home
 from assettui.storage.compute_logs import CapturedOutput
 from assettui.storage.events import DagsterEventType, EventRecord
@@ -47,18 +49,23 @@ def _select(graph: Any, select: str | None) -> tuple[frozenset, frozenset]:
     return keys, checks
 
 
-def _load_config(path: str | None) -> dict[str, Any]:
+def _load_config(path: str | None, graph: AssetGraph, keys: frozenset[AssetKey]) -> dict[str, Any]:
+    """The run config in ``path``, checked as the launch dialog checks it (each field that
+    does not fit its asset's ``Config`` named by its path in the YAML)."""
     if not path:
         return {}
-    import yaml
+    from assettui.model.run_config_yaml import config_targets, parse_run_config
 
     try:
-        data = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        fail(f"Cannot read run config {path}: {exc}", 2)
-    if not isinstance(data, dict):
-        fail(f"Run config {path} must be a mapping like {{ops: {{asset: {{config: ...}}}}}}.", 2)
-    return data
+        text = Path(path).read_text()
+    except OSError as exc:
+        fail(f"Cannot read run config {path}: {exc.strerror or exc}", 2)
+        raise
+    try:
+        return parse_run_config(text, config_targets(graph, graph.toposort(keys)))
+    except ConfigError as exc:
+        fail(f"Run config {path} does not fit this launch:\n{exc}", 2)
+        raise
 
 
 def format_event(event: EventRecord, show_errors: bool = True) -> str:
@@ -244,7 +251,7 @@ def materialize(
     ctx = load(project, module, home)
     graph = ctx.defs.resolve_asset_graph()
     keys, checks = _select(graph, select)
-    run_config = _load_config(config_file)
+    run_config = _load_config(config_file, graph, keys)
     prange = None
     if partition_range:
         if "..." not in partition_range:

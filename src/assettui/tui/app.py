@@ -22,12 +22,12 @@ from assettui.execution.launcher import RunLauncher, monitor_runs
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.definitions import Definitions
+from assettui.model.run_config_yaml import config_targets
 from assettui.project import LoadedProject, LoadResult, ProjectTarget, load_project
 from assettui.project.watcher import ProjectWatcher
 from assettui.storage import DagsterRunStatus, Storage
 from assettui.storage.runs import IN_PROGRESS_STATUSES
 from assettui.tui.commands import AssetCommands, action_commands
-from assettui.tui.run_config_yaml import config_targets
 from assettui.tui.screens.help import HelpScreen, binding_rows
 from assettui.tui.screens.launch_dialog import LaunchDialog
 from assettui.tui.screens.pane import HeaderBar, as_screen

@@ -20,7 +20,7 @@ from textual.widgets import Button, Label, Static, TextArea
 
 from assettui.errors import ConfigError
 from assettui.model.asset_key import AssetKey
-from assettui.tui.run_config_yaml import ConfigTarget, default_run_config_yaml, parse_run_config
+from assettui.model.run_config_yaml import ConfigTarget, default_run_config_yaml, parse_run_config
 
 
 def yaml_language() -> str | None:

@@ -1,7 +1,8 @@
-"""Run config as YAML for the launch dialog: defaults to start from, and validation.
+"""Run config as YAML: defaults to start from, and reading it with field-by-field errors.
 
-No Textual here: the dialog (:mod:`assettui.tui.screens.launch_dialog`) shows the text this module
-writes and the errors it finds. The YAML is Dagster's run config shape::
+The one reader of run config YAML: the launch dialog (:mod:`assettui.tui.screens.launch_dialog`)
+shows the text this module writes and the errors it finds, and ``assettui materialize
+--config FILE`` reads its file with the same checks. The YAML is Dagster's run config shape::
 
     ops:
       my_asset:
