@@ -10,7 +10,6 @@ import pytest
 
 from assettui.automation.backfill import (
     BACKFILL_ID_TAG,
-    PARTITION_TAG,
     cancel_backfill,
     count_runs,
     drive_backfill,
@@ -21,6 +20,7 @@ from assettui.automation.backfill import (
 )
 from assettui.execution.launcher import RunLauncher
 from assettui.model.asset_key import AssetKey
+from assettui.model.partitions.definitions import PARTITION_NAME_TAG as PARTITION_TAG
 from assettui.project import find_project, load_project, resolve_home
 from assettui.storage import BulkActionStatus, DagsterRunStatus, RunsFilter
 

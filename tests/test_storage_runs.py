@@ -202,3 +202,27 @@ def test_delete_run_removes_it_and_its_events(storage):
     assert storage.runs.get_run(run.run_id) is None
     assert storage.event_log.run_events(run.run_id) == []
     assert storage.runs.runs_for_asset(AssetKey("a")) == []
+
+
+def test_for_partitions_sets_dagsters_partition_tags():
+    one = DagsterRun.for_partitions(partition_key="2024-01-02", tags={"team": "data"})
+    assert one.partition_key == "2024-01-02" and one.partition_range is None
+    assert one.tags == {"team": "data", "dagster/partition": "2024-01-02"}
+    span = DagsterRun.for_partitions(partition_range=("a", "c"), job_name="j")
+    assert span.partition_range == ("a", "c") and span.job_name == "j"
+    assert span.tags == {
+        "dagster/asset_partition_range_start": "a",
+        "dagster/asset_partition_range_end": "c",
+    }
+
+
+def test_runs_of_materialize_carry_the_partition_tag(tmp_path):
+    import assettui as dg
+
+    @dg.asset(partitions_def=dg.StaticPartitionsDefinition(["a", "b"]))
+    def letters(context) -> str:
+        return context.partition_key
+
+    with dg.DagsterInstance.from_home(tmp_path / "home") as instance:
+        result = dg.materialize([letters], partition_key="b", instance=instance)
+        assert result.dagster_run.tags["dagster/partition"] == "b"

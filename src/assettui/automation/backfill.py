@@ -31,9 +31,6 @@ from assettui.storage.instance_storage import Storage
 from assettui.storage.runs import DagsterRun, DagsterRunStatus, RunsFilter
 
 BACKFILL_ID_TAG = "dagster/backfill"
-PARTITION_TAG = "dagster/partition"
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 PLANNED_RUN_TAG = "assettui/backfill_run"
 DEFAULT_MAX_CONCURRENT = 4
 
@@ -299,17 +296,12 @@ def get_backfill_progress(storage: Storage, backfill_id: str) -> BackfillProgres
 
 def _new_run(record: BackfillRecord, planned: PlannedRun, index: int) -> DagsterRun:
     tags = {**record.tags, BACKFILL_ID_TAG: record.backfill_id, PLANNED_RUN_TAG: str(index)}
-    if planned.partition_key is not None:
-        tags[PARTITION_TAG] = planned.partition_key
-    if planned.partition_range is not None:
-        tags[RANGE_START_TAG], tags[RANGE_END_TAG] = planned.partition_range
-    return DagsterRun(
+    return DagsterRun.for_partitions(
+        partition_key=planned.partition_key,
+        partition_range=planned.partition_range,
+        tags=tags,
         status=DagsterRunStatus.QUEUED,
         asset_selection=frozenset(planned.asset_keys),
-        partition_key=planned.partition_key,
-        partition_range_start=planned.partition_range[0] if planned.partition_range else None,
-        partition_range_end=planned.partition_range[1] if planned.partition_range else None,
-        tags=tags,
         backfill_id=record.backfill_id,
     )
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from assettui.errors import AssettuiError, DefinitionError, ScheduleError
 from assettui.model.asset_key import AssetKey
-from assettui.model.automation.schedules import PARTITION_TAG, RunRequest
+from assettui.model.automation.schedules import RunRequest
 from assettui.model.partitions.definitions import (
     AddDynamicPartitionsRequest,
     DeleteDynamicPartitionsRequest,
@@ -169,17 +169,15 @@ def build_run(
         **(extra_tags or {}),
         origin.origin_tag: origin.name,
     }
-    if partition_key is not None:
-        tags[PARTITION_TAG] = partition_key
     if request.run_key is not None:
         tags[RUN_KEY_TAG] = request.run_key
-    return DagsterRun(
+    return DagsterRun.for_partitions(
+        partition_key=partition_key,
+        tags=tags,
         job_name=job_name,
         status=DagsterRunStatus.QUEUED,
         asset_selection=keys,
         asset_check_selection=checks,
-        partition_key=partition_key,
-        tags=tags,
         run_config=request.run_config_dict(),
     )
 

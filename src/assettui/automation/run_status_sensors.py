@@ -26,6 +26,7 @@ from assettui.model.automation.sensors import (
     SensorResult,
     sensor_evaluation,
 )
+from assettui.model.partitions.definitions import PARTITION_NAME_TAG as PARTITION_TAG
 from assettui.model.resources import Resources
 from assettui.storage.event_log_entry import DagsterEvent, EventLogEntry
 from assettui.storage.events import DagsterEventType
@@ -35,7 +36,6 @@ from assettui.storage.runs import DagsterRun, DagsterRunStatus
 # function (Dagster's defaults; the rest wait for the next tick).
 FETCH_LIMIT = 25
 PROCESS_LIMIT = 5
-PARTITION_TAG = "dagster/partition"
 
 EVENT_TYPE_BY_STATUS: Mapping[DagsterRunStatus, DagsterEventType] = {
     DagsterRunStatus.QUEUED: DagsterEventType.RUN_ENQUEUED,

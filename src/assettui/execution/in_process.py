@@ -58,15 +58,14 @@ def run_in_process(
     fields: dict[str, Any] = {}
     if run_id:
         fields["run_id"] = run_id
-    run = DagsterRun(
+    run = DagsterRun.for_partitions(
+        partition_key=partition_key,
+        partition_range=partition_range,
+        tags={**(tags or {}), IN_PROCESS_TAG: "true"},
         job_name=job_name,
         status=DagsterRunStatus.NOT_STARTED,
         asset_selection=asset_keys,
         asset_check_selection=check_keys,
-        partition_key=partition_key,
-        partition_range_start=partition_range[0] if partition_range else None,
-        partition_range_end=partition_range[1] if partition_range else None,
-        tags={**{str(k): str(v) for k, v in (tags or {}).items()}, IN_PROCESS_TAG: "true"},
         run_config=config,
         # The pid lets the run monitor fail this run if this process dies before finishing it.
         pid=os.getpid(),

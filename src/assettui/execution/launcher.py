@@ -203,15 +203,14 @@ class RunLauncher:
         parent_run_id: str | None = None,
         backfill_id: str | None = None,
     ) -> DagsterRun:
-        run = DagsterRun(
+        run = DagsterRun.for_partitions(
+            partition_key=partition_key,
+            partition_range=partition_range,
+            tags=tags,
             job_name=job_name,
             status=status,
             asset_selection=frozenset(asset_keys),
             asset_check_selection=frozenset(check_keys) if check_keys is not None else None,
-            partition_key=partition_key,
-            partition_range_start=partition_range[0] if partition_range else None,
-            partition_range_end=partition_range[1] if partition_range else None,
-            tags={str(k): str(v) for k, v in (tags or {}).items()},
             run_config=dict(run_config or {}),
             parent_run_id=parent_run_id,
             root_run_id=parent_run_id,

@@ -19,6 +19,11 @@ from enum import Enum
 from typing import Any
 
 from assettui.model.asset_key import AssetKey
+from assettui.model.partitions.definitions import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 from assettui.model.results import AssetCheckKey
 
 ASSET_JOB_NAME = "__ASSET_JOB"
@@ -97,6 +102,35 @@ class DagsterRun:
     parent_run_id: str | None = None
     root_run_id: str | None = None
     backfill_id: str | None = None
+
+    @classmethod
+    def for_partitions(
+        cls,
+        *,
+        partition_key: str | None = None,
+        partition_range: tuple[str, str] | None = None,
+        tags: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> DagsterRun:
+        """A run of one partition or a range, with Dagster's partition tags set.
+
+        The one way every launcher (the UI, the CLI, ``materialize``, backfills, schedules and
+        sensors) builds a partitioned run: ``dagster/partition`` names a single partition,
+        ``dagster/asset_partition_range_start``/``_end`` a range.
+        """
+        run_tags = {str(k): str(v) for k, v in (tags or {}).items()}
+        if partition_key is not None:
+            run_tags[PARTITION_NAME_TAG] = partition_key
+        if partition_range is not None:
+            run_tags[ASSET_PARTITION_RANGE_START_TAG] = partition_range[0]
+            run_tags[ASSET_PARTITION_RANGE_END_TAG] = partition_range[1]
+        return cls(
+            partition_key=partition_key,
+            partition_range_start=partition_range[0] if partition_range else None,
+            partition_range_end=partition_range[1] if partition_range else None,
+            tags=run_tags,
+            **fields,
+        )
 
     @property
     def is_finished(self) -> bool:

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Input
 
 from assettui.automation.scheduler import Scheduler, SchedulerThread
 from assettui.errors import AssettuiError
-from assettui.execution.launcher import RunLauncher, monitor_runs
+from assettui.execution.launcher import QueuedRunLauncher, RunLauncher, monitor_runs
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.definitions import Definitions
@@ -124,7 +124,7 @@ class AssetTuiApp(App[None]):
         self.run_scheduler = run_scheduler
         # The embedded scheduler reads the current (hot-reloaded) definitions on each pass.
         self.scheduler = SchedulerThread(
-            Scheduler(self.storage, lambda: self.defs, _ClaimedRunStarter(self.launcher))
+            Scheduler(self.storage, lambda: self.defs, QueuedRunLauncher(self.launcher))
         )
         self.watcher = ProjectWatcher(target.source_dirs(), self._files_changed, ignore=[self.home])
         self._wake = threading.Event()
@@ -549,13 +549,3 @@ def _optional(module: str, name: str) -> Any:
         return getattr(importlib.import_module(module), name, None)
     except ImportError:
         return None
-
-
-class _ClaimedRunStarter:
-    """The run queue's launcher: it hands over runs it already moved to STARTING."""
-
-    def __init__(self, launcher: RunLauncher) -> None:
-        self.launcher = launcher
-
-    def launch(self, run_id: str) -> None:
-        self.launcher.start_worker(run_id)

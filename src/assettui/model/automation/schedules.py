@@ -21,10 +21,10 @@ from assettui.errors import ScheduleError
 from assettui.model.asset_key import AssetKey
 from assettui.model.config import run_config_dict
 from assettui.model.jobs import JobDefinition, UnresolvedAssetJobDefinition, define_asset_job
+from assettui.model.partitions.definitions import PARTITION_NAME_TAG as PARTITION_TAG
 from assettui.model.resources import Resources
 from assettui.model.timezones import find_timezone
 
-PARTITION_TAG = "dagster/partition"
 SCHEDULE_NAME_TAG = "dagster/schedule_name"
 
 

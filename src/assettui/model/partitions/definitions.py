@@ -18,6 +18,8 @@ from typing import Any, Protocol, runtime_checkable
 from assettui.errors import DagsterUnknownPartitionError, DefinitionError, PartitionError
 
 PARTITION_NAME_TAG = "dagster/partition"
+ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 MULTIDIMENSIONAL_PARTITION_PREFIX = "dagster/partition/"
 MULTIPARTITION_KEY_DELIMITER = "|"
 
