@@ -117,3 +117,59 @@ def test_range_run_returning_one_value_fails_with_a_clear_message(write_project)
     )
     assert out.returncode == 1
     assert "returned a single value" in out.stdout and "one value per partition" in out.stdout
+
+
+RELOADING = """
+import assettui as dg
+
+@dg.asset
+def thing():
+    return 1
+
+@dg.sensor(target=[thing], minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+def watcher(context):
+    return dg.SkipReason("VERSION")
+
+defs = dg.Definitions(assets=[thing], sensors=[watcher])
+"""
+
+
+def test_daemon_hot_reloads_the_project_on_save(write_project) -> None:
+    from assettui.project import find_project, resolve_home
+    from assettui.storage import InstigatorType, Storage
+
+    project = write_project(RELOADING.replace("VERSION", "version one"))
+    home = resolve_home(find_project(project))
+    env = {k: v for k, v in os.environ.items() if k != "ASSETTUI_HOME"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assettui.cli.main_entry", "daemon", str(project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+    def wait_for_skip(reason: str) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if home.exists():
+                with Storage(home) as storage:
+                    ticks = storage.automation.list_ticks("watcher", InstigatorType.SENSOR)
+                if ticks and ticks[0].skip_reason == reason:
+                    return
+            time.sleep(0.2)
+        proc.kill()
+        raise AssertionError(f"no tick skipped with {reason!r}: {proc.communicate()}")
+
+    try:
+        wait_for_skip("version one")
+        broken = project / "definitions.py"
+        broken.write_text("import assettui as dg\nraise RuntimeError('half-saved')\n")
+        time.sleep(1.5)  # a broken save keeps the last definitions that loaded
+        wait_for_skip("version one")
+        broken.write_text(RELOADING.replace("VERSION", "version two"))
+        wait_for_skip("version two")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert "reloaded" in out and "half-saved" in err

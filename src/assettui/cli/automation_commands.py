@@ -64,6 +64,8 @@ def daemon(
     """Run schedules, sensors, automation and the run queue headless (Ctrl-C stops)."""
     from assettui.automation.clock import ManualClock
     from assettui.automation.scheduler import SchedulerThread
+    from assettui.project import LoadFailure, load_project
+    from assettui.project.watcher import ProjectWatcher
 
     ctx = load(project, module, home)
     if once:
@@ -78,17 +80,36 @@ def daemon(
                 run = launcher.wait(run_id, timeout=600)
                 click.echo(f"run {run_id} {run.status.value if run else 'UNKNOWN'}")
         return
-    # Definitions are loaded once; run workers always import the project afresh.
-    scheduler = build_scheduler(ctx)
+    # The project reloads on save, as in the UI; a save that does not load keeps the last
+    # definitions that did. Run workers always import the project afresh.
+    current = {"defs": ctx.defs}
+
+    def reload(paths: set[str]) -> None:
+        result = load_project(ctx.target)
+        if isinstance(result, LoadFailure):
+            click.echo(
+                "The project no longer loads; keeping the last definitions that did.\n"
+                + result.describe(),
+                err=True,
+            )
+            return
+        current["defs"] = result.defs
+        click.echo(f"definitions reloaded ({len(paths)} file(s) changed)")
+
+    watcher = ProjectWatcher(ctx.target.source_dirs(), reload, ignore=[ctx.home])
+    scheduler = build_scheduler(ctx, definitions=lambda: current["defs"])
     thread = SchedulerThread(
         scheduler, on_pass=lambda r: _report(r) if r.requested_run_ids or r.errors else None
     )
     click.echo(f"assettui daemon on {ctx.target.display_name} (instance {ctx.home}); Ctrl-C stops.")
     signal.signal(signal.SIGTERM, lambda *_: thread.stop())
+    watcher.start()
     try:
         thread.run_forever()
     except KeyboardInterrupt:
         thread.stop()
+    finally:
+        watcher.stop()
     click.echo("daemon stopped.")
 
 
