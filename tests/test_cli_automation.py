@@ -49,6 +49,17 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
+def start_daemon(project: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "ASSETTUI_HOME"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "assettui.cli.main_entry", "daemon", str(project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
 def test_automation_list_start_stop_reset(write_project) -> None:
     project = write_project(PROJECT)
     listed = run("automation", "list", str(project))
@@ -77,14 +88,7 @@ def test_daemon_once_runs_a_started_schedule_at_the_given_time(write_project) ->
 
 def test_daemon_stops_cleanly_on_ctrl_c(write_project) -> None:
     project = write_project(PROJECT)
-    env = {k: v for k, v in os.environ.items() if k != "ASSETTUI_HOME"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assettui.cli.main_entry", "daemon", str(project)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = start_daemon(project)
     time.sleep(2.0)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
@@ -140,14 +144,7 @@ def test_daemon_hot_reloads_the_project_on_save(write_project) -> None:
 
     project = write_project(RELOADING.replace("VERSION", "version one"))
     home = resolve_home(find_project(project))
-    env = {k: v for k, v in os.environ.items() if k != "ASSETTUI_HOME"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assettui.cli.main_entry", "daemon", str(project)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = start_daemon(project)
 
     def wait_for_skip(reason: str) -> None:
         deadline = time.monotonic() + 30

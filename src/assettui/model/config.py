@@ -76,6 +76,20 @@ class IntEnvVar(EnvVar):
         return value
 
 
+def take_env_vars(data: dict[str, Any]) -> dict[str, EnvVar]:
+    """The fields of ``data`` that read the environment, for a model's ``__init__``.
+
+    pydantic turns an ``EnvVar`` (a str subclass) into a plain str, and an int field cannot
+    hold a variable's name: the model remembers these fields, and an ``IntEnvVar`` field is
+    validated with a placeholder (0, set in ``data``) until a run resolves it.
+    """
+    env_vars = {k: v for k, v in data.items() if isinstance(v, EnvVar)}
+    for name, var in env_vars.items():
+        if isinstance(var, IntEnvVar):
+            data[name] = 0
+    return env_vars
+
+
 class Config(BaseModel):
     """Base class of run config schemas: a pydantic model of the fields an asset takes.
 
@@ -91,12 +105,7 @@ class Config(BaseModel):
     _secret_fields: frozenset[str] = PrivateAttr(default=frozenset())
 
     def __init__(self, **data: Any):
-        # As for resources: pydantic would turn an EnvVar into its plain name, so remember
-        # which fields read the environment (an int field holds a placeholder until then).
-        env_vars = {k: v for k, v in data.items() if isinstance(v, EnvVar)}
-        for name, var in env_vars.items():
-            if isinstance(var, IntEnvVar):
-                data[name] = 0
+        env_vars = take_env_vars(data)
         super().__init__(**data)
         self._env_vars = env_vars
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from assettui.model.config import MASK, EnvVar, IntEnvVar
+from assettui.model.config import MASK, EnvVar, IntEnvVar, take_env_vars
 
 T = TypeVar("T")
 
@@ -32,13 +32,7 @@ class ConfigurableResource(BaseModel):
     _env_vars: dict[str, EnvVar] = PrivateAttr(default_factory=dict)
 
     def __init__(self, **data: Any):
-        # pydantic turns an EnvVar (a str subclass) into a plain str, and an int field
-        # cannot hold a variable's name: remember which fields read the environment and
-        # validate them with a placeholder until a run resolves them.
-        env_vars = {k: v for k, v in data.items() if isinstance(v, EnvVar)}
-        for name, var in env_vars.items():
-            if isinstance(var, IntEnvVar):
-                data[name] = 0
+        env_vars = take_env_vars(data)
         super().__init__(**data)
         self._env_vars = env_vars
 
