@@ -2,12 +2,13 @@
 
 Backends are the params of the ``storage`` fixture; today only "sqlite".
 Covered so far: settings, dynamic partitions, run create/get, backfills, event
-log append/tail, asset partition status, ending a run. Not yet in the suite: run pid/heartbeat/tags,
+log append/tail, asset partition status, ending a run, the change token. Not yet in the suite: run pid/heartbeat/tags,
 latest materialization, automation ticks/cursors.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -165,3 +166,28 @@ def test_end_run_stores_one_end_event_with_the_status(storage: Storage) -> None:
         if e.event_type in (DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_SUCCESS)
     ]
     assert ends == [DagsterEventType.RUN_FAILURE]
+
+
+def test_change_token_moves_on_every_commit_from_any_connection(storage: Storage) -> None:
+    quiet = storage.change_token()
+    storage.runs.list_runs(limit=5)  # reads change nothing
+    assert storage.change_token() == quiet
+    storage.settings.set("theme", "light")  # this connection's own write
+    own = storage.change_token()
+    assert own != quiet
+    with Storage(storage.home) as other:  # another connection (another process, say)
+        other.dynamic_partitions.add("customers", ["a"])
+    assert storage.change_token() != own
+
+
+def test_connections_of_ended_threads_are_closed(storage: Storage) -> None:
+    def read() -> None:
+        storage.settings.get("theme")
+
+    for _ in range(20):
+        worker = threading.Thread(target=read)
+        worker.start()
+        worker.join()
+    storage.settings.get("theme")
+    # This thread's connection and the last worker's (closed when the next thread opens one).
+    assert len(storage._connections) <= 2

@@ -141,3 +141,31 @@ async def test_z_zooms_the_focused_pane_and_restores_it(make_app):
         assert app.screen.maximized is None
         await pilot.press("tab", "z")
         assert app.screen.maximized is app.query_one(AssetDetails)
+
+
+async def test_the_loaded_graph_is_laid_out_off_the_event_loop(make_app, monkeypatch):
+    import threading
+
+    import assettui.tui.app as app_module
+    import assettui.tui.widgets.asset_graph as widget_module
+
+    layouts: list[tuple[str, bool, object]] = []
+
+    def recording(where: str, real):
+        def wrapper(graph, request):
+            view = real(graph, request)
+            layouts.append((where, threading.current_thread() is threading.main_thread(), view))
+            return view
+
+        return wrapper
+
+    monkeypatch.setattr(app_module, "graph_view", recording("app", app_module.graph_view))
+    monkeypatch.setattr(widget_module, "graph_view", recording("pane", widget_module.graph_view))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        graph = app.query_one(AssetGraph)
+        assert [(where, main) for where, main, _ in layouts] == [("app", False)]
+        assert graph._layered is layouts[0][2].layered  # the pane shows that very layout
+        await pilot.press("minus")  # a neighbourhood: small, laid out by the pane itself
+        assert [where for where, _, _ in layouts] == ["app", "pane"]

@@ -123,7 +123,6 @@ async def test_daily_calendar_shows_status_glyphs(storage):
         assert "60 partitions" in title and "● 1 materialized" in title and "✘ 1 failed" in title
         # Status changes show up live.
         record(storage, "2024-02-29", DagsterEventType.ASSET_MATERIALIZATION)
-        calendar._wake.set()
         await wait_for(pilot, lambda: calendar.statuses.get("2024-02-29") == "materialized", "live")
 
 

@@ -6,6 +6,7 @@ line once.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +60,18 @@ class CapturedOutput:
                     yield stream, raw.decode("utf-8", "replace").rstrip("\r")
         if final and path in self._partial:
             yield stream, self._partial.pop(path).decode("utf-8", "replace").rstrip("\r")
+
+
+def output_signature(storage: Storage, run_id: str) -> tuple[tuple[str, int], ...]:
+    """The names and sizes of a run's capture files: changes whenever a step prints."""
+    try:
+        entries = list(os.scandir(storage.paths.logs / run_id))
+    except OSError:
+        return ()
+    sizes = []
+    for entry in entries:
+        try:
+            sizes.append((entry.name, entry.stat().st_size))
+        except OSError:
+            continue  # removed meanwhile
+    return tuple(sorted(sizes))

@@ -65,7 +65,8 @@ class Storage:
         self._migrations = migrations
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[tuple[int, sqlite_utils.Database]] = []
+        # (pid, opening thread, connection): closed when that thread has ended.
+        self._connections: list[tuple[int, threading.Thread, sqlite_utils.Database]] = []
         db = connect(self.paths.database)
         try:
             # Refuse a newer database before anything (even the WAL pragma) touches it.
@@ -100,9 +101,26 @@ class Storage:
 
     def _adopt(self, db: sqlite_utils.Database) -> None:
         self._local.db = db
-        self._local.pid = os.getpid()
+        pid = self._local.pid = os.getpid()
         with self._lock:
-            self._connections.append((os.getpid(), db))
+            # Short-lived threads (the UI's workers) each open a connection: close the ones
+            # whose thread has ended, so connections stay bounded by the live threads.
+            ended = [c for c in self._connections if c[0] == pid and not c[1].is_alive()]
+            self._connections = [c for c in self._connections if c[0] == pid and c[1].is_alive()]
+            self._connections.append((pid, threading.current_thread(), db))
+        for _, _, stale in ended:
+            stale.close()
+
+    def change_token(self) -> tuple[int, int]:
+        """A value that changes whenever anyone commits a write to the instance.
+
+        Cheap enough to call twice a second: SQLite's ``data_version`` (bumped by other
+        connections' commits) and this connection's own change count. Compare tokens taken
+        on the same thread.
+        """
+        db = self.database()
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        return int(version), db.conn.total_changes
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
@@ -173,7 +191,7 @@ class Storage:
         """Close every connection this process opened through this storage."""
         pid = os.getpid()
         with self._lock:
-            mine = [db for owner, db in self._connections if owner == pid]
+            mine = [db for owner, _, db in self._connections if owner == pid]
             self._connections = []
         for db in mine:
             db.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input
@@ -25,9 +25,11 @@ from assettui.model.definitions import Definitions
 from assettui.model.run_config_yaml import config_targets
 from assettui.project import LoadedProject, LoadResult, ProjectTarget, load_project
 from assettui.project.watcher import ProjectWatcher
-from assettui.storage import DagsterRunStatus, Storage
+from assettui.storage import DagsterRun, DagsterRunStatus, Storage
 from assettui.storage.runs import IN_PROGRESS_STATUSES
 from assettui.tui.commands import AssetCommands, action_commands
+from assettui.tui.instance_poller import InstanceChanged, InstancePoller
+from assettui.tui.layout.graph_view import GraphView, ViewRequest, graph_view
 from assettui.tui.screens.help import HelpScreen, binding_rows
 from assettui.tui.screens.launch_dialog import LaunchDialog
 from assettui.tui.screens.pane import HeaderBar, as_screen
@@ -36,8 +38,7 @@ from assettui.tui.widgets.asset_details import AssetDetails
 from assettui.tui.widgets.asset_graph import AssetGraph, resolve_filter
 from assettui.tui.widgets.load_error import LoadErrorPanel
 
-POLL_SECONDS = 0.5
-MONITOR_EVERY = 10  # polls between dead-worker checks when no scheduler runs
+MONITOR_SECONDS = 5.0  # between dead-worker checks when no scheduler runs
 
 
 class AssetTuiApp(App[None]):
@@ -127,8 +128,8 @@ class AssetTuiApp(App[None]):
             Scheduler(self.storage, lambda: self.defs, QueuedRunLauncher(self.launcher))
         )
         self.watcher = ProjectWatcher(target.source_dirs(), self._files_changed, ignore=[self.home])
-        self._wake = threading.Event()
-        self._states_dirty = True
+        self.instance_poller = InstancePoller(self.storage)
+        self._states_read: tuple[int, int] | None = None  # (graph, latest event) of the states
         self.title = f"assettui · {target.project_name}"
 
     # ---- layout -------------------------------------------------------------------------
@@ -166,10 +167,11 @@ class AssetTuiApp(App[None]):
         self.watcher.start()
         if self.run_scheduler:
             self.scheduler.start()
-        self.run_worker(self._poll, thread=True, name="poll", group="poll")
+        self.instance_poller.start(self)
+        self.instance_poller.subscribe(self)
+        self.set_interval(MONITOR_SECONDS, self._monitor)
 
     def on_unmount(self) -> None:
-        self._wake.set()
         self.watcher.stop()
         self.scheduler.stop()
 
@@ -198,75 +200,106 @@ class AssetTuiApp(App[None]):
     @work(thread=True, exclusive=True, group="load")
     def _load(self) -> None:
         result = load_project(self.target)
-        graph = result.defs.resolve_asset_graph() if isinstance(result, LoadedProject) else None
-        self.call_from_thread(self._loaded, result, graph)
+        graph = view = None
+        if isinstance(result, LoadedProject):
+            graph = result.defs.resolve_asset_graph()
+            # Lay the graph out here, not on the event loop (a big project takes a while).
+            view = graph_view(graph, self.call_from_thread(self._view_request, graph))
+        self.call_from_thread(self._loaded, result, graph, view)
 
-    def _loaded(self, result: LoadResult, graph: DefGraph | None) -> None:
+    def _view_request(self, graph: DefGraph) -> ViewRequest:
+        return self.query_one(AssetGraph).view_request(graph)
+
+    def _loaded(self, result: LoadResult, graph: DefGraph | None, view: GraphView | None) -> None:
         self.last_result = result
         self.load_count += 1
         panel = self.query_one(LoadErrorPanel)
         if isinstance(result, LoadedProject) and graph is not None:
             self.defs, self.asset_graph = result.defs, graph
             panel.clear()
-            self.query_one(AssetGraph).set_graph(graph)
-            self._states_dirty = True
-            self._wake.set()
+            self.query_one(AssetGraph).set_graph(graph, view)
+            self._read_instance()
         else:
             panel.show_failure(result, keeping_last_good=self.asset_graph is not None)  # type: ignore[arg-type]
 
-    # ---- polling: asset states, run count, finished runs --------------------------------
+    # ---- the instance: asset states, run counts, finished runs --------------------------
 
-    def _poll(self) -> None:
-        last_event = -1
-        polls = 0
-        while not self._wake_wait():
-            polls += 1
-            try:
-                latest = self.storage.event_log.latest_storage_id()
-                graph = self.asset_graph
-                if graph is not None and (latest != last_event or self._states_dirty):
-                    self._states_dirty = False
-                    last_event = latest
-                    states = load_states(graph, self.storage)
-                    self.call_from_thread(self._states_loaded, graph, states)
-                counts = self.storage.runs.count_runs_by_status()
-                running = sum(counts.get(s, 0) for s in IN_PROGRESS_STATUSES)
-                queued = counts.get(DagsterRunStatus.QUEUED, 0) + counts.get(
-                    DagsterRunStatus.NOT_STARTED, 0
-                )
-                self.call_from_thread(self._update_header, running, queued)
-                self._check_watched_runs()
-                if not self.scheduler.is_running and polls % MONITOR_EVERY == 0:
-                    monitor_runs(self.storage)
-            except AssettuiError as exc:  # a busy or broken instance must not kill the poller
-                self.call_from_thread(self.notify, str(exc), severity="warning")
+    class InstanceRead(Message):
+        """What the instance holds now, read off the event loop."""
 
-    def _wake_wait(self) -> bool:
-        """Wait for the next poll; True when the app is closing."""
-        self._wake.wait(POLL_SECONDS)
-        self._wake.clear()
-        return not self.is_running
+        def __init__(
+            self,
+            graph: DefGraph | None,
+            states: dict[AssetKey, NodeState] | None,
+            running: int,
+            queued: int,
+            finished: list[DagsterRun],
+        ) -> None:
+            super().__init__()
+            self.graph = graph
+            self.states = states  # None: unchanged since the last read
+            self.running = running
+            self.queued = queued
+            self.finished = finished
 
-    def _check_watched_runs(self) -> None:
-        for run_id, what in list(self.watched_runs.items()):
-            run = self.storage.runs.get_run(run_id)
-            if run is None or not run.is_finished:
-                continue
-            del self.watched_runs[run_id]
-            if run.status is DagsterRunStatus.SUCCESS:
-                self.call_from_thread(
-                    self.notify, f"Run {run_id[:8]} ({what}) succeeded.", title="Run succeeded"
-                )
-            else:
-                reason = f": {run.failure_reason}" if run.failure_reason else ""
-                self.call_from_thread(
-                    self.notify,
-                    f"Run {run_id[:8]} ({what}) {run.status.value.lower()}{reason}. Press L for its log.",
-                    title="Run failed"
-                    if run.status is DagsterRunStatus.FAILURE
-                    else "Run canceled",
-                    severity="error",
-                )
+    def on_instance_changed(self, message: InstanceChanged) -> None:
+        self._read_instance()
+
+    @work(thread=True, exclusive=True, group="instance-read", exit_on_error=False)
+    def _read_instance(self) -> None:
+        graph = self.asset_graph
+        try:
+            latest = self.storage.event_log.latest_storage_id()
+            states = None
+            if graph is not None and self._states_read != (id(graph), latest):
+                states = load_states(graph, self.storage)
+                self._states_read = (id(graph), latest)
+            counts = self.storage.runs.count_runs_by_status()
+            finished = [
+                run
+                for run in map(self.storage.runs.get_run, list(self.watched_runs))
+                if run is not None and run.is_finished
+            ]
+        except AssettuiError as exc:  # a busy or broken instance must not stop the UI
+            self.call_from_thread(self.notify, str(exc), severity="warning")
+            return
+        running = sum(counts.get(s, 0) for s in IN_PROGRESS_STATUSES)
+        queued = counts.get(DagsterRunStatus.QUEUED, 0) + counts.get(
+            DagsterRunStatus.NOT_STARTED, 0
+        )
+        self.post_message(self.InstanceRead(graph, states, running, queued, finished))
+
+    def on_asset_tui_app_instance_read(self, message: InstanceRead) -> None:
+        if message.states is not None and message.graph is not None:
+            self._states_loaded(message.graph, message.states)
+        self._update_header(message.running, message.queued)
+        for run in message.finished:
+            self._announce_end(run)
+
+    def _announce_end(self, run: DagsterRun) -> None:
+        what = self.watched_runs.pop(run.run_id, None)
+        if what is None:
+            return  # announced already
+        run_id = run.run_id
+        if run.status is DagsterRunStatus.SUCCESS:
+            self.notify(f"Run {run_id[:8]} ({what}) succeeded.", title="Run succeeded")
+            return
+        reason = f": {run.failure_reason}" if run.failure_reason else ""
+        self.notify(
+            f"Run {run_id[:8]} ({what}) {run.status.value.lower()}{reason}. Press L for its log.",
+            title="Run failed" if run.status is DagsterRunStatus.FAILURE else "Run canceled",
+            severity="error",
+        )
+
+    @work(thread=True, exclusive=True, group="monitor", exit_on_error=False)
+    def _monitor(self) -> None:
+        """Fail runs whose worker died, when no scheduler (which does it too) is running."""
+        if self.scheduler.is_running:
+            return
+        try:
+            monitor_runs(self.storage)
+        except AssettuiError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="warning")
 
     def _states_loaded(self, graph: DefGraph, states: dict[AssetKey, NodeState]) -> None:
         if graph is not self.asset_graph:
@@ -364,8 +397,7 @@ class AssetTuiApp(App[None]):
             self.call_from_thread(self.notify, str(exc), title="Launch failed", severity="error")
             return
         self.watched_runs[run_id] = names
-        self._states_dirty = True
-        self._wake.set()
+        self.instance_poller.poke()
         self.call_from_thread(self.notify, f"Run {run_id[:8]} launched: {names}.", timeout=3)
 
     # ---- filter -------------------------------------------------------------------------

@@ -11,7 +11,6 @@ written from short workers, so the event loop never waits on SQLite.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -35,8 +34,8 @@ from assettui.automation.control import (
     stop_instigator,
 )
 from assettui.storage import InstigatorType, Storage, TickRecord, TickStatus
+from assettui.tui.instance_poller import InstanceChanged, poller_of
 
-_POLL_SECONDS = 1.0
 TICK_HISTORY_LIMIT = 50
 TICK_STYLES: dict[TickStatus, tuple[str, str]] = {
     TickStatus.STARTED: ("◐", "yellow"),
@@ -110,13 +109,12 @@ class AutomationScreen(Screen[None]):
         self.rows: list[InstigatorRow] = []
         self.ticks: list[TickRecord] = []
         self._selected: str | None = None
-        self._wake = threading.Event()
 
     def set_definitions(self, defs: Any) -> None:
         """Show the schedules and sensors of newly loaded definitions."""
         self._defs = defs
         if self.is_mounted:
-            self._wake.set()
+            self._read()
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -137,7 +135,11 @@ class AutomationScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#automation-list", DataTable).focus()
-        self._poll_loop()
+        # Next and last tick times move with the clock too.
+        poller_of(self, self._storage).subscribe(self, lambda: int(self._clock()), every=1.0)
+
+    def on_unmount(self) -> None:
+        poller_of(self, self._storage).unsubscribe(self)
 
     @property
     def selected(self) -> InstigatorRow | None:
@@ -145,21 +147,33 @@ class AutomationScreen(Screen[None]):
 
     # ------------------------------------------------------------ polling (thread)
 
-    @work(thread=True, exclusive=True, group="automation-poll", exit_on_error=False)
-    def _poll_loop(self) -> None:
-        worker = get_current_worker()
-        while not worker.is_cancelled:
-            rows = self._read_rows()
-            selected = self._selected or (rows[0].row_key if rows else None)
-            ticks: list[TickRecord] = []
-            row = next((r for r in rows if r.row_key == selected), None)
-            if row is not None:
-                ticks = self._storage.automation.list_ticks(
-                    row.name, row.type, limit=TICK_HISTORY_LIMIT
-                )
-            self.app.call_from_thread(self._apply, rows, selected, ticks)
-            self._wake.wait(_POLL_SECONDS)
-            self._wake.clear()
+    class InstigatorsRead(Message):
+        def __init__(
+            self, rows: list[InstigatorRow], selected: str | None, ticks: list[TickRecord]
+        ) -> None:
+            super().__init__()
+            self.rows = rows
+            self.selected = selected
+            self.ticks = ticks
+
+    def on_instance_changed(self, message: InstanceChanged) -> None:
+        self._read()
+
+    @work(thread=True, exclusive=True, group="automation-read", exit_on_error=False)
+    def _read(self) -> None:
+        rows = self._read_rows()
+        selected = self._selected or (rows[0].row_key if rows else None)
+        ticks: list[TickRecord] = []
+        row = next((r for r in rows if r.row_key == selected), None)
+        if row is not None:
+            ticks = self._storage.automation.list_ticks(
+                row.name, row.type, limit=TICK_HISTORY_LIMIT
+            )
+        if not get_current_worker().is_cancelled:  # else a newer read follows
+            self.post_message(self.InstigatorsRead(rows, selected, ticks))
+
+    def on_automation_screen_instigators_read(self, message: InstigatorsRead) -> None:
+        self._apply(message.rows, message.selected, message.ticks)
 
     def _read_rows(self) -> list[InstigatorRow]:
         now = datetime.fromtimestamp(self._clock(), UTC)
@@ -248,7 +262,7 @@ class AutomationScreen(Screen[None]):
             self.ticks = []
             self.query_one("#automation-ticks", DataTable).clear()
             self._show_detail()
-            self._wake.set()
+            self._read()
 
     def action_toggle_status(self) -> None:
         row = self.selected
@@ -278,4 +292,4 @@ class AutomationScreen(Screen[None]):
         if reset_cursor:
             control_reset_cursor(self._storage, defs, row.name)
             self.app.call_from_thread(self.notify, f"Cursor of {row.name} reset.")
-        self._wake.set()
+        self.app.call_from_thread(self._read)

@@ -6,7 +6,6 @@ progress is counted in planned runs, and a cancel stops new runs and cancels the
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -15,6 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 from textual.worker import get_current_worker
@@ -27,8 +27,8 @@ from assettui.automation.backfill import (
 )
 from assettui.errors import StorageError
 from assettui.storage import BackfillRecord, BulkActionStatus, Storage
+from assettui.tui.instance_poller import InstanceChanged, poller_of
 
-_POLL_SECONDS = 1.0
 BACKFILL_STYLES: dict[BulkActionStatus, tuple[str, str]] = {
     BulkActionStatus.REQUESTED: ("▶", "yellow"),
     BulkActionStatus.COMPLETED: ("✔", "green"),
@@ -107,7 +107,6 @@ class BackfillsScreen(Screen[None]):
         self._storage = storage
         self.launcher = launcher
         self.rows: list[BackfillRow] = []
-        self._wake = threading.Event()
 
     def compose(self) -> ComposeResult:
         table: DataTable[str | Text] = DataTable(cursor_type="row", id="backfills")
@@ -123,7 +122,10 @@ class BackfillsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self._poll_loop()
+        poller_of(self, self._storage).subscribe(self, every=1.0)
+
+    def on_unmount(self) -> None:
+        poller_of(self, self._storage).unsubscribe(self)
 
     @property
     def selected_backfill_id(self) -> str | None:
@@ -132,15 +134,23 @@ class BackfillsScreen(Screen[None]):
             return None
         return self.rows[table.cursor_row].record.backfill_id
 
-    @work(thread=True, exclusive=True, group="backfills-poll", exit_on_error=False)
-    def _poll_loop(self) -> None:
-        worker = get_current_worker()
-        while not worker.is_cancelled:
-            records = self._storage.backfills.list_backfills(limit=200)
-            rows = [backfill_row(self._storage, record) for record in records]
-            self.app.call_from_thread(self._apply, rows)
-            self._wake.wait(_POLL_SECONDS)
-            self._wake.clear()
+    class BackfillsRead(Message):
+        def __init__(self, rows: list[BackfillRow]) -> None:
+            super().__init__()
+            self.rows = rows
+
+    def on_instance_changed(self, message: InstanceChanged) -> None:
+        self._read()
+
+    @work(thread=True, exclusive=True, group="backfills-read", exit_on_error=False)
+    def _read(self) -> None:
+        records = self._storage.backfills.list_backfills(limit=200)
+        rows = [backfill_row(self._storage, record) for record in records]
+        if not get_current_worker().is_cancelled:  # else a newer read follows
+            self.post_message(self.BackfillsRead(rows))
+
+    def on_backfills_screen_backfills_read(self, message: BackfillsRead) -> None:
+        self._apply(message.rows)
 
     def _apply(self, rows: list[BackfillRow]) -> None:
         if rows == self.rows:
@@ -188,7 +198,7 @@ class BackfillsScreen(Screen[None]):
             self.app.call_from_thread(self.notify, str(error), severity="error")
         else:
             self.app.call_from_thread(self.notify, f"Cancelling backfill {backfill_id}…")
-        self._wake.set()
+        self.app.call_from_thread(self._read)
 
     def action_close(self) -> None:
         self.dismiss(None)

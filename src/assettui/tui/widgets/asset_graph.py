@@ -19,19 +19,10 @@ from textual.strip import Strip
 
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
-from assettui.tui.layout.graph import (
-    SLOT_HEIGHT,
-    LaneRow,
-    LayeredLayout,
-    NodeLabel,
-    lane_gutter,
-    lane_layout,
-    layered_layout,
-)
+from assettui.tui.layout.graph import SLOT_HEIGHT, LaneRow, LayeredLayout, NodeLabel, lane_gutter
+from assettui.tui.layout.graph_view import LANE_WIDTH, GraphView, ViewRequest, graph_view
 from assettui.tui.status import MISSING, ROLE_STYLES, NodeState
 
-LAYERED_LIMIT = 250  # above this many assets in scope, the navigator list is shown
-LANE_WIDTH = 12
 DEPTHS = (1, 2, 3, 5, None)  # neighbourhood depths `+`/`-` step through; None = everything
 
 
@@ -121,15 +112,30 @@ class AssetGraph(ScrollView, can_focus=True):
     def is_list_mode(self) -> bool:
         return self._lanes is not None
 
-    def set_graph(self, graph: DefGraph) -> None:
-        """Show ``graph``, keeping the selection (and filter) where the keys still exist."""
-        self.graph = graph
-        if self.filter_keys is not None:
-            self.filter_keys = frozenset(k for k in self.filter_keys if graph.has(k))
-        if self.selected is None or not graph.has(self.selected):
+    def view_request(self, graph: DefGraph) -> ViewRequest:
+        """What :meth:`set_graph` will lay out for ``graph`` (callable from any thread)."""
+        filter_keys, selected = self.filter_keys, self.selected
+        if filter_keys is not None:
+            filter_keys = frozenset(k for k in filter_keys if graph.has(k))
+        if selected is None or not graph.has(selected):
             order = graph.toposorted_asset_keys
-            self.selected = order[0] if order else None
-        self._rebuild()
+            selected = order[0] if order else None
+        return ViewRequest(selected, filter_keys, self.depth, self.force_list)
+
+    def set_graph(self, graph: DefGraph, view: GraphView | None = None) -> None:
+        """Show ``graph``, keeping the selection (and filter) where the keys still exist.
+
+        Args:
+            graph: the definitions' asset graph.
+            view: its layout, computed off the event loop from :meth:`view_request`; used
+                when nothing changed since (else the layout is computed here).
+        """
+        request = self.view_request(graph)
+        self.graph = graph
+        self.filter_keys, self.selected = request.filter_keys, request.selected
+        if view is not None and (view.graph is not graph or view.request != request):
+            view = None
+        self._rebuild(view)
         if self.selected is not None:
             self.post_message(self.AssetSelected(self.selected))
 
@@ -167,43 +173,16 @@ class AssetGraph(ScrollView, can_focus=True):
 
     # ---- building -----------------------------------------------------------------------
 
-    def _scope_keys(self) -> list[AssetKey]:
-        assert self.graph is not None
-        graph = self.graph
-        keys: set[AssetKey] | None = None
-        if self.filter_keys is not None:
-            keys = set(self.filter_keys)
-        if self.depth is not None and self.selected is not None:
-            near = graph.upstream([self.selected], self.depth) | graph.downstream(
-                [self.selected], self.depth
-            )
-            keys = near if keys is None else (keys & near) | {self.selected}
-        return list(graph.toposorted_asset_keys) if keys is None else graph.toposort(keys)
-
-    def _rebuild(self) -> None:
+    def _rebuild(self, view: GraphView | None = None) -> None:
         graph = self.graph
         if graph is None:
             return
-        self.scope = self._scope_keys()
-        self._row_of = {k: i for i, k in enumerate(self.scope)}
-        inside = self._row_of
-        if self.force_list or len(self.scope) > LAYERED_LIMIT:
-            children = {k: [c for c in graph.get(k).child_keys if c in inside] for k in self.scope}
-            self._lanes = lane_layout(self.scope, children)
-            self._layered = None
-            width = (
-                LANE_WIDTH * 2
-                + 2
-                + max((len(k.to_user_string()) for k in self.scope), default=0)
-                + 30
-            )
-            self.virtual_size = Size(width, len(self.scope))
-        else:
-            parents = {k: [p for p in graph.get(k).parent_keys if p in inside] for k in self.scope}
-            titles = {k: k.to_user_string() for k in self.scope}
-            self._layered = layered_layout(self.scope, parents, titles)
-            self._lanes = None
-            self.virtual_size = Size(self._layered.width + 1, self._layered.height)
+        if view is None:
+            request = ViewRequest(self.selected, self.filter_keys, self.depth, self.force_list)
+            view = graph_view(graph, request)
+        self.scope, self._row_of = view.scope, view.row_of
+        self._layered, self._lanes = view.layered, view.lanes
+        self.virtual_size = Size(view.width, view.height)
         mode = "list" if self._lanes is not None else "graph"
         depth = "all" if self.depth is None else f"depth {self.depth}"
         what = f" · {self.filter_label}" if self.filter_label else ""

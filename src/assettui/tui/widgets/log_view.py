@@ -2,8 +2,9 @@
 
 Lines live in one list; a filtered list of indices is what the :class:`LogLines` line-API
 widget draws, and it draws only the rows on screen, so 100,000 lines cost nothing per frame.
-One long-lived thread tails the selected run (events by storage id, capture files by byte
-offset) and hands batches to the UI with ``call_from_thread``.
+When the instance poller reports a change (a new event, or the run's capture files grew),
+a worker reads what the run wrote since the last read (events by storage id, capture files
+by byte offset) and posts the batch to the view.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from assettui.storage import DagsterEventType, EventRecord, Storage
-from assettui.storage.compute_logs import CapturedOutput
+from assettui.storage.compute_logs import CapturedOutput, output_signature
+from assettui.tui.instance_poller import InstanceChanged, poller_of
 
 LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
 _LEVEL_NUMBERS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
@@ -55,7 +57,6 @@ _LEVEL_TAGS = {
     "STDOUT": ("out  ", Style(color="green")),
     "STDERR": ("err  ", Style(color="magenta")),
 }
-_POLL_SECONDS = 0.1  # new lines must show within 250 ms
 _EVENT_PAGE = 5000
 
 
@@ -372,9 +373,10 @@ class LogView(Vertical):
         self._storage = storage
         self.run_id: str | None = None
         self._generation = 0
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._target: tuple[int, str | None] = (0, None)
+        self._target_lock = threading.Lock()  # guards the three fields below
+        self._tail: RunTail | None = None
+        self._first = True  # the next batch is the run's first
+        self._read_lock = threading.Lock()  # one read at a time: the tail keeps offsets
         self._opened_on_error = False
 
     def compose(self) -> ComposeResult:
@@ -387,7 +389,10 @@ class LogView(Vertical):
         return self.query_one(LogLines)
 
     def on_mount(self) -> None:
-        self._tail_loop()
+        poller_of(self, self._storage).subscribe(self, self._output_probe, every=0.1)
+
+    def on_unmount(self) -> None:
+        poller_of(self, self._storage).unsubscribe(self)
 
     # ------------------------------------------------------------ public API
 
@@ -396,16 +401,17 @@ class LogView(Vertical):
         if run_id == self.run_id:
             return
         self.run_id = run_id
-        with self._lock:
+        with self._target_lock:
             self._generation += 1
-            self._target = (self._generation, run_id)
+            self._tail = RunTail(self._storage, run_id) if run_id is not None else None
+            self._first = True
         self._opened_on_error = False
         lines = self.log_lines
         lines.clear()
         lines.search = ""
         lines.set_follow(True)
         self._update_status()
-        self._wake.set()
+        self._read()
 
     @property
     def steps(self) -> list[str]:
@@ -416,33 +422,51 @@ class LogView(Vertical):
                 seen.setdefault(line.step_key, None)
         return list(seen)
 
-    # ------------------------------------------------------------ tailing (thread)
+    # ------------------------------------------------------------ reading (worker)
 
-    @work(thread=True, exclusive=True, group="log-tail", exit_on_error=False)
-    def _tail_loop(self) -> None:
-        worker = get_current_worker()
-        tail: RunTail | None = None
-        generation = -1
-        first = True
-        while not worker.is_cancelled:
-            with self._lock:
-                wanted_generation, run_id = self._target
-            if wanted_generation != generation:
-                generation = wanted_generation
-                tail = RunTail(self._storage, run_id) if run_id is not None else None
-                first = True
-            if tail is not None and not (tail.finished and not first):
-                run = self._storage.runs.get_run(tail.run_id)
-                ended = run is None or run.is_finished
-                lines = tail.poll()
-                if ended:
-                    tail.finished = True  # everything it wrote is read; stop polling it
-                if lines or first:
-                    failed = run is not None and run.is_failure
-                    self.app.call_from_thread(self._receive, generation, lines, first, failed)
-                    first = False
-            self._wake.wait(_POLL_SECONDS)
-            self._wake.clear()
+    class LinesRead(Message):
+        def __init__(self, generation: int, lines: list[LogLine], first: bool, failed: bool):
+            super().__init__()
+            self.generation = generation
+            self.lines = lines
+            self.first = first
+            self.failed = failed
+
+    def _output_probe(self) -> object:
+        """The poller's probe: the capture files of the run shown, while it can still grow."""
+        tail = self._tail
+        if tail is None or tail.finished:
+            return None
+        return output_signature(self._storage, tail.run_id)
+
+    def on_instance_changed(self, message: InstanceChanged) -> None:
+        if self._tail is not None and not self._tail.finished:
+            self._read()
+
+    @work(thread=True, exclusive=True, group="log-read", exit_on_error=False)
+    def _read(self) -> None:
+        with self._read_lock:
+            if get_current_worker().is_cancelled:
+                return  # a newer read is queued behind this one
+            with self._target_lock:
+                generation, tail, first = self._generation, self._tail, self._first
+            if tail is None or (tail.finished and not first):
+                return
+            run = self._storage.runs.get_run(tail.run_id)
+            ended = run is None or run.is_finished
+            lines = tail.poll()
+            if ended:
+                tail.finished = True  # everything it wrote is read; stop reading it
+            if not (lines or first):
+                return
+            with self._target_lock:
+                if generation == self._generation:
+                    self._first = False
+            failed = run is not None and run.is_failure
+            self.post_message(self.LinesRead(generation, lines, first, failed))
+
+    def on_log_view_lines_read(self, message: LinesRead) -> None:
+        self._receive(message.generation, message.lines, message.first, message.failed)
 
     def _receive(self, generation: int, lines: list[LogLine], first: bool, failed: bool) -> None:
         if generation != self._generation:

@@ -34,10 +34,11 @@ from assettui.model.asset_key import AssetKey
 from assettui.model.partitions.definitions import DynamicPartitionsDefinition, PartitionsDefinition
 from assettui.model.partitions.multi import MultiPartitionsDefinition
 from assettui.storage import AssetPartitionStatus, Storage
+from assettui.tui.instance_poller import InstanceChanged, poller_of
 from assettui.tui.layout.calendar import CalendarLayout, build_layout
 from assettui.tui.screens.backfill_dialog import BackfillChoice, BackfillDialog
 
-_POLL_SECONDS = 2.0
+_REFRESH_SECONDS = 1.0  # a big calendar's statuses are re-read at most this often
 MISSING = "missing"
 # Glyph and colour per partition status: the glyph alone must say it (NO_COLOR).
 PARTITION_STYLES: dict[str, tuple[str, Style]] = {
@@ -212,9 +213,9 @@ class PartitionCalendar(Vertical):
         self.graph = graph
         self.asset_key = asset_key
         self.partitions_def = partitions_def
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
+        self._lock = threading.Lock()  # guards the asset and its generation
         self._generation = 0
+        self._built: tuple[int, int] | None = None  # (generation, key count) of the layout shown
         self.keys: list[str] = []
         self.loaded = False
 
@@ -229,7 +230,10 @@ class PartitionCalendar(Vertical):
 
     def on_mount(self) -> None:
         self._update_bars()
-        self._poll_loop()
+        poller_of(self, self._storage).subscribe(self, every=_REFRESH_SECONDS)
+
+    def on_unmount(self) -> None:
+        poller_of(self, self._storage).unsubscribe(self)
 
     # ------------------------------------------------------------ public API
 
@@ -246,7 +250,7 @@ class PartitionCalendar(Vertical):
         grid.cursor_at = grid.range_anchor = None
         grid.refresh()
         self._update_bars()
-        self._wake.set()
+        self._read()
 
     @property
     def cursor_key(self) -> str | None:
@@ -273,44 +277,49 @@ class PartitionCalendar(Vertical):
 
     # ------------------------------------------------------------ loading (thread)
 
-    @work(thread=True, exclusive=True, group="calendar-poll", exit_on_error=False)
-    def _poll_loop(self) -> None:
-        worker = get_current_worker()
-        store = StorageDynamicPartitions(self._storage)
-        built: tuple[int, int] | None = None  # (generation, key count) of the last layout
-        while not worker.is_cancelled:
-            with self._lock:
-                generation, asset_key, partitions_def = (
-                    self._generation,
-                    self.asset_key,
-                    self.partitions_def,
-                )
-            if asset_key is not None and partitions_def is not None:
-                count = self._load(generation, asset_key, partitions_def, store, built)
-                built = (generation, count)
-            self._wake.wait(_POLL_SECONDS)
-            self._wake.clear()
+    class PartitionsRead(Message):
+        def __init__(
+            self,
+            generation: int,
+            keys: list[str],
+            layout: CalendarLayout | None,
+            statuses: dict[str, str],
+        ) -> None:
+            super().__init__()
+            self.generation = generation
+            self.keys = keys
+            self.layout = layout
+            self.statuses = statuses
 
-    def _load(
-        self,
-        generation: int,
-        asset_key: AssetKey,
-        partitions_def: PartitionsDefinition,
-        store: StorageDynamicPartitions,
-        built: tuple[int, int] | None,
-    ) -> int:
+    def on_instance_changed(self, message: InstanceChanged) -> None:
+        self._read()
+
+    @work(thread=True, exclusive=True, group="calendar-read", exit_on_error=False)
+    def _read(self) -> None:
+        with self._lock:
+            generation, asset_key, partitions_def = (
+                self._generation,
+                self.asset_key,
+                self.partitions_def,
+            )
+        if asset_key is None or partitions_def is None:
+            return
         try:
+            store = StorageDynamicPartitions(self._storage)
             keys = partitions_def.get_partition_keys(dynamic_partitions_store=store)
         except Exception as error:  # a bad definition is shown, not fatal
             self.app.call_from_thread(self.notify, str(error), severity="error")
             keys = []
         layout = None
-        if built != (generation, len(keys)):
+        if self._built != (generation, len(keys)):
             layout = build_layout(partitions_def, keys, self.size.width or 80)
         rows = self._storage.asset_status.partition_statuses(asset_key)
         statuses = {row.partition or "": row.status.value for row in rows}
-        self.app.call_from_thread(self._apply, generation, keys, layout, statuses)
-        return len(keys)
+        if not get_current_worker().is_cancelled:  # else a newer read follows
+            self.post_message(self.PartitionsRead(generation, keys, layout, statuses))
+
+    def on_partition_calendar_partitions_read(self, message: PartitionsRead) -> None:
+        self._apply(message.generation, message.keys, message.layout, message.statuses)
 
     def _apply(
         self,
@@ -323,6 +332,7 @@ class PartitionCalendar(Vertical):
             return
         grid = self.grid
         if layout is not None:
+            self._built = (generation, len(keys))
             current = self.cursor_key if grid.cursor_at is not None else None
             self.keys = keys
             grid.layout_ = layout
@@ -431,7 +441,6 @@ class PartitionCalendar(Vertical):
         self.app.call_from_thread(
             self.notify, f"Backfill {backfill_id} submitted: {len(plan.runs)} runs."
         )
-        self._wake.set()
 
     # ------------------------------------------------------------ bars
 

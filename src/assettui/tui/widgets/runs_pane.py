@@ -1,13 +1,12 @@
 """The runs list: newest runs with status, selection, partition, start and duration.
 
-A long-lived thread polls the run table every half second (one thread, so one SQLite
-connection for the pane's life) and hands changed rows to the UI. ``c`` cancels and ``R``
-re-executes through the run launcher.
+The pane reloads the run table in a worker when the instance poller says it changed (and
+each second while a run is in progress, for its duration), and the worker posts the rows
+back. ``c`` cancels and ``R`` re-executes through the run launcher.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -24,8 +23,8 @@ from textual.widgets import Button, DataTable, Label
 from textual.worker import get_current_worker
 
 from assettui.storage import DagsterRun, DagsterRunStatus, Storage
+from assettui.tui.instance_poller import InstanceChanged, poller_of
 
-_POLL_SECONDS = 0.5
 RUN_LIST_LIMIT = 200
 
 # Glyph and colour per status: the glyph alone must say it (NO_COLOR).
@@ -202,7 +201,7 @@ class RunsPane(Vertical):
         self.runs: list[DagsterRun] = []
         self._signature: tuple[object, ...] = ()
         self._selected: str | None = None
-        self._wake = threading.Event()
+        self._any_running = False
 
     def compose(self) -> ComposeResult:
         table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True)
@@ -215,7 +214,10 @@ class RunsPane(Vertical):
         yield table
 
     def on_mount(self) -> None:
-        self._poll_loop()
+        poller_of(self, self._storage).subscribe(self, self._clock_while_running)
+
+    def on_unmount(self) -> None:
+        poller_of(self, self._storage).unsubscribe(self)
 
     @property
     def selected_run_id(self) -> str | None:
@@ -223,23 +225,35 @@ class RunsPane(Vertical):
         return self._selected
 
     def refresh_now(self) -> None:
-        """Poll storage right away (after a launch, say)."""
-        self._wake.set()
+        """Read storage right away (after a launch, say)."""
+        self._load()
 
-    # ------------------------------------------------------------ polling (thread)
+    # ------------------------------------------------------------ loading (worker)
 
-    @work(thread=True, exclusive=True, group="runs-poll", exit_on_error=False)
-    def _poll_loop(self) -> None:
-        worker = get_current_worker()
-        while not worker.is_cancelled:
-            runs = self._storage.runs.list_runs(limit=self._limit)
-            self.app.call_from_thread(self._apply, runs)
-            self._wake.wait(_POLL_SECONDS)
-            self._wake.clear()
+    class RunsRead(Message):
+        def __init__(self, runs: list[DagsterRun]) -> None:
+            super().__init__()
+            self.runs = runs
+
+    def _clock_while_running(self) -> int | None:
+        """The poller's probe: durations of runs in progress change every second."""
+        return int(time.time()) if self._any_running else None
+
+    def on_instance_changed(self, message: InstanceChanged) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="runs-read", exit_on_error=False)
+    def _load(self) -> None:
+        runs = self._storage.runs.list_runs(limit=self._limit)
+        if not get_current_worker().is_cancelled:  # a newer read supersedes this one
+            self.post_message(self.RunsRead(runs))
+
+    def on_runs_pane_runs_read(self, message: RunsRead) -> None:
+        self._apply(message.runs)
 
     def _apply(self, runs: Sequence[DagsterRun]) -> None:
         now = time.time()
-        running = any(not run.is_finished for run in runs)
+        running = self._any_running = any(not run.is_finished for run in runs)
         signature = tuple((r.run_id, r.status, r.started_at, r.ended_at) for r in runs)
         if signature == self._signature and not running:
             return  # nothing changed: leave the table (and its cursor) alone
@@ -350,4 +364,4 @@ class RunsPane(Vertical):
                 self.app.call_from_thread(self.notify, f"Re-executing {run_id[:8]} as {new_id[:8]}")
         except Exception as error:  # a launcher failure is shown, never crashes the UI
             self.app.call_from_thread(self.notify, str(error), severity="error")
-        self._wake.set()
+        self.app.call_from_thread(self._load)
