@@ -18,7 +18,8 @@ from assettui.automation.backfill import (
     load_plan,
     submit_backfill,
 )
-from assettui.execution.launcher import RunLauncher
+from assettui.automation.run_queue import RunQueue
+from assettui.execution.launcher import QueuedRunLauncher, RunLauncher
 from assettui.model.asset_key import AssetKey
 from assettui.model.partitions.definitions import PARTITION_NAME_TAG as PARTITION_TAG
 from assettui.project import find_project, load_project, resolve_home
@@ -68,10 +69,17 @@ def project(write_project):
     return launcher, defs.resolve_asset_graph()
 
 
+def _pass(storage, backfill_id, launcher):
+    """One scheduler-like pass: the backfill queues its due runs, the run queue starts them."""
+    progress = drive_backfill(storage, backfill_id, launcher)
+    RunQueue(storage, QueuedRunLauncher(launcher)).launch_queued_runs()
+    return progress
+
+
 def _drive_to_end(storage, backfill_id, launcher, timeout: float = 60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        progress = drive_backfill(storage, backfill_id, launcher)
+        progress = _pass(storage, backfill_id, launcher)
         if progress.is_finished:
             return progress
         time.sleep(0.05)
@@ -174,7 +182,7 @@ def test_cancel_ends_queued_and_running_runs(project, monkeypatch) -> None:
     launcher, graph = project
     storage = launcher.storage
     backfill_id = submit_backfill(storage, graph, CHAIN, _days(6), max_concurrent=2)
-    drive_backfill(storage, backfill_id, launcher)
+    _pass(storage, backfill_id, launcher)
     deadline = time.monotonic() + 30
     while not any(
         r.status is DagsterRunStatus.STARTED
@@ -190,3 +198,20 @@ def test_cancel_ends_queued_and_running_runs(project, monkeypatch) -> None:
     assert len(runs) == 2 and all(r.status is DagsterRunStatus.CANCELED for r in runs)
     drive_backfills(storage, launcher)  # a finished backfill creates nothing more
     assert storage.runs.count_runs() == 2
+
+
+def test_backfill_runs_start_only_through_the_run_queue_and_within_its_limits(
+    project, monkeypatch
+) -> None:
+    monkeypatch.setenv("SLOW_FROM", "2024-01-01")
+    launcher, graph = project
+    storage = launcher.storage
+    backfill_id = submit_backfill(storage, graph, CHAIN, _days(4), max_concurrent=3)
+    drive_backfill(storage, backfill_id, launcher)  # a launcher does not make it start runs
+    runs = storage.runs.list_runs(RunsFilter(backfill_id=backfill_id))
+    assert len(runs) == 3 and {r.status for r in runs} == {DagsterRunStatus.QUEUED}
+    queue = RunQueue(storage, QueuedRunLauncher(launcher), max_concurrent_runs=1)
+    assert len(queue.launch_queued_runs()) == 1  # the instance's limit holds for backfills too
+    assert len(queue.launch_queued_runs()) == 0
+    cancel_backfill(storage, backfill_id, launcher)
+    _drive_to_end(storage, backfill_id, launcher)

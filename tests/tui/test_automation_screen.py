@@ -268,9 +268,6 @@ class CancellingLauncher:
         self.storage = storage
         self.cancelled: list[str] = []
 
-    def launch_queued(self, run_id: str) -> None:
-        raise AssertionError("not used")
-
     def cancel(self, run_id: str) -> None:
         self.cancelled.append(run_id)
         self.storage.runs.update_run_status(run_id, DagsterRunStatus.CANCELED)

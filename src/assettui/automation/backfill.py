@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from assettui.automation.backfill_plan import BackfillPlan, PlannedRun, plan_backfill
-from assettui.errors import InvalidRunTransitionError, StorageError
-from assettui.execution.launcher import fail_run
+from assettui.errors import StorageError
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.storage.backfills import BackfillRecord, BulkActionStatus
@@ -37,10 +36,12 @@ DEFAULT_MAX_CONCURRENT = 4
 _UNFINISHED = (BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING)
 
 
-class BackfillRunStarter(Protocol):
-    """What driving a backfill needs from the run launcher (``execution.launcher.RunLauncher``)."""
+class BackfillRunCanceler(Protocol):
+    """What canceling a backfill needs from the run launcher (``execution.launcher.RunLauncher``).
 
-    def launch_queued(self, run_id: str) -> None: ...
+    A backfill never starts runs itself: it creates them QUEUED, and the run queue starts
+    them within the instance's limits.
+    """
 
     def cancel(self, run_id: str) -> None: ...
 
@@ -337,29 +338,17 @@ def _max_concurrent(record: BackfillRecord) -> int:
     return _load(record)[1]
 
 
-def _start_queued(storage: Storage, backfill_id: str, launcher: BackfillRunStarter) -> None:
-    queued = storage.runs.list_runs(
-        RunsFilter(backfill_id=backfill_id, statuses=[DagsterRunStatus.QUEUED]), ascending=True
-    )
-    for run in queued:
-        try:
-            launcher.launch_queued(run.run_id)
-        except InvalidRunTransitionError:
-            continue  # claimed by the run queue or another pass, or canceled meanwhile
-        except Exception as exc:
-            fail_run(storage, run.run_id, f"The run could not be launched: {exc}")
-
-
 def drive_backfill(
-    storage: Storage, backfill_id: str, launcher: BackfillRunStarter | None = None
+    storage: Storage, backfill_id: str, launcher: BackfillRunCanceler | None = None
 ) -> BackfillProgress:
-    """One pass over one backfill: create due runs, start them, finish the backfill when done.
+    """One pass over one backfill: queue the runs now due, finish the backfill when done.
+
+    The runs are created QUEUED; the run queue starts them.
 
     Args:
         storage: the instance storage.
         backfill_id: the backfill.
-        launcher: starts the backfill's queued runs and cancels its runs (``None``: runs are
-            left QUEUED for the run queue, and running runs of a canceled backfill are left
+        launcher: cancels the running runs of a canceled backfill (``None``: they are left
             for a pass with a launcher).
 
     Returns:
@@ -375,9 +364,6 @@ def drive_backfill(
         return progress
     room = max_concurrent - progress.queued - progress.in_progress
     if ready and room > 0 and _create_due_runs(storage, backfill_id, plan, ready, room):
-        runs = _runs_by_planned_index(storage, backfill_id)
-    if launcher is not None:
-        _start_queued(storage, backfill_id, launcher)
         runs = _runs_by_planned_index(storage, backfill_id)
     progress, ready = _progress(record, plan, runs)
     return _record_progress(storage, record, progress)
@@ -429,7 +415,7 @@ def _fields(progress: BackfillProgress) -> dict[str, Any]:
 
 
 def _drive_canceling(
-    storage: Storage, record: BackfillRecord, launcher: BackfillRunStarter | None
+    storage: Storage, record: BackfillRecord, launcher: BackfillRunCanceler | None
 ) -> BackfillProgress:
     plan, _ = _load(record)
     runs = _runs_by_planned_index(storage, record.backfill_id)
@@ -466,7 +452,7 @@ def _cancel_queued(storage: Storage, run_id: str) -> None:
 
 
 def cancel_backfill(
-    storage: Storage, backfill_id: str, launcher: BackfillRunStarter | None = None
+    storage: Storage, backfill_id: str, launcher: BackfillRunCanceler | None = None
 ) -> BackfillProgress:
     """Cancel a backfill: no new runs; queued runs end CANCELED, running ones are canceled.
 
@@ -485,7 +471,7 @@ def cancel_backfill(
 
 
 def drive_backfills(
-    storage: Storage, launcher: BackfillRunStarter | None = None
+    storage: Storage, launcher: BackfillRunCanceler | None = None
 ) -> list[BackfillProgress]:
     """One pass over every unfinished backfill (what the scheduler loop calls).
 

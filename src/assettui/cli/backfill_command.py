@@ -175,9 +175,13 @@ def backfill(
 
 def _drive_in_foreground(ctx: ProjectContext, storage: Any, backfill_id: str) -> int:
     from assettui.automation import backfill as engine
-    from assettui.execution.launcher import RunLauncher, monitor_runs
+    from assettui.automation.run_queue import RunQueue
+    from assettui.execution.launcher import QueuedRunLauncher, RunLauncher, monitor_runs
 
     launcher = RunLauncher(ctx.home, ctx.target, storage)
+    # The backfill queues its runs; the run queue starts them within the instance's limits,
+    # as the scheduler does.
+    queue = RunQueue(storage, QueuedRunLauncher(launcher))
     interactive = sys.stderr.isatty()
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -189,6 +193,8 @@ def _drive_in_foreground(ctx: ProjectContext, storage: Any, backfill_id: str) ->
     last = ""
     while True:
         progress = engine.drive_backfill(storage, backfill_id, launcher)
+        if queue.launch_queued_runs():
+            progress = engine.get_backfill_progress(storage, backfill_id)
         line = _line(progress)
         if line != last:
             click.echo(("\r" + line) if interactive else line, err=True, nl=not interactive)

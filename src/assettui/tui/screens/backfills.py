@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from assettui.automation.backfill import (
     BackfillProgress,
-    BackfillRunStarter,
+    BackfillRunCanceler,
     cancel_backfill,
     get_backfill_progress,
 )
@@ -98,7 +98,7 @@ class BackfillsScreen(Screen[None]):
     def __init__(
         self,
         storage: Storage,
-        launcher: BackfillRunStarter | None = None,
+        launcher: BackfillRunCanceler | None = None,
         *,
         name: str | None = None,
         id: str | None = None,
