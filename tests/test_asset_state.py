@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import assettui as dg
 from assettui.execution.asset_state import asset_states
-from assettui.storage.runs import DagsterRun, DagsterRunStatus
+from assettui.model.records.runs import DagsterRun, DagsterRunStatus
 
 
 def _assets(code_version: str = "1"):

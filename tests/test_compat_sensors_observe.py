@@ -13,16 +13,6 @@ from pathlib import Path
 import pytest
 
 from assettui.automation.clock import ManualClock
-from assettui.automation.run_status_sensors import (
-    FETCH_LIMIT,
-    RunFailureSensorContext,
-    RunStatusSensorContext,
-    RunStatusSensorDefinition,
-    RunStatusSensorExecutionError,
-    build_run_status_sensor_context,
-    run_failure_sensor,
-    run_status_sensor,
-)
 from assettui.automation.scheduler import Scheduler
 from assettui.errors import DefinitionError, ExecutionError, ScheduleError
 from assettui.execution.in_process import materialize
@@ -36,6 +26,16 @@ from assettui.model.assets.observable import (
     observable_source_asset,
 )
 from assettui.model.assets.spec import SourceAsset
+from assettui.model.automation.run_status_sensors import (
+    FETCH_LIMIT,
+    RunFailureSensorContext,
+    RunStatusSensorContext,
+    RunStatusSensorDefinition,
+    RunStatusSensorExecutionError,
+    build_run_status_sensor_context,
+    run_failure_sensor,
+    run_status_sensor,
+)
 from assettui.model.automation.schedules import RunRequest
 from assettui.model.automation.sensors import (
     DefaultSensorStatus,

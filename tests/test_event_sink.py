@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from assettui.execution.event_sink import EventSink
-from assettui.storage.events import DagsterEventType, NewEvent
+from assettui.model.records.events import DagsterEventType, NewEvent
 
 
 def _event(n: int) -> NewEvent:

@@ -4,7 +4,7 @@ result API; every run and every event lands in the instance."""
 import pytest
 
 import assettui as dg
-from assettui.storage.events import DagsterEventType
+from assettui.model.records.events import DagsterEventType
 
 
 @pytest.fixture

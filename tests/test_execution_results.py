@@ -4,7 +4,7 @@ optional outputs, multi-assets, asset checks (severity, blocking) and retries.""
 import pytest
 
 import assettui as dg
-from assettui.storage.events import DagsterEventType
+from assettui.model.records.events import DagsterEventType
 
 
 @pytest.fixture

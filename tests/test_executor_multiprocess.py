@@ -14,9 +14,9 @@ from assettui.errors import DefinitionError
 from assettui.execution.launcher import RunLauncher
 from assettui.model.asset_key import AssetKey
 from assettui.model.executor import executor_from_run_config
+from assettui.model.records.events import DagsterEventType
+from assettui.model.records.runs import DagsterRunStatus
 from assettui.project import find_project, resolve_home
-from assettui.storage.events import DagsterEventType
-from assettui.storage.runs import DagsterRunStatus
 
 # Two branches that each wait for the other to have started: they can only both finish
 # when they run at the same time (a serial executor would hit the 20 s wait and fail).

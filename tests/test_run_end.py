@@ -10,8 +10,8 @@ import pytest
 
 from assettui.automation.run_queue import RunQueue
 from assettui.execution.launcher import fail_run
+from assettui.model.records.events import DagsterEventType, error_payload
 from assettui.storage import DagsterRun, DagsterRunStatus, Storage
-from assettui.storage.events import DagsterEventType, error_payload
 
 S = DagsterRunStatus
 END_EVENTS = {

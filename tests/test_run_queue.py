@@ -6,8 +6,8 @@ import pytest
 
 from assettui.automation.run_queue import RunQueue, TagConcurrencyLimit
 from assettui.errors import ScheduleError
+from assettui.model.records.runs import IN_PROGRESS_STATUSES
 from assettui.storage import DagsterRun, DagsterRunStatus, RunsFilter, Storage
-from assettui.storage.runs import IN_PROGRESS_STATUSES
 
 
 class StartingLauncher:

@@ -11,9 +11,9 @@ import pytest
 
 from assettui.execution.launcher import RunLauncher, monitor_runs
 from assettui.model.asset_key import AssetKey
+from assettui.model.records.events import DagsterEventType
+from assettui.model.records.runs import DagsterRunStatus
 from assettui.project import find_project, resolve_home
-from assettui.storage.events import DagsterEventType
-from assettui.storage.runs import DagsterRunStatus
 
 PROJECT = """
 import sys, time
@@ -138,7 +138,7 @@ def test_killed_worker_marks_the_run_failed_and_keeps_the_previous_value(
 
 def test_monitor_marks_runs_of_dead_workers_from_another_process(launcher: RunLauncher) -> None:
     """A run left STARTED by a worker nobody in this process launched is found by the monitor."""
-    from assettui.storage.runs import DagsterRun
+    from assettui.model.records.runs import DagsterRun
 
     run = launcher.storage.runs.create_run(DagsterRun(status=DagsterRunStatus.NOT_STARTED))
     launcher.storage.runs.update_run_status(run.run_id, DagsterRunStatus.STARTED)

@@ -22,7 +22,7 @@ def _hourly_status(context: Context) -> str:
         import tempfile, time
         import assettui as dg
         from assettui.execution.asset_state import partition_states
-        from assettui.storage.events import DagsterEventType, NewEvent
+        from assettui.model.records.events import DagsterEventType, NewEvent
         pdef = dg.HourlyPartitionsDefinition({HOURLY_10Y})
         keys = pdef.get_partition_keys()
 

@@ -18,14 +18,6 @@ __version__ = "0.1.0"
 # mypy), and at run time it is read as data (see ``_exports``) so that importing assettui
 # stays lazy: a name's module is imported when the name is first used.
 if TYPE_CHECKING:
-    from assettui.automation.run_status_sensors import (
-        RunFailureSensorContext as RunFailureSensorContext,
-        RunStatusSensorContext as RunStatusSensorContext,
-        RunStatusSensorDefinition as RunStatusSensorDefinition,
-        build_run_status_sensor_context as build_run_status_sensor_context,
-        run_failure_sensor as run_failure_sensor,
-        run_status_sensor as run_status_sensor,
-    )
     from assettui.compat.test_utils import (
         instance_for_test as instance_for_test,
     )
@@ -147,6 +139,14 @@ if TYPE_CHECKING:
         FreshnessState as FreshnessState,
         LegacyFreshnessPolicy as LegacyFreshnessPolicy,
     )
+    from assettui.model.automation.run_status_sensors import (
+        RunFailureSensorContext as RunFailureSensorContext,
+        RunStatusSensorContext as RunStatusSensorContext,
+        RunStatusSensorDefinition as RunStatusSensorDefinition,
+        build_run_status_sensor_context as build_run_status_sensor_context,
+        run_failure_sensor as run_failure_sensor,
+        run_status_sensor as run_status_sensor,
+    )
     from assettui.model.automation.schedules import (
         DefaultScheduleStatus as DefaultScheduleStatus,
         RunRequest as RunRequest,
@@ -255,6 +255,19 @@ if TYPE_CHECKING:
         Jitter as Jitter,
         RetryPolicy as RetryPolicy,
     )
+    from assettui.model.records.event_log_entry import (
+        AssetRecordsFilter as AssetRecordsFilter,
+        EventLogEntry as EventLogEntry,
+    )
+    from assettui.model.records.events import (
+        DagsterEventType as DagsterEventType,
+    )
+    from assettui.model.records.runs import (
+        DagsterRun as DagsterRun,
+        DagsterRunStatus as DagsterRunStatus,
+        RunRecord as RunRecord,
+        RunsFilter as RunsFilter,
+    )
     from assettui.model.resources import (
         ConfigurableResource as ConfigurableResource,
         ResourceDefinition as ResourceDefinition,
@@ -279,21 +292,8 @@ if TYPE_CHECKING:
     from assettui.project.defs_folder import (
         load_from_defs_folder as load_from_defs_folder,
     )
-    from assettui.storage.event_log_entry import (
-        AssetRecordsFilter as AssetRecordsFilter,
-        EventLogEntry as EventLogEntry,
-    )
-    from assettui.storage.events import (
-        DagsterEventType as DagsterEventType,
-    )
     from assettui.storage.instance import (
         DagsterInstance as DagsterInstance,
-    )
-    from assettui.storage.runs import (
-        DagsterRun as DagsterRun,
-        DagsterRunStatus as DagsterRunStatus,
-        RunRecord as RunRecord,
-        RunsFilter as RunsFilter,
     )
 
 

@@ -24,9 +24,9 @@ from assettui.execution.plan import build_plan, plan_resource_keys
 from assettui.execution.resources import InitResourceContext, initialized_resources
 from assettui.execution.step_runner import RunOutcome, StepRunner, StepStatus
 from assettui.model.asset_key import AssetKey
-from assettui.storage.events import DagsterEventType
+from assettui.model.records.events import DagsterEventType
+from assettui.model.records.runs import DagsterRun
 from assettui.storage.instance import DagsterInstance
-from assettui.storage.runs import DagsterRun
 
 EXECUTORS = {
     "in_process": InProcessExecutor,

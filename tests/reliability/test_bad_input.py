@@ -21,9 +21,9 @@ from click.testing import CliRunner, Result
 import assettui as dg
 from assettui.cli.main import _register, cli
 from assettui.errors import ConfigError, DefinitionError, PartitionError, SelectionError
+from assettui.model.records.runs import DagsterRunStatus
 from assettui.project import LoadFailure, find_project, load_project
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRunStatus
 
 _register()
 

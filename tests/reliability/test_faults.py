@@ -23,11 +23,11 @@ import pytest
 from assettui.automation.run_monitor import RunMonitor
 from assettui.execution.launcher import monitor_runs
 from assettui.model.asset_key import AssetKey
+from assettui.model.records.events import DagsterEventType, NewEvent
+from assettui.model.records.runs import DagsterRun, DagsterRunStatus, RunsFilter
 from assettui.storage.asset_status import AssetPartitionStatus
 from assettui.storage.automation_state import InstigatorType, TickStatus
-from assettui.storage.events import DagsterEventType, NewEvent
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRun, DagsterRunStatus, RunsFilter
 from reliability.conftest import FaultProject, subprocess_env, wait_for
 
 PROJECT = '''

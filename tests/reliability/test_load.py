@@ -26,11 +26,11 @@ import pytest
 
 from assettui.execution.launcher import RunLauncher, worker_command
 from assettui.model.asset_key import AssetKey
+from assettui.model.records.events import DagsterEventType as E
+from assettui.model.records.runs import DagsterRunStatus
 from assettui.project import find_project
 from assettui.storage.automation_state import InstigatorType, TickStatus
-from assettui.storage.events import DagsterEventType as E
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRunStatus
 from assettui.tui.app import AssetTuiApp
 from assettui.tui.widgets.log_view import LogView, lines_for_events
 

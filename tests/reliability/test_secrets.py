@@ -36,9 +36,9 @@ import assettui as dg
 from assettui.cli.main import _register, cli
 from assettui.errors import ExecutionError
 from assettui.model.asset_key import AssetKey
+from assettui.model.records.runs import DagsterRunStatus
 from assettui.project import find_project
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRunStatus
 
 _register()
 

@@ -24,10 +24,10 @@ from assettui.automation.backfill_plan import BackfillPlan, PlannedRun, plan_bac
 from assettui.errors import StorageError
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
+from assettui.model.records.runs import DagsterRun, DagsterRunStatus, RunsFilter
 from assettui.storage.backfills import BackfillRecord, BulkActionStatus
 from assettui.storage.instance import DagsterInstance
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRun, DagsterRunStatus, RunsFilter
 
 BACKFILL_ID_TAG = "dagster/backfill"
 PLANNED_RUN_TAG = "assettui/backfill_run"

@@ -50,10 +50,10 @@ from assettui.model.partitions.definitions import PartitionKeyRange
 from assettui.model.partitions.mapping import PartitionMapping
 from assettui.model.partitions.multi import MultiPartitionsDefinition
 from assettui.model.partitions.time_window import TimeWindowPartitionsDefinition
+from assettui.model.records.runs import DagsterRunStatus, RunsFilter
 from assettui.model.selection.asset_selection import AssetSelection
 from assettui.storage.asset_status import AssetPartitionStatus
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRunStatus, RunsFilter
 
 AUTOMATION_SENSOR_NAME = "default_automation_condition_sensor"
 # At least this long between two evaluations of the automation conditions.

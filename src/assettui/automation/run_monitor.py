@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from assettui.execution.launcher import fail_run, monitor_runs
+from assettui.model.records.runs import DagsterRunStatus, RunsFilter
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRunStatus, RunsFilter
 
 DEFAULT_CANCELING_TIMEOUT_SECONDS = 180.0
 

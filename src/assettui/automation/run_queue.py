@@ -19,9 +19,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from assettui.errors import InvalidRunTransitionError, ScheduleError
-from assettui.storage.events import error_payload
+from assettui.model.records.events import error_payload
+from assettui.model.records.runs import (
+    IN_PROGRESS_STATUSES,
+    DagsterRun,
+    DagsterRunStatus,
+    RunsFilter,
+)
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import IN_PROGRESS_STATUSES, DagsterRun, DagsterRunStatus, RunsFilter
 
 DEFAULT_MAX_CONCURRENT_RUNS = 10
 PRIORITY_TAG = "dagster/priority"

@@ -20,11 +20,11 @@ from assettui.model.partitions.definitions import (
     AddDynamicPartitionsRequest,
     DeleteDynamicPartitionsRequest,
 )
+from assettui.model.records.events import DagsterEventType, NewEvent
+from assettui.model.records.runs import ASSET_JOB_NAME, DagsterRun, DagsterRunStatus
 from assettui.model.selection.asset_selection import AssetSelection
 from assettui.storage.automation_state import InstigatorType, TickRecord, TickStatus
-from assettui.storage.events import DagsterEventType, NewEvent
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import ASSET_JOB_NAME, DagsterRun, DagsterRunStatus
 
 RUN_KEY_TAG = "dagster/run_key"
 SCHEDULED_TIME_TAG = "dagster/scheduled_execution_time"

@@ -34,9 +34,9 @@ from assettui.model.automation.sensors import (
     SensorDefinition,
     SensorEvaluationContext,
 )
+from assettui.model.records.event_log_entry import EventLogEntry
+from assettui.model.records.events import DagsterEventType
 from assettui.storage.automation_state import InstigatorState, InstigatorStatus, InstigatorType
-from assettui.storage.event_log_entry import EventLogEntry
-from assettui.storage.events import DagsterEventType
 from assettui.storage.instance_storage import Storage
 
 SENSOR = InstigatorType.SENSOR

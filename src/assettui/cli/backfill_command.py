@@ -217,7 +217,7 @@ def _drive_in_foreground(ctx: ProjectContext, storage: Any, backfill_id: str) ->
 
 
 def _open_runs(storage: Any, backfill_id: str) -> list[Any]:
-    from assettui.storage.runs import RunsFilter
+    from assettui.model.records.runs import RunsFilter
 
     return [
         r for r in storage.runs.list_runs(RunsFilter(backfill_id=backfill_id)) if r.pid is not None

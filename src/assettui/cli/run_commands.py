@@ -18,11 +18,11 @@ from assettui.errors import AssettuiError, ConfigError
 from assettui.execution.errors_info import format_error
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
+from assettui.model.records.events import DagsterEventType, EventRecord
+from assettui.model.records.runs import DagsterRun
 from assettui.project import resolve_home
 from assettui.storage.compute_logs import CapturedOutput
-from assettui.storage.events import DagsterEventType, EventRecord
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRun
 
 LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 _EVENT_PAGE = 5000

@@ -14,9 +14,9 @@ from typing import Any
 
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
+from assettui.model.records.runs import DagsterRunStatus, RunsFilter
 from assettui.storage.instance import DagsterInstance
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRunStatus, RunsFilter
 
 
 class AssetStatus(StrEnum):

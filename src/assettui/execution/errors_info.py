@@ -6,7 +6,7 @@ import os
 import traceback
 from typing import Any
 
-from assettui.storage.events import error_payload
+from assettui.model.records.events import error_payload
 
 # Every frame inside the assettui package is the engine's: a ConfigError raised while
 # validating a user's config must point at no file rather than at model/config.py.

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from assettui.storage.events import DagsterEventType, NewEvent
+from assettui.model.records.events import DagsterEventType, NewEvent
 
 # What a live run stores at once: the run starting, each value written, each step failing.
 # Everything else (logs, step starts, ...) waits for the next batch (at most 0.1 s).

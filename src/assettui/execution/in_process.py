@@ -23,8 +23,8 @@ from assettui.model.asset_graph import AssetGraph, missing_upstream_message
 from assettui.model.asset_key import AssetKey
 from assettui.model.config import build_config, op_config_value, run_config_dict
 from assettui.model.definitions import Definitions
+from assettui.model.records.runs import ASSET_JOB_NAME, IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
 from assettui.model.results import AssetCheckKey
-from assettui.storage.runs import ASSET_JOB_NAME, IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
 
 
 def _instance(instance: Any) -> tuple[Any, bool]:

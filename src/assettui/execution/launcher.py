@@ -15,11 +15,8 @@ from typing import Any
 
 from assettui.errors import InvalidRunTransitionError
 from assettui.model.asset_key import AssetKey
-from assettui.model.results import AssetCheckKey
-from assettui.project.target import ProjectTarget
-from assettui.storage.events import DagsterEventType, NewEvent, error_payload
-from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import (
+from assettui.model.records.events import DagsterEventType, NewEvent, error_payload
+from assettui.model.records.runs import (
     ASSET_JOB_NAME,
     IN_PROCESS_TAG,
     IN_PROGRESS_STATUSES,
@@ -27,6 +24,9 @@ from assettui.storage.runs import (
     DagsterRunStatus,
     RunsFilter,
 )
+from assettui.model.results import AssetCheckKey
+from assettui.project.target import ProjectTarget
+from assettui.storage.instance_storage import Storage
 
 CANCEL_GRACE_SECONDS = 5.0
 # Only for a worker whose identity cannot be checked (see monitor_runs): longer than the

@@ -25,8 +25,8 @@ from assettui.execution.step_runner import RunOutcome, StepOutcome, StepStatus
 from assettui.model.asset_key import AssetKey
 from assettui.model.assets.observable import ObservableSourceAsset, observation_of
 from assettui.model.metadata.values import metadata_to_json
-from assettui.storage.events import DagsterEventType as E, NewEvent
-from assettui.storage.runs import IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
+from assettui.model.records.events import DagsterEventType as E, NewEvent
+from assettui.model.records.runs import IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
 
 
 def _call(fn: Any, context: AssetExecutionContext, resources: Mapping[str, Any]) -> Any:

@@ -7,9 +7,9 @@ from typing import Any
 
 from assettui.errors import DagsterInvariantViolationError
 from assettui.model.asset_key import AssetKey
+from assettui.model.records.event_log_entry import DagsterEvent
+from assettui.model.records.events import DagsterEventType, NewEvent
 from assettui.model.results import AssetCheckEvaluation, AssetMaterialization
-from assettui.storage.event_log_entry import DagsterEvent
-from assettui.storage.events import DagsterEventType, NewEvent
 
 
 class ExecuteInProcessResult:

@@ -21,8 +21,8 @@ from assettui.execution.step_runner import RunInterrupted, RunOutcome, StepCaptu
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.executor import ExecutorDefinition
 from assettui.model.partitions.definitions import PartitionKeyRange
-from assettui.storage.events import DagsterEventType as E, NewEvent
-from assettui.storage.runs import DagsterRun, DagsterRunStatus
+from assettui.model.records.events import DagsterEventType as E, NewEvent
+from assettui.model.records.runs import DagsterRun, DagsterRunStatus
 
 
 def run_partition_keys(graph: AssetGraph, run: DagsterRun, store: Any) -> list[str]:

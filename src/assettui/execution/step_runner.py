@@ -42,9 +42,9 @@ from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.config import build_config, op_config_value
 from assettui.model.metadata.values import metadata_to_json, normalize_metadata
+from assettui.model.records.events import DagsterEventType as E, NewEvent, error_payload
 from assettui.model.resources import Resources
 from assettui.model.results import AssetCheckEvaluation, AssetCheckResult, AssetCheckSeverity
-from assettui.storage.events import DagsterEventType as E, NewEvent, error_payload
 
 CODE_VERSION_TAG = "dagster/code_version"
 

@@ -83,11 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     from assettui.execution.errors_info import error_info
     from assettui.execution.run_lifecycle import execute_stored_run
     from assettui.execution.step_runner import RunInterrupted
+    from assettui.model.records.events import error_payload
+    from assettui.model.records.runs import DagsterRunStatus
     from assettui.project import LoadFailure, ProjectTarget, load_project
-    from assettui.storage.events import error_payload
     from assettui.storage.instance import DagsterInstance
     from assettui.storage.instance_storage import Storage
-    from assettui.storage.runs import DagsterRunStatus
 
     storage = Storage(args.home)
     instance = DagsterInstance(storage)

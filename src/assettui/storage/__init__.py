@@ -6,6 +6,25 @@ one object per area: ``runs``, ``event_log``, ``asset_status``, ``automation``,
 instance API over it.
 """
 
+from assettui.model.records.event_log_entry import (
+    AssetRecordsFilter as AssetRecordsFilter,
+    DagsterEvent as DagsterEvent,
+    EventLogEntry as EventLogEntry,
+    EventLogRecord as EventLogRecord,
+    EventRecordsResult as EventRecordsResult,
+    SerializableErrorInfo as SerializableErrorInfo,
+)
+from assettui.model.records.events import (
+    DagsterEventType as DagsterEventType,
+    EventRecord as EventRecord,
+    NewEvent as NewEvent,
+)
+from assettui.model.records.runs import (
+    DagsterRun as DagsterRun,
+    DagsterRunStatus as DagsterRunStatus,
+    RunRecord as RunRecord,
+    RunsFilter as RunsFilter,
+)
 from assettui.storage.asset_status import (
     AssetPartitionStatus as AssetPartitionStatus,
     AssetSummary as AssetSummary,
@@ -23,27 +42,8 @@ from assettui.storage.backfills import (
     BackfillRecord as BackfillRecord,
     BulkActionStatus as BulkActionStatus,
 )
-from assettui.storage.event_log_entry import (
-    AssetRecordsFilter as AssetRecordsFilter,
-    DagsterEvent as DagsterEvent,
-    EventLogEntry as EventLogEntry,
-    EventLogRecord as EventLogRecord,
-    EventRecordsResult as EventRecordsResult,
-    SerializableErrorInfo as SerializableErrorInfo,
-)
-from assettui.storage.events import (
-    DagsterEventType as DagsterEventType,
-    EventRecord as EventRecord,
-    NewEvent as NewEvent,
-)
 from assettui.storage.instance import DagsterInstance as DagsterInstance
 from assettui.storage.instance_storage import Storage as Storage
-from assettui.storage.runs import (
-    DagsterRun as DagsterRun,
-    DagsterRunStatus as DagsterRunStatus,
-    RunRecord as RunRecord,
-    RunsFilter as RunsFilter,
-)
 from assettui.storage.sqlite.database import (
     InstancePaths as InstancePaths,
     StepLogPaths as StepLogPaths,

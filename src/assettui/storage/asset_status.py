@@ -29,12 +29,12 @@ import sqlite_utils
 
 from assettui.model.asset_key import AssetKey
 from assettui.model.metadata.values import metadata_from_json
-from assettui.model.results import AssetCheckEvaluation, AssetCheckSeverity
-from assettui.storage.events import (
+from assettui.model.records.events import (
     EVENT_COLUMNS,
     EventRecord,
     record_from_row,
 )
+from assettui.model.results import AssetCheckEvaluation, AssetCheckSeverity
 
 UNPARTITIONED = ""
 

@@ -17,7 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from assettui.errors import StorageError
-from assettui.storage.events import encode_json, now
+from assettui.model.records.events import encode_json, now
 from assettui.storage.sqlite.database import write_transaction
 
 

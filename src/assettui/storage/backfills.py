@@ -14,7 +14,7 @@ import sqlite_utils
 
 from assettui.errors import StorageError
 from assettui.model.asset_key import AssetKey
-from assettui.storage.events import encode_json, now
+from assettui.model.records.events import encode_json, now
 from assettui.storage.sqlite.database import write_transaction
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 import sqlite_utils
 
-from assettui.storage.events import now
+from assettui.model.records.events import now
 from assettui.storage.sqlite.database import write_transaction
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from assettui.model.asset_key import AssetKey
-from assettui.storage.events import (
+from assettui.model.records.events import (
     EVENT_COLUMNS,
     DagsterEventType,
     EventRecord,

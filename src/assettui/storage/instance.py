@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from assettui.model.asset_key import AssetKey
-from assettui.storage.event_log_entry import (
+from assettui.model.records.event_log_entry import (
     AssetRecordsFilter,
     EventLogEntry,
     EventLogRecord,
     EventRecordsResult,
 )
-from assettui.storage.events import DagsterEventType
+from assettui.model.records.events import DagsterEventType
+from assettui.model.records.runs import DagsterRun, RunRecord, RunsFilter
 from assettui.storage.instance_storage import Storage
-from assettui.storage.runs import DagsterRun, RunRecord, RunsFilter
 
 HOME_ENV_VARS = ("ASSETTUI_HOME", "DAGSTER_HOME")
 DEFAULT_HOME_DIRNAME = ".assettui"

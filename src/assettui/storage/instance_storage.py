@@ -18,14 +18,14 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from assettui.model.records.events import DagsterEventType, NewEvent
+from assettui.model.records.runs import DagsterRunStatus
 from assettui.storage.asset_status import AssetStatusQueries
 from assettui.storage.automation_state import AutomationStorage
 from assettui.storage.backfills import BackfillStorage
 from assettui.storage.dynamic_partitions import DynamicPartitionsStorage
 from assettui.storage.event_log import EventLog
-from assettui.storage.events import DagsterEventType, NewEvent
 from assettui.storage.run_storage import RunStorage
-from assettui.storage.runs import DagsterRunStatus
 from assettui.storage.settings import SettingsStorage
 from assettui.storage.sqlite.database import (
     InstancePaths,

@@ -18,9 +18,8 @@ import sqlite_utils
 
 from assettui.errors import InvalidRunTransitionError, RunNotFoundError, StorageError
 from assettui.model.asset_key import AssetKey
-from assettui.model.results import AssetCheckKey
-from assettui.storage.events import encode_json, now
-from assettui.storage.runs import (
+from assettui.model.records.events import encode_json, now
+from assettui.model.records.runs import (
     FINISHED_STATUSES,
     DagsterRun,
     DagsterRunStatus,
@@ -28,6 +27,7 @@ from assettui.storage.runs import (
     RunsFilter,
     allowed_predecessors,
 )
+from assettui.model.results import AssetCheckKey
 from assettui.storage.sqlite.database import write_transaction
 
 _COLUMNS = (

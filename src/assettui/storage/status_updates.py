@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlite_utils
 
+from assettui.model.records.events import DagsterEventType, EventRecord, encode_json
 from assettui.storage.asset_status import UNPARTITIONED
-from assettui.storage.events import DagsterEventType, EventRecord, encode_json
 
 _UPSERT_PLANNED = """
 INSERT INTO asset_partition_status (asset_key, partition, status, last_run_id, updated_at)

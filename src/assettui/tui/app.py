@@ -22,11 +22,11 @@ from assettui.execution.launcher import QueuedRunLauncher, RunLauncher, monitor_
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.definitions import Definitions
+from assettui.model.records.runs import IN_PROGRESS_STATUSES
 from assettui.model.run_config_yaml import config_targets
 from assettui.project import LoadedProject, LoadResult, ProjectTarget, load_project
 from assettui.project.watcher import ProjectWatcher
 from assettui.storage import DagsterRun, DagsterRunStatus, Storage
-from assettui.storage.runs import IN_PROGRESS_STATUSES
 from assettui.tui.commands import AssetCommands, action_commands
 from assettui.tui.instance_poller import InstanceChanged, InstancePoller
 from assettui.tui.layout.graph_view import GraphView, ViewRequest, graph_view

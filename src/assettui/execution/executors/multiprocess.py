@@ -38,7 +38,7 @@ from assettui.execution.step_runner import (
     StepStatus,
 )
 from assettui.model.asset_key import AssetKey
-from assettui.storage.events import DagsterEventType as E, error_payload
+from assettui.model.records.events import DagsterEventType as E, error_payload
 
 CHILD_STOP_GRACE_SECONDS = 5.0
 _PR_SET_PDEATHSIG = 1

@@ -27,10 +27,10 @@ from assettui.model.automation.sensors import (
     sensor_evaluation,
 )
 from assettui.model.partitions.definitions import PARTITION_NAME_TAG as PARTITION_TAG
+from assettui.model.records.event_log_entry import DagsterEvent, EventLogEntry
+from assettui.model.records.events import DagsterEventType
+from assettui.model.records.runs import DagsterRun, DagsterRunStatus
 from assettui.model.resources import Resources
-from assettui.storage.event_log_entry import DagsterEvent, EventLogEntry
-from assettui.storage.events import DagsterEventType
-from assettui.storage.runs import DagsterRun, DagsterRunStatus
 
 # How many status events one tick reads, and how many matching runs it hands to the user
 # function (Dagster's defaults; the rest wait for the next tick).

@@ -2,8 +2,8 @@
 
 These are what ported Dagster code sees (``instance.get_latest_materialization_event(key)``,
 ``context.instance.all_logs(run_id)``, an ``asset_sensor``'s event). They are built from an
-:class:`~assettui.storage.events.EventRecord` and read its payload by the conventions in
-:mod:`assettui.storage.events`.
+:class:`~assettui.model.records.events.EventRecord` and read its payload by the conventions in
+:mod:`assettui.model.records.events`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import Any
 
 from assettui.model.asset_key import AssetKey
 from assettui.model.metadata.values import metadata_from_json
+from assettui.model.records.events import DagsterEventType, EventRecord, NewEvent
 from assettui.model.results import (
     AssetCheckEvaluation,
     AssetCheckSeverity,
     AssetMaterialization,
     AssetObservation,
 )
-from assettui.storage.events import DagsterEventType, EventRecord, NewEvent
 
 CODE_VERSION_TAG = "dagster/code_version"
 
