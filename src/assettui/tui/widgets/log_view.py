@@ -466,10 +466,8 @@ class LogView(Vertical):
             self.post_message(self.LinesRead(generation, lines, first, failed))
 
     def on_log_view_lines_read(self, message: LinesRead) -> None:
-        self._receive(message.generation, message.lines, message.first, message.failed)
-
-    def _receive(self, generation: int, lines: list[LogLine], first: bool, failed: bool) -> None:
-        if generation != self._generation:
+        lines, first, failed = message.lines, message.first, message.failed
+        if message.generation != self._generation:
             return  # a batch for a run that is no longer shown
         view = self.log_lines
         view.append(lines)

@@ -319,15 +319,7 @@ class PartitionCalendar(Vertical):
             self.post_message(self.PartitionsRead(generation, keys, layout, statuses))
 
     def on_partition_calendar_partitions_read(self, message: PartitionsRead) -> None:
-        self._apply(message.generation, message.keys, message.layout, message.statuses)
-
-    def _apply(
-        self,
-        generation: int,
-        keys: list[str],
-        layout: CalendarLayout | None,
-        statuses: dict[str, str],
-    ) -> None:
+        generation, keys, layout = message.generation, message.keys, message.layout
         if generation != self._generation:
             return
         grid = self.grid
@@ -341,7 +333,7 @@ class PartitionCalendar(Vertical):
                 grid.cursor_at = layout.positions[current]
             else:
                 grid.cursor_at = layout.positions[layout.order[-1]] if layout.order else None
-        grid.statuses = statuses
+        grid.statuses = message.statuses
         self.loaded = True
         grid.refresh()
         self._update_bars()
