@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from benchmarks.backfill_planning import plan_seconds
 
 import assettui as dg
-from assettui.automation.backfill import plan_seconds
 from assettui.automation.backfill_plan import BackfillPlan, anchor_partitions_def, plan_backfill
 from assettui.errors import PartitionError, SelectionError
 from assettui.model.asset_graph import AssetGraph

@@ -45,7 +45,7 @@ def _hourly_status(context: Context) -> str:
 
 def _backfill_plan(context: Context) -> str:
     return timed_script(
-        setup="from assettui.automation.backfill import plan_seconds",
+        setup="from benchmarks.backfill_planning import plan_seconds",
         timed="seconds = plan_seconds(3650)",
         check="_bench_seconds = seconds",
     )

@@ -14,8 +14,6 @@ write transaction, so two racing passes never create two runs for one partition.
 from __future__ import annotations
 
 import contextlib
-import tempfile
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -491,53 +489,3 @@ def drive_backfills(
                 record.backfill_id, status=BulkActionStatus.FAILED, error=str(exc)
             )
     return results
-
-
-# ---------------------------------------------------------------- benchmark
-
-
-def plan_seconds(n: int = 3650) -> float:
-    """Seconds to plan (and serialize) a backfill of ``n`` daily partitions of a 3-asset chain.
-
-    The planning reads the partition statuses of a real (empty) SQLite instance, as
-    ``assettui backfill --missing-only`` does; the best of three timings.
-    """
-    from datetime import date, timedelta
-
-    from assettui.model.assets.decorator import asset
-    from assettui.model.partitions.time_window import DailyPartitionsDefinition
-
-    start = date(2000, 1, 1)
-    daily = DailyPartitionsDefinition(start_date=start.isoformat())
-
-    @asset(partitions_def=daily)
-    def bench_raw() -> int:
-        return 1
-
-    @asset(partitions_def=daily)
-    def bench_clean(bench_raw: int) -> int:
-        return bench_raw
-
-    @asset(partitions_def=daily)
-    def bench_report(bench_clean: int) -> int:
-        return bench_clean
-
-    graph = AssetGraph.from_assets([bench_raw, bench_clean, bench_report])
-    keys = [(start + timedelta(days=i)).isoformat() for i in range(n)]
-    best = float("inf")
-    with tempfile.TemporaryDirectory(prefix="assettui-bench-") as home:
-        storage = Storage(home)
-        try:
-            for _ in range(3):
-                began = time.perf_counter()
-                plan = plan_for(storage, graph, graph.all_asset_keys, keys, policy="missing")
-                plan.to_json(max_concurrent=DEFAULT_MAX_CONCURRENT)
-                best = min(best, time.perf_counter() - began)
-            assert len(plan.runs) == n
-        finally:
-            storage.close()
-    return best
-
-
-if __name__ == "__main__":
-    print(f"planning a 3,650-partition backfill: {plan_seconds() * 1000:.1f} ms")
