@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,8 @@ from assettui.storage import DagsterRun, DagsterRunStatus, Storage
 from assettui.tui.commands import AssetCommands, action_commands
 from assettui.tui.instance_poller import InstanceChanged, InstancePoller
 from assettui.tui.layout.graph_view import GraphView, ViewRequest, graph_view
+from assettui.tui.screens.automation import AutomationScreen
+from assettui.tui.screens.backfills import BackfillsScreen
 from assettui.tui.screens.help import HelpScreen, binding_rows
 from assettui.tui.screens.launch_dialog import LaunchDialog
 from assettui.tui.screens.pane import HeaderBar, as_screen
@@ -37,6 +38,9 @@ from assettui.tui.status import MISSING, NodeState, load_states
 from assettui.tui.widgets.asset_details import AssetDetails
 from assettui.tui.widgets.asset_graph import AssetGraph, resolve_filter
 from assettui.tui.widgets.load_error import LoadErrorPanel
+from assettui.tui.widgets.log_view import LogView
+from assettui.tui.widgets.partition_calendar import PartitionCalendar
+from assettui.tui.widgets.runs_pane import RunsPane
 
 MONITOR_SECONDS = 5.0  # between dead-worker checks when no scheduler runs
 
@@ -146,12 +150,8 @@ class AssetTuiApp(App[None]):
         yield Footer()
 
     def _runs_widgets(self) -> Iterable[Widget]:
-        runs_pane = _optional("assettui.tui.widgets.runs_pane", "RunsPane")
-        log_view = _optional("assettui.tui.widgets.log_view", "LogView")
-        if runs_pane is not None:
-            yield runs_pane(self.storage, self.launcher, id="runs-pane")
-        if log_view is not None:
-            yield log_view(self.storage, id="log-view")
+        yield RunsPane(self.storage, self.launcher, id="runs-pane")
+        yield LogView(self.storage, id="log-view")
 
     def on_mount(self) -> None:
         if self.theme_name:
@@ -499,12 +499,10 @@ class AssetTuiApp(App[None]):
         if not self.asset_graph.get(key).is_partitioned:
             self.notify(f"{key.to_user_string()} is not partitioned.")
             return
-        calendar = _optional("assettui.tui.widgets.partition_calendar", "PartitionCalendar")
-        if calendar is None:
-            self.notify("The partition calendar is not available yet.", severity="warning")
-            return
         pdef = self.asset_graph.get(key).partitions_def
-        pane = calendar(self.storage, key, pdef, graph=self.asset_graph, id="partition-calendar")
+        pane = PartitionCalendar(
+            self.storage, key, pdef, graph=self.asset_graph, id="partition-calendar"
+        )
         self.push_screen(as_screen(pane, title=f"Partitions of {key.to_user_string()}"))
 
     def on_partition_calendar_backfill_submitted(self, event: Any) -> None:
@@ -517,18 +515,13 @@ class AssetTuiApp(App[None]):
             )
 
     def action_automation(self) -> None:
-        screen = _optional("assettui.tui.screens.automation", "AutomationScreen")
-        if screen is None or self.defs is None:
-            self.notify("The automation screen is not available yet.", severity="warning")
+        if self.defs is None:
+            self.notify("No definitions are loaded, so there is no automation to show.")
             return
-        self.push_screen(as_screen(screen(self.storage, self.defs)))
+        self.push_screen(as_screen(AutomationScreen(self.storage, self.defs)))
 
     def action_backfills(self) -> None:
-        screen = _optional("assettui.tui.screens.backfills", "BackfillsScreen")
-        if screen is None:
-            self.notify("The backfills screen is not available yet.", severity="warning")
-            return
-        self.push_screen(as_screen(screen(self.storage, self.launcher)))
+        self.push_screen(as_screen(BackfillsScreen(self.storage, self.launcher)))
 
     def action_graph_depth(self, step: int) -> None:
         self.query_one(AssetGraph).action_depth(step)
@@ -545,10 +538,8 @@ class AssetTuiApp(App[None]):
                 *binding_rows(AssetDetails.BINDINGS),
             ],
         }
-        for module, name, title in _OTHER_PANES:
-            cls = _optional(module, name)
-            if cls is not None:
-                sections[title] = binding_rows(getattr(cls, "BINDINGS", []))
+        for pane, title in _OTHER_PANES:
+            sections[title] = binding_rows(pane.BINDINGS)
         sections["Launch dialog"] = binding_rows(LaunchDialog.BINDINGS)
         sections["Command palette"] = [("ctrl+p", "every action, and jump to any asset by name")]
         self.push_screen(HelpScreen(sections))
@@ -559,11 +550,11 @@ class AssetTuiApp(App[None]):
 
 
 _PANES = ("graph", "details", "runs-pane", "log-view", "load-error")
-_OTHER_PANES = (
-    ("assettui.tui.widgets.runs_pane", "RunsPane", "Runs"),
-    ("assettui.tui.widgets.log_view", "LogView", "Logs"),
-    ("assettui.tui.widgets.partition_calendar", "PartitionCalendar", "Partition calendar"),
-    ("assettui.tui.screens.automation", "AutomationScreen", "Automation"),
+_OTHER_PANES: tuple[tuple[type[Widget], str], ...] = (
+    (RunsPane, "Runs"),
+    (LogView, "Logs"),
+    (PartitionCalendar, "Partition calendar"),
+    (AutomationScreen, "Automation"),
 )
 
 
@@ -573,11 +564,3 @@ def _short_path(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
-
-
-def _optional(module: str, name: str) -> Any:
-    """``module.name`` if that part of the UI exists yet, else None."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
