@@ -26,11 +26,8 @@ from assettui.model.lazy_definitions import (
     module_lazy_definitions,
 )
 from assettui.project import LoadedProject, find_project, load_project
-from assettui.project.defs_folder import (
-    find_dg_project,
-    load_from_defs_folder,
-    read_dg_project,
-)
+from assettui.project.defs_folder import load_from_defs_folder
+from assettui.project.dg_config import find_dg_project, read_dg_project
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "dg_project"
 

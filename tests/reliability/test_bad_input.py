@@ -19,13 +19,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 import assettui as dg
-from assettui.cli.main import _register, cli
+from assettui.cli.main import cli
 from assettui.errors import ConfigError, DefinitionError, PartitionError, SelectionError
 from assettui.model.records.runs import DagsterRunStatus
 from assettui.project import LoadFailure, find_project, load_project
 from assettui.storage.instance_storage import Storage
-
-_register()
 
 
 @dataclass(frozen=True)

@@ -33,14 +33,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 import assettui as dg
-from assettui.cli.main import _register, cli
+from assettui.cli.main import cli
 from assettui.errors import ExecutionError
 from assettui.model.asset_key import AssetKey
 from assettui.model.records.runs import DagsterRunStatus
 from assettui.project import find_project
 from assettui.storage.instance_storage import Storage
-
-_register()
 
 SECRET = "zq" + secrets.token_hex(12)
 PROBE = "visible-probe-" + secrets.token_hex(4)

@@ -8,6 +8,15 @@ from typing import Any
 import click
 
 from assettui import __version__
+from assettui.cli import (
+    automation_commands,
+    backfill_command,
+    init_command,
+    project_commands,
+    run_commands,
+    test_command,
+    ui_command,
+)
 
 
 class DefaultToUiGroup(click.Group):
@@ -42,30 +51,18 @@ def cli(no_dagster_alias: bool = False) -> None:
         os.environ["ASSETTUI_DAGSTER_ALIAS"] = "0"  # reaches worker subprocesses too
 
 
-def _register() -> None:
-    from assettui.cli import (
-        automation_commands,
-        init_command,
-        project_commands,
-        run_commands,
-        test_command,
-        ui_command,
-    )
-
-    modules: list[Any] = [project_commands, run_commands, ui_command, init_command]
-    modules.append(automation_commands)
-    modules.append(test_command)
-    try:
-        from assettui.cli import backfill_command
-
-        modules.append(backfill_command)
-    except ImportError:  # not written yet
-        pass
-    for module in modules:
-        for command in module.COMMANDS:
-            cli.add_command(command)
+for _module in (
+    project_commands,
+    run_commands,
+    ui_command,
+    init_command,
+    automation_commands,
+    backfill_command,
+    test_command,
+):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> Any:
-    _register()
     return cli.main(args=argv, prog_name="assettui")

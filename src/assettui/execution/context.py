@@ -9,8 +9,9 @@ from assettui.errors import DagsterInvalidPropertyError
 from assettui.execution.run_logger import RunLogger
 from assettui.model.asset_key import AssetKey
 from assettui.model.metadata.values import MetadataValue, normalize_metadata
+from assettui.model.partitions.definitions import PartitionKeyRange
 from assettui.model.partitions.multi import MultiPartitionsDefinition
-from assettui.model.resources import Resources
+from assettui.model.resources import ConfigurableResource, Resources
 
 
 class AssetExecutionContext:
@@ -160,7 +161,6 @@ class AssetExecutionContext:
 
     @property
     def partition_key_range(self) -> Any:
-        from assettui.model.partitions.definitions import PartitionKeyRange
 
         keys = self.partition_keys
         return PartitionKeyRange(keys[0], keys[-1])
@@ -201,7 +201,6 @@ class AssetExecutionContext:
         return list(self._input_partitions[input_name])
 
     def asset_partition_key_range_for_input(self, input_name: str) -> Any:
-        from assettui.model.partitions.definitions import PartitionKeyRange
 
         keys = self.asset_partition_keys_for_input(input_name)
         return PartitionKeyRange(keys[0], keys[-1])
@@ -290,7 +289,6 @@ def build_asset_context(
     Returns:
         An :class:`AssetExecutionContext` (also usable as a context manager).
     """
-    from assettui.model.resources import ConfigurableResource
 
     values = {}
     for key, value in (resources or {}).items():

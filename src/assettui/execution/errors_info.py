@@ -6,6 +6,7 @@ import os
 import traceback
 from typing import Any
 
+from assettui.errors import AssettuiError
 from assettui.model.records.events import error_payload
 
 # Every frame inside the assettui package is the engine's: a ConfigError raised while
@@ -21,7 +22,6 @@ def error_info(exc: BaseException, depth: int = 0) -> dict[str, Any]:
     """``{"message", "class_name", "stack", "cause"}`` with assettui's own frames removed."""
     frames = traceback.extract_tb(exc.__traceback__)
     user = [f for f in frames if not _is_engine_frame(f)]
-    from assettui.errors import AssettuiError
 
     # assettui's own errors (a missing stored value, a bad config) need no engine stack
     shown = user if (user or isinstance(exc, AssettuiError)) else frames

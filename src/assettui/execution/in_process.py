@@ -25,10 +25,11 @@ from assettui.model.config import build_config, op_config_value, run_config_dict
 from assettui.model.definitions import Definitions
 from assettui.model.records.runs import ASSET_JOB_NAME, IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
 from assettui.model.results import AssetCheckKey
+from assettui.model.selection.asset_selection import AssetSelection
+from assettui.storage.instance import DagsterInstance
 
 
 def _instance(instance: Any) -> tuple[Any, bool]:
-    from assettui.storage.instance import DagsterInstance
 
     if instance is None:
         return DagsterInstance.ephemeral(), True
@@ -137,7 +138,6 @@ def _selection(
         keys = graph.materializable_asset_keys
         checks = frozenset(c for c in graph.asset_check_keys if c.asset_key in keys)
         return keys, checks
-    from assettui.model.selection.asset_selection import AssetSelection
 
     sel = AssetSelection.from_coercible(selection)
     keys = frozenset(sel.resolve(graph))

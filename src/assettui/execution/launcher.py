@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from assettui.errors import InvalidRunTransitionError
+from assettui.errors import InvalidRunTransitionError, RunNotFoundError
 from assettui.model.asset_key import AssetKey
 from assettui.model.records.events import DagsterEventType, NewEvent, error_payload
 from assettui.model.records.runs import (
@@ -359,8 +359,6 @@ class RunLauncher:
         """Launch a new run of the same selection (or only what failed or was skipped)."""
         parent = self.storage.runs.get_run(run_id)
         if parent is None:
-            from assettui.errors import RunNotFoundError
-
             raise RunNotFoundError(f"No run with id {run_id!r}.")
         keys = set(parent.asset_selection or ())
         if from_failure:

@@ -27,6 +27,7 @@ from assettui.model.assets.observable import ObservableSourceAsset, observation_
 from assettui.model.metadata.values import metadata_to_json
 from assettui.model.records.events import DagsterEventType as E, NewEvent
 from assettui.model.records.runs import IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
+from assettui.storage.instance import DagsterInstance
 
 
 def _call(fn: Any, context: AssetExecutionContext, resources: Mapping[str, Any]) -> Any:
@@ -76,7 +77,6 @@ def observe(
     Raises:
         ExecutionError: an observe function failed and ``raise_on_error`` is true.
     """
-    from assettui.storage.instance import DagsterInstance
 
     observables = [a for a in assets if isinstance(a, ObservableSourceAsset)]
     if not observables:

@@ -10,6 +10,7 @@ from typing import Any
 from assettui.errors import ExecutionError
 from assettui.model.asset_key import AssetKey
 from assettui.model.assets.definition import AssetsDefinition
+from assettui.model.dagster_types import is_nothing
 from assettui.model.metadata.values import MetadataValue
 from assettui.model.results import (
     AssetCheckResult,
@@ -144,7 +145,6 @@ def collect_asset_results(
 
 
 def _is_nothing(adef: Any, key: AssetKey | None) -> bool:
-    from assettui.model.dagster_types import is_nothing
 
     info = adef.outputs.get(key) if key is not None else None
     return info is not None and is_nothing(info.dagster_type)

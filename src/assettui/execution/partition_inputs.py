@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from assettui.model.partitions.mapping import default_partition_mapping
+
 
 def upstream_partition_keys(
     down_def: Any,
@@ -32,8 +34,6 @@ def upstream_partition_keys(
             )
         return list(up_def.get_partition_keys(dynamic_partitions_store=store))
     if mapping is None:
-        from assettui.model.partitions.mapping import default_partition_mapping
-
         mapping = default_partition_mapping(down_def, up_def)
     return list(
         mapping.get_upstream_partitions_for_partition_keys(

@@ -15,7 +15,11 @@ from typing import Any
 
 from assettui.errors import ConfigError, ExecutionError
 from assettui.execution.io_managers.base import ConfigurableIOManagerFactory, IOManagerDefinition
-from assettui.execution.io_managers.filesystem import STORAGE_DIR_NAME, FilesystemIOManager
+from assettui.execution.io_managers.filesystem import (
+    STORAGE_DIR_NAME,
+    FilesystemIOManager,
+    InMemoryIOManager,
+)
 from assettui.execution.io_managers.polars import PolarsParquetIOManager
 from assettui.model.resources import ConfigurableResource, ResourceDefinition
 
@@ -44,8 +48,6 @@ def with_storage_dir(value: Any, home: Path | None) -> Any:
 
 def default_resources(home: Path | None) -> dict[str, Any]:
     if home is None:
-        from assettui.execution.io_managers.filesystem import InMemoryIOManager
-
         return {"io_manager": InMemoryIOManager()}
     return {"io_manager": FilesystemIOManager(base_dir=str(home / STORAGE_DIR_NAME))}
 

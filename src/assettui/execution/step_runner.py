@@ -44,7 +44,12 @@ from assettui.model.config import build_config, op_config_value
 from assettui.model.metadata.values import metadata_to_json, normalize_metadata
 from assettui.model.records.events import DagsterEventType as E, NewEvent, error_payload
 from assettui.model.resources import Resources
-from assettui.model.results import AssetCheckEvaluation, AssetCheckResult, AssetCheckSeverity
+from assettui.model.results import (
+    AssetCheckEvaluation,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetObservation,
+)
 
 CODE_VERSION_TAG = "dagster/code_version"
 
@@ -569,7 +574,6 @@ class StepRunner:
         return outcome
 
     def _record_logged(self, step: Step, event: Any) -> None:
-        from assettui.model.results import AssetObservation
 
         kind = (
             E.ASSET_OBSERVATION if isinstance(event, AssetObservation) else E.ASSET_MATERIALIZATION

@@ -9,6 +9,7 @@ from typing import Any
 from assettui.errors import DefinitionError
 from assettui.model.asset_graph import AssetGraph, unknown_key_message
 from assettui.model.asset_key import AssetKey
+from assettui.model.assets.bound_resources import merge_bound_resources
 from assettui.model.assets.checks import AssetChecksDefinition
 from assettui.model.assets.coerce import coerce_assets
 from assettui.model.assets.definition import AssetsDefinition
@@ -62,7 +63,6 @@ class Definitions:
         self.schedules: list[ScheduleDefinition] = list(schedules or ())
         self.sensors: list[SensorDefinition] = list(sensors or ())
         self.jobs: list[JobDefinition | UnresolvedAssetJobDefinition] = list(jobs or ())
-        from assettui.model.assets.bound_resources import merge_bound_resources
 
         self.resources: dict[str, Any] = merge_bound_resources(
             resources or {}, [*assets, *(asset_checks or ())]

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from assettui.errors import DefinitionError
 from assettui.model.asset_key import AssetKey
 from assettui.model.executor import ExecutorDefinition
 from assettui.model.results import AssetCheckKey
+from assettui.model.selection.asset_selection import AssetSelection
 
 if TYPE_CHECKING:
     from assettui.model.asset_graph import AssetGraph
@@ -38,7 +40,6 @@ class UnresolvedAssetJobDefinition:
         default_executor: ExecutorDefinition | None = None,
         definitions: Any = None,
     ) -> JobDefinition:
-        from assettui.model.selection.asset_selection import AssetSelection
 
         selection = AssetSelection.from_coercible(self.selection or AssetSelection.all())
         keys = frozenset(selection.resolve(asset_graph))
@@ -97,7 +98,6 @@ def define_asset_job(
     Returns:
         An unresolved job; ``Definitions`` resolves it against the asset graph.
     """
-    from assettui.errors import DefinitionError
 
     if not isinstance(name, str) or not name:
         raise DefinitionError(f"define_asset_job needs a name; got {name!r}.")

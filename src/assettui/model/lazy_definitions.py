@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from assettui.errors import DefinitionError
+from assettui.model.definitions import Definitions
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,6 @@ class LazyDefinitions:
             DefinitionError: if the function needs a context and none is given, or returns
                 something other than a ``Definitions``.
         """
-        from assettui.model.definitions import Definitions
 
         name = getattr(self.load_fn, "__qualname__", "definitions")
         if self.has_context_arg:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assettui.errors import ProjectLoadError
+from assettui.project.dg_config import read_dg_project
 
 CANDIDATE_FILES = ("definitions.py", "defs.py", "repository.py")
 HOME_ENV = "ASSETTUI_HOME"
@@ -67,8 +68,6 @@ class ProjectTarget:
 
 
 def _module_from_pyproject(root: Path) -> tuple[str | None, str | None]:
-    from assettui.project.defs_folder import read_dg_project
-
     pyproject = root / "pyproject.toml"
     data: dict = {}
     if pyproject.is_file():

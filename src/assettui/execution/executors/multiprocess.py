@@ -29,6 +29,7 @@ from typing import Any
 
 from assettui.errors import ExecutionError
 from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
+from assettui.execution.io_managers.filesystem import InMemoryIOManager
 from assettui.execution.plan import ExecutionPlan, Step
 from assettui.execution.step_runner import (
     RunInterrupted,
@@ -39,6 +40,7 @@ from assettui.execution.step_runner import (
 )
 from assettui.model.asset_key import AssetKey
 from assettui.model.records.events import DagsterEventType as E, error_payload
+from assettui.storage.instance_storage import Storage
 
 CHILD_STOP_GRACE_SECONDS = 5.0
 _PR_SET_PDEATHSIG = 1
@@ -216,7 +218,6 @@ class _ForkedRun:
         running.clear()
 
     def _refuse_in_memory_io(self) -> None:
-        from assettui.execution.io_managers.filesystem import InMemoryIOManager
 
         for step in self.plan.steps:
             definition = step.definition
@@ -247,7 +248,6 @@ class _ForkedRun:
         code = 0
         try:
             _die_with_parent()
-            from assettui.storage.instance_storage import Storage
 
             runner = self.runner
             storage = Storage(runner.instance.storage.home)

@@ -15,6 +15,7 @@ from assettui.model.assets.definition import (
     input_info,
     keys_of_inputs,
 )
+from assettui.model.assets.direct_invocation import invoke_directly
 from assettui.model.assets.spec import AssetIn, coerce_deps
 from assettui.model.results import AssetCheckKey
 
@@ -70,7 +71,6 @@ class AssetChecksDefinition:
         return any(s.blocking for s in self.check_specs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from assettui.model.assets.direct_invocation import invoke_directly
 
         return invoke_directly(self, args, kwargs)
 

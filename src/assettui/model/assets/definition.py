@@ -9,6 +9,7 @@ from typing import Any
 from assettui.errors import DagsterInvalidInvocationError, DefinitionError
 from assettui.model.asset_key import AssetKey
 from assettui.model.assets.compute_fn import FunctionParams
+from assettui.model.assets.direct_invocation import invoke_directly
 from assettui.model.assets.spec import AssetIn, AssetSpec
 from assettui.model.results import AssetCheckKey
 
@@ -265,7 +266,6 @@ class AssetsDefinition:
             raise DagsterInvalidInvocationError(
                 f"{self.node_name!r} is an external asset and cannot be invoked."
             )
-        from assettui.model.assets.direct_invocation import invoke_directly
 
         return invoke_directly(self, args, kwargs)
 

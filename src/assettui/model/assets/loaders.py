@@ -12,6 +12,7 @@ from assettui.model.asset_key import AssetKey
 from assettui.model.assets.checks import AssetChecksDefinition
 from assettui.model.assets.definition import AssetsDefinition
 from assettui.model.assets.spec import AssetSpec, SourceAsset
+from assettui.model.definitions import Definitions
 
 
 def _collect(modules: Iterable[ModuleType], kinds: tuple[type, ...]) -> list[Any]:
@@ -117,7 +118,6 @@ def load_asset_checks_from_package_module(
 
 
 def load_definitions_from_modules(modules: Iterable[ModuleType]) -> Any:
-    from assettui.model.definitions import Definitions
 
     mods = list(modules)
     return Definitions(

@@ -24,7 +24,7 @@ from datetime import timedelta
 from enum import Enum
 from typing import Any
 
-from assettui.errors import DefinitionError
+from assettui.errors import DefinitionError, ScheduleError
 from assettui.model.automation.conditions import AutomationCondition
 from assettui.model.automation.schedules import check_cron_schedule, check_timezone
 
@@ -415,7 +415,6 @@ class CronFreshnessPolicy(FreshnessPolicy):
     timezone: str = "UTC"
 
     def __post_init__(self) -> None:
-        from assettui.errors import ScheduleError
 
         try:
             check_cron_schedule(self.deadline_cron, self.timezone, "FreshnessPolicy.cron")
@@ -440,8 +439,6 @@ class LegacyFreshnessPolicy:
         if self.maximum_lag_minutes < 0:
             raise DefinitionError("FreshnessPolicy: maximum_lag_minutes must be >= 0.")
         if self.cron_schedule is not None:
-            from assettui.errors import ScheduleError
-
             try:
                 check_cron_schedule(
                     self.cron_schedule, self.cron_schedule_timezone, "FreshnessPolicy"

@@ -21,6 +21,7 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from assettui.errors import SelectionError
+from assettui.model.asset_graph import AssetGraph, unknown_key_message
 from assettui.model.asset_key import AssetKey, key_prefix_parts
 from assettui.model.results import AssetCheckKey
 from assettui.model.selection.parser import SelectionKinds, parse_selection
@@ -670,7 +671,6 @@ def keys_from_coercibles(items: Iterable[Any]) -> tuple[AssetKey, ...]:
 
 
 def _as_graph(all_assets: Any) -> AssetGraph:
-    from assettui.model.asset_graph import AssetGraph
 
     if isinstance(all_assets, AssetGraph):
         return all_assets
@@ -746,7 +746,6 @@ def _tag_value(asset_graph: AssetGraph, key: AssetKey, tag: str) -> str | None:
 
 
 def _missing_keys_message(missing: Sequence[AssetKey], asset_graph: AssetGraph) -> str:
-    from assettui.model.asset_graph import unknown_key_message
 
     names = [k.to_user_string() for k in missing]
     # Suggestions for a few keys only: difflib over thousands of keys is not free.

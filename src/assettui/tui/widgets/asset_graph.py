@@ -19,6 +19,7 @@ from textual.strip import Strip
 
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
+from assettui.model.selection.asset_selection import AssetSelection
 from assettui.tui.layout.graph import SLOT_HEIGHT, LaneRow, LayeredLayout, NodeLabel, lane_gutter
 from assettui.tui.layout.graph_view import LANE_WIDTH, GraphView, ViewRequest, graph_view
 from assettui.tui.status import MISSING, ROLE_STYLES, NodeState
@@ -354,7 +355,6 @@ def resolve_filter(graph: DefGraph, text: str) -> tuple[frozenset[AssetKey] | No
     Raises:
         SelectionError: the selection string does not parse or names nothing known.
     """
-    from assettui.model.selection.asset_selection import AssetSelection
 
     text = text.strip()
     if not text:
