@@ -77,6 +77,9 @@ if TYPE_CHECKING:
     from assettui.execution.observe import (
         observe as observe,
     )
+    from assettui.execution.ops.runner import (
+        HookContext as HookContext,
+    )
     from assettui.execution.resources import (
         InitResourceContext as InitResourceContext,
     )
@@ -173,6 +176,21 @@ if TYPE_CHECKING:
         PermissiveConfig as PermissiveConfig,
         RunConfig as RunConfig,
     )
+    from assettui.model.config_schema import (
+        Array as Array,
+        BoolSource as BoolSource,
+        Enum as Enum,
+        EnumValue as EnumValue,
+        Field as Field,
+        IntSource as IntSource,
+        Map as Map,
+        Noneable as Noneable,
+        Permissive as Permissive,
+        ScalarUnion as ScalarUnion,
+        Selector as Selector,
+        Shape as Shape,
+        StringSource as StringSource,
+    )
     from assettui.model.dagster_types import (
         DagsterType as DagsterType,
         Nothing as Nothing,
@@ -209,13 +227,41 @@ if TYPE_CHECKING:
         MetadataValue as MetadataValue,
         TextMetadataValue as TextMetadataValue,
     )
+    from assettui.model.ops.graph import (
+        DependencyDefinition as DependencyDefinition,
+        GraphDefinition as GraphDefinition,
+        MultiDependencyDefinition as MultiDependencyDefinition,
+        NodeInvocation as NodeInvocation,
+        graph as graph,
+    )
+    from assettui.model.ops.hooks import (
+        HookDefinition as HookDefinition,
+        failure_hook as failure_hook,
+        success_hook as success_hook,
+    )
     from assettui.model.ops.ins_outs import (
+        DynamicOut as DynamicOut,
+        DynamicOutput as DynamicOutput,
+        GraphIn as GraphIn,
+        GraphOut as GraphOut,
         In as In,
         Out as Out,
+    )
+    from assettui.model.ops.job_decorator import (
+        job as job,
     )
     from assettui.model.ops.op_definition import (
         OpDefinition as OpDefinition,
         op as op,
+    )
+    from assettui.model.ops.partitioned_config import (
+        PartitionedConfig as PartitionedConfig,
+        daily_partitioned_config as daily_partitioned_config,
+        dynamic_partitioned_config as dynamic_partitioned_config,
+        hourly_partitioned_config as hourly_partitioned_config,
+        monthly_partitioned_config as monthly_partitioned_config,
+        static_partitioned_config as static_partitioned_config,
+        weekly_partitioned_config as weekly_partitioned_config,
     )
     from assettui.model.partitions.definitions import (
         AddDynamicPartitionsRequest as AddDynamicPartitionsRequest,

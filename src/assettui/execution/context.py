@@ -260,7 +260,57 @@ class AssetExecutionContext:
         return None
 
 
-OpExecutionContext = AssetExecutionContext
+class OpExecutionContext(AssetExecutionContext):
+    """The context of one op's step (an op job's node, or a direct call in a test).
+
+    Beyond what an asset's context has: the op (``op_def``), the mapping key of a dynamic
+    step (``get_mapping_key()``), and metadata per output (``add_output_metadata``).
+    """
+
+    def __init__(
+        self,
+        *,
+        op_def: Any = None,
+        mapping_key: str | None = None,
+        node_handle: str = "",
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.op_def = op_def
+        self._mapping_key = mapping_key
+        self.node_handle = node_handle
+        self.op_output_metadata: dict[tuple[str, str | None], dict[str, MetadataValue]] = {}
+
+    @property
+    def op(self) -> Any:
+        return self.op_def
+
+    @property
+    def op_handle(self) -> str:
+        return self.node_handle
+
+    def get_mapping_key(self) -> str | None:
+        return self._mapping_key
+
+    @property
+    def has_assets_def(self) -> bool:
+        return self.assets_def is not None
+
+    def add_output_metadata(
+        self,
+        metadata: Mapping[str, Any],
+        output_name: str | None = None,
+        mapping_key: str | None = None,
+    ) -> None:
+        """Metadata recorded with one of the op's outputs (default: its only output)."""
+        if self.assets_def is not None:
+            super().add_output_metadata(metadata, output_name, mapping_key)
+            return
+        name = output_name or "result"
+        key = (name, mapping_key or self._mapping_key)
+        self.op_output_metadata.setdefault(key, {}).update(normalize_metadata(metadata))
+
+
 AssetCheckExecutionContext = AssetExecutionContext
 
 
@@ -311,4 +361,47 @@ def build_asset_context(
     )
 
 
-build_op_context = build_asset_context
+def build_op_context(
+    resources: Mapping[str, Any] | None = None,
+    op_config: Any = None,
+    resources_config: Mapping[str, Any] | None = None,
+    instance: Any = None,
+    config: Any = None,
+    partition_key: str | None = None,
+    partition_key_range: Any = None,
+    mapping_key: str | None = None,
+    run_tags: Mapping[str, str] | None = None,
+    event_loop: Any = None,
+) -> OpExecutionContext:
+    """A context for calling an op directly in a unit test (Dagster's ``build_op_context``).
+
+    Args:
+        resources: resources by key (``ConfigurableResource`` values get their EnvVars
+            resolved).
+        op_config: the op's config (its ``Config`` parameter or ``context.op_config``);
+            ``config`` is Dagster's older name for it.
+        instance: a ``DagsterInstance``.
+        partition_key / partition_key_range: the partition(s) of the pretend run.
+        mapping_key: the mapping key of a pretend dynamic step.
+        run_tags: tags of the pretend run.
+    """
+    values = {}
+    for key, value in (resources or {}).items():
+        values[key] = (
+            value.with_resolved_env(key) if isinstance(value, ConfigurableResource) else value
+        )
+    keys: list[str] | None = None
+    if partition_key_range is not None:
+        keys = [partition_key_range.start, partition_key_range.end]
+        if partition_key_range.start == partition_key_range.end:
+            keys = [partition_key_range.start]
+    return OpExecutionContext(
+        run_id="EPHEMERAL",
+        resources=values,
+        instance=instance,
+        partition_key=partition_key,
+        partition_keys=keys,
+        op_config=op_config if op_config is not None else config,
+        run_tags=run_tags,
+        mapping_key=mapping_key,
+    )

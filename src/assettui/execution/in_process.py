@@ -17,6 +17,7 @@ from assettui.execution.io_managers.base import (
     IOManagerDefinition,
 )
 from assettui.execution.io_managers.filesystem import InMemoryIOManager
+from assettui.execution.ops.in_process import execute_op_job_in_process
 from assettui.execution.result import ExecuteInProcessResult
 from assettui.execution.run_lifecycle import execute_stored_run
 from assettui.model.asset_graph import AssetGraph, missing_upstream_message
@@ -281,8 +282,23 @@ def execute_job_in_process(
     run_id: str | None = None,
     tags: Mapping[str, Any] | None = None,
     resources: Mapping[str, Any] | None = None,
+    op_selection: Sequence[str] | None = None,
+    input_values: Mapping[str, Any] | None = None,
 ) -> ExecuteInProcessResult:
     """Run a resolved job in this process (``JobDefinition.execute_in_process``)."""
+    if job.graph_def is not None:
+        return execute_op_job_in_process(
+            job,
+            run_config=run_config,
+            instance=instance,
+            partition_key=partition_key,
+            raise_on_error=raise_on_error,
+            op_selection=op_selection,
+            run_id=run_id,
+            tags=tags,
+            resources=resources,
+            input_values=input_values,
+        )
     graph = job.asset_graph
     keys, checks = job.asset_keys, job.asset_check_keys
     if asset_selection is not None:

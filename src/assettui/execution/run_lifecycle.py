@@ -15,7 +15,9 @@ from assettui.errors import AssettuiError
 from assettui.execution.errors_info import error_info
 from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
 from assettui.execution.executors import executor_for
-from assettui.execution.plan import build_plan, plan_resource_keys
+from assettui.execution.ops.plan import OpPlan, build_op_plan, op_plan_resource_keys
+from assettui.execution.ops.runner import OpStepRunner
+from assettui.execution.plan import ExecutionPlan, build_plan, plan_resource_keys
 from assettui.execution.resources import InitResourceContext, initialized_resources
 from assettui.execution.step_runner import RunInterrupted, RunOutcome, StepCapture, StepRunner
 from assettui.model.asset_graph import AssetGraph
@@ -64,7 +66,7 @@ def _run_event(
 def execute_stored_run(
     *,
     instance: Any,
-    graph: AssetGraph,
+    graph: AssetGraph | None,
     run: DagsterRun,
     resources: Mapping[str, Any],
     run_config: Mapping[str, Any] | None = None,
@@ -75,11 +77,14 @@ def execute_stored_run(
     op_retry_policy: Any = None,
     home: Path | None = None,
     executor_def: ExecutorDefinition | None = None,
+    job: Any = None,
+    op_plan: OpPlan | None = None,
 ) -> tuple[RunOutcome, EventSink]:
     """Execute ``run`` (already stored, not yet started) and finish it in storage.
 
     ``executor_def`` (the job's or the Definitions' executor) picks the executor, see
-    :func:`~assettui.execution.executors.executor_for`.
+    :func:`~assettui.execution.executors.executor_for`. For an op job (``job.graph_def``)
+    the run executes the job's ops (``op_plan`` if it was made already), not assets.
     """
     storage = instance.storage
     sink = EventSink(
@@ -96,36 +101,30 @@ def execute_stored_run(
         storage.runs.update_run_status(run_id, DagsterRunStatus.STARTED)
         sink.emit(_run_event(run_id, E.RUN_START, f"Started run {run_id}."))
         try:
-            partition_keys = run_partition_keys(graph, run, instance)
-            selected = run.asset_selection or frozenset()
-            checks = run.asset_check_selection
-            if (
-                checks is None
-            ):  # as in Dagster: no check selection means the selected assets' checks
-                checks = frozenset(c for c in graph.asset_check_keys if c.asset_key in selected)
-            plan = build_plan(
-                graph,
-                selected,
-                checks,
-                partition_keys,
-                dynamic_partitions_store=instance,
-            )
-            needed = plan_resource_keys(plan, graph)
-            executor = executor_for(executor_def, run_config, keep_values)
             cancel = cancel or threading.Event()
-            runner = StepRunner(
-                plan,
-                graph,
-                run=run,
-                sink=sink,
-                instance=instance,
-                run_config=run_config,
-                keep_values=keep_values,
-                cancel=cancel,
-                step_capture=step_capture,
-                dynamic_partitions_store=instance,
-                op_retry_policy=op_retry_policy,
-            )
+            runner_args: dict[str, Any] = {
+                "run": run,
+                "sink": sink,
+                "instance": instance,
+                "run_config": run_config,
+                "keep_values": keep_values,
+                "cancel": cancel,
+                "step_capture": step_capture,
+                "dynamic_partitions_store": instance,
+                "op_retry_policy": op_retry_policy,
+            }
+            runner: StepRunner
+            plan: ExecutionPlan
+            if job is not None and job.graph_def is not None:
+                plan = op_plan or build_op_plan(job, run_config or {})
+                needed = op_plan_resource_keys(plan)
+                runner = OpStepRunner(plan, job=job, **runner_args)
+            else:
+                assert graph is not None, "an asset run needs the asset graph"
+                plan = _asset_plan(graph, run, instance)
+                needed = plan_resource_keys(plan, graph)
+                runner = StepRunner(plan, graph, **runner_args)
+            executor = executor_for(executor_def, run_config, keep_values)
             runner.emit_planned()
             init = InitResourceContext(instance=instance, run_id=run_id, dagster_run=run)
             with initialized_resources(resources, home or storage.home, needed, init) as res:
@@ -142,6 +141,15 @@ def execute_stored_run(
     finally:
         sink.close()
     return outcome, sink
+
+
+def _asset_plan(graph: AssetGraph, run: DagsterRun, instance: Any) -> ExecutionPlan:
+    partition_keys = run_partition_keys(graph, run, instance)
+    selected = run.asset_selection or frozenset()
+    checks = run.asset_check_selection
+    if checks is None:  # as in Dagster: no check selection means the selected assets' checks
+        checks = frozenset(c for c in graph.asset_check_keys if c.asset_key in selected)
+    return build_plan(graph, selected, checks, partition_keys, dynamic_partitions_store=instance)
 
 
 def finish_run(storage: Any, sink: EventSink, run_id: str, outcome: RunOutcome) -> None:

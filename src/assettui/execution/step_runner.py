@@ -84,6 +84,8 @@ class RunOutcome:
     check_evaluations: list[AssetCheckEvaluation]
     first_exception: BaseException | None = None
     failure_reason: str | None = None
+    # an op job's output values: (step key, output name, mapping key) -> value
+    op_values: dict[tuple[str, str, str | None], Any] = field(default_factory=dict)
 
 
 StepCapture = Callable[[str], AbstractContextManager[Any]]

@@ -22,7 +22,7 @@ class OutputContext:
     """What an IO manager knows about the value it stores.
 
     Attributes:
-        asset_key: the asset being stored.
+        asset_key: the asset being stored (``None`` for an op's output).
         name: the output name (``"result"`` for a single asset).
         run_id: the run storing it.
         metadata: the asset's definition metadata.
@@ -31,7 +31,7 @@ class OutputContext:
         resources: the run's resources.
     """
 
-    asset_key: AssetKey
+    asset_key: AssetKey | None
     name: str = "result"
     run_id: str = ""
     metadata: Mapping[str, Any] = field(default_factory=dict)
@@ -44,10 +44,12 @@ class OutputContext:
     log: Any = None
     partitions_def: Any = None
     output_metadata: dict[str, MetadataValue] = field(default_factory=dict)
+    mapping_key: str | None = None
+    op_def: Any = None
 
     @property
     def has_asset_key(self) -> bool:
-        return True
+        return self.asset_key is not None
 
     @property
     def has_partition_key(self) -> bool:
@@ -61,9 +63,14 @@ class OutputContext:
     def partition_key(self) -> str:
         if self.partition_key_value is None:
             raise DagsterInvalidPropertyError(
-                f"Asset {self.asset_key.to_user_string()!r} is not stored for one partition here."
+                f"{self.describe()} is not stored for one partition here."
             )
         return self.partition_key_value
+
+    def describe(self) -> str:
+        if self.asset_key is None:
+            return f"Output {self.name!r} of step {self.step_key!r}"
+        return f"Asset {self.asset_key.to_user_string()!r}"
 
     @property
     def asset_partition_key(self) -> str:
@@ -78,11 +85,28 @@ class OutputContext:
         return self.partitions_def
 
     def get_asset_identifier(self) -> list[str]:
+        if self.asset_key is None:
+            raise DagsterInvalidPropertyError(
+                f"{self.describe()} is not an asset; use get_identifier()."
+            )
         path = list(self.asset_key.path)
         return [*path, self.partition_key_value] if self.partition_key_value else path
 
     def get_identifier(self) -> list[str]:
-        return self.get_asset_identifier()
+        """Asset outputs: the key's path (and partition); op outputs: run id, step key,
+        output name (and mapping key), as in Dagster."""
+        if self.asset_key is not None:
+            return self.get_asset_identifier()
+        parts = [self.run_id, self.step_key, self.name]
+        return [*parts, self.mapping_key] if self.mapping_key else parts
+
+    @property
+    def storage_key(self) -> AssetKey:
+        """Where built-in IO managers keep the value: the asset key, or for an op's output
+        a key made of its identifier."""
+        if self.asset_key is not None:
+            return self.asset_key
+        return AssetKey([self.run_id, self.step_key, self.name])
 
     def add_output_metadata(self, metadata: Mapping[str, Any]) -> None:
         """Metadata recorded on the materialization (e.g. a row count)."""
@@ -97,7 +121,7 @@ class InputContext:
     the upstream partitions to load (several for a time-window mapping).
     """
 
-    asset_key: AssetKey
+    asset_key: AssetKey | None
     name: str = ""
     upstream_output: OutputContext | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
@@ -107,10 +131,11 @@ class InputContext:
     log: Any = None
     partitions_def: Any = None
     definition_metadata: Mapping[str, Any] = field(default_factory=dict)
+    op_def: Any = None
 
     @property
     def has_asset_key(self) -> bool:
-        return True
+        return self.asset_key is not None
 
     @property
     def has_partition_key(self) -> bool:
@@ -142,13 +167,28 @@ class InputContext:
         return self.partitions_def
 
     def get_asset_identifier(self) -> list[str]:
+        if self.asset_key is None:
+            raise DagsterInvalidPropertyError(
+                f"Input {self.name!r} does not come from an asset; use get_identifier()."
+            )
         path = list(self.asset_key.path)
         if len(self.partition_keys_value) == 1:
             return [*path, self.partition_keys_value[0]]
         return path
 
     def get_identifier(self) -> list[str]:
+        if self.asset_key is None and self.upstream_output is not None:
+            return self.upstream_output.get_identifier()
         return self.get_asset_identifier()
+
+    @property
+    def storage_key(self) -> AssetKey:
+        """Where built-in IO managers find the value (see ``OutputContext.storage_key``)."""
+        if self.asset_key is None and self.upstream_output is not None:
+            return self.upstream_output.storage_key
+        if self.asset_key is None:
+            raise DagsterInvalidPropertyError(f"Input {self.name!r} has no upstream output.")
+        return self.asset_key
 
 
 class IOManager(ABC):

@@ -195,29 +195,28 @@ class FilesystemIOManager(ConfigurableIOManager):
         return Path(self.base_dir)
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
-        partition = context.partition_key_value
-        path = safe_path(self._base(), context.asset_key, partition)
+        key, partition = _stored_as(context)
+        path = safe_path(self._base(), key, partition)
         try:
             atomic_write(path, lambda f: pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError as exc:
-            raise ExecutionError(
-                write_error_message(context.asset_key, partition, path, exc)
-            ) from exc
+            raise ExecutionError(write_error_message(key, partition, path, exc)) from exc
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             raise ExecutionError(
-                f"The value of {describe(context.asset_key, partition)} cannot be pickled "
+                f"The value of {describe(key, partition)} cannot be pickled "
                 f"({exc}). Return a picklable value or use another IO manager."
             ) from exc
         context.add_output_metadata({"path": MetadataValue.path(path)})
 
     def load_input(self, context: InputContext) -> Any:
         base = self._base()
+        key = context.storage_key
 
         def load_one(partition: str | None) -> Any:
-            path = safe_path(base, context.asset_key, partition)
+            path = safe_path(base, key, partition)
             if not path.exists():
                 raise ExecutionError(
-                    f"No stored value for {describe(context.asset_key, partition)} (looked in "
+                    f"No stored value for {describe(key, partition)} (looked in "
                     f"{path}). Materialize it first."
                 )
             try:
@@ -225,7 +224,7 @@ class FilesystemIOManager(ConfigurableIOManager):
                     return pickle.load(handle)
             except OSError as exc:
                 raise ExecutionError(
-                    f"Cannot read the stored value of {describe(context.asset_key, partition)} "
+                    f"Cannot read the stored value of {describe(key, partition)} "
                     f"at {path}: {exc.strerror or exc}. Re-materialize it (if the asset's "
                     "partitioning changed, move the old value away first)."
                 ) from exc
@@ -233,11 +232,22 @@ class FilesystemIOManager(ConfigurableIOManager):
                 # A torn, truncated or foreign file can make unpickling raise almost anything
                 # (UnpicklingError, EOFError, KeyError, MemoryError, ...): all mean "unreadable".
                 raise ExecutionError(
-                    f"The stored value of {describe(context.asset_key, partition)} at {path} is "
+                    f"The stored value of {describe(key, partition)} at {path} is "
                     f"corrupt or unreadable ({type(exc).__name__}: {exc}). Re-materialize it."
                 ) from exc
 
+        if context.asset_key is None:  # an op's output: one value, wherever the run's partition
+            upstream = context.upstream_output
+            return load_one(upstream.mapping_key if upstream is not None else None)
         return load_partitions(context, load_one)
+
+
+def _stored_as(context: OutputContext) -> tuple[AssetKey, str | None]:
+    """The key and partition a value is stored under: an op's output (no asset key) under
+    its run, step and output names, with its mapping key as the last part."""
+    if context.asset_key is None:
+        return context.storage_key, context.mapping_key
+    return context.asset_key, context.partition_key_value
 
 
 class PickledObjectFilesystemIOManager(FilesystemIOManager):
@@ -251,18 +261,23 @@ class InMemoryIOManager(IOManager):
         self.values: dict[tuple[AssetKey, str | None], Any] = {}
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
-        self.values[(context.asset_key, context.partition_key_value)] = obj
+        self.values[_stored_as(context)] = obj
 
     def load_input(self, context: InputContext) -> Any:
+        key = context.storage_key
+
         def load_one(partition: str | None) -> Any:
             try:
-                return self.values[(context.asset_key, partition)]
+                return self.values[(key, partition)]
             except KeyError:
                 raise ExecutionError(
-                    f"No value in memory for {describe(context.asset_key, partition)}; "
-                    "materialize_to_memory only sees assets of the same call."
+                    f"No value in memory for {describe(key, partition)}; "
+                    "an in-memory IO manager only sees values of the same process."
                 ) from None
 
+        if context.asset_key is None:
+            upstream = context.upstream_output
+            return load_one(upstream.mapping_key if upstream is not None else None)
         return load_partitions(context, load_one)
 
 

@@ -47,7 +47,7 @@ class PolarsParquetIOManager(ConfigurableIOManager):
     def _path(self, context: Any, partition: str | None) -> Path:
         if not self.base_dir:
             raise ExecutionError("PolarsParquetIOManager has no base_dir.")
-        return safe_path(Path(self.base_dir), context.asset_key, partition, self.extension)
+        return safe_path(Path(self.base_dir), context.storage_key, partition, self.extension)
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         pl = _polars()
@@ -58,7 +58,7 @@ class PolarsParquetIOManager(ConfigurableIOManager):
         if not isinstance(obj, pl.DataFrame):
             raise ExecutionError(
                 f"PolarsParquetIOManager stores polars DataFrame/LazyFrame values, but "
-                f"{describe(context.asset_key, context.partition_key_value)} returned "
+                f"{describe(context.storage_key, context.partition_key_value)} returned "
                 f"{type(obj).__name__}."
             )
         path = self._path(context, context.partition_key_value)
@@ -66,7 +66,7 @@ class PolarsParquetIOManager(ConfigurableIOManager):
             atomic_write(path, obj.write_parquet)
         except OSError as exc:
             raise ExecutionError(
-                write_error_message(context.asset_key, context.partition_key_value, path, exc)
+                write_error_message(context.storage_key, context.partition_key_value, path, exc)
             ) from exc
         context.add_output_metadata(
             {
@@ -84,14 +84,14 @@ class PolarsParquetIOManager(ConfigurableIOManager):
             path = self._path(context, partition)
             if not path.exists():
                 raise ExecutionError(
-                    f"No stored parquet for {describe(context.asset_key, partition)} (looked in "
+                    f"No stored parquet for {describe(context.storage_key, partition)} (looked in "
                     f"{path}). Materialize it first."
                 )
             try:
                 return pl.scan_parquet(path) if lazy else pl.read_parquet(path)
             except Exception as exc:  # polars raises its own error types
                 raise ExecutionError(
-                    f"The parquet file of {describe(context.asset_key, partition)} at {path} "
+                    f"The parquet file of {describe(context.storage_key, partition)} at {path} "
                     f"cannot be read ({exc}). Re-materialize it."
                 ) from exc
 

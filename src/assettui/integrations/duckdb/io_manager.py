@@ -174,13 +174,20 @@ class DuckDBIOManager(ConfigurableIOManager):
     def _table_slice(
         self, context: Any, metadata: Any, keys: Sequence[str], columns: Any
     ) -> TableSlice:
-        path = context.asset_key.path
+        if context.asset_key is not None:
+            path = context.asset_key.path
+        else:  # an op's output: a table named for the output, as Dagster's DB IO managers do
+            upstream = getattr(context, "upstream_output", None)
+            path = [upstream.name if upstream is not None else context.name]
         if len(path) > 1:  # the key prefix names the schema, over any configured one
             schema = path[-2]
         else:
             schema = (metadata or {}).get("schema") or self.schema_ or "public"
         partitions = partition_slices(
-            context.asset_key, (metadata or {}).get("partition_expr"), context.partitions_def, keys
+            context.storage_key,
+            (metadata or {}).get("partition_expr"),
+            context.partitions_def,
+            keys,
         )
         return TableSlice(
             table=path[-1],
@@ -192,7 +199,7 @@ class DuckDBIOManager(ConfigurableIOManager):
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         if obj is None:
             return
-        what = f"asset {context.asset_key.to_user_string()!r}"
+        what = f"asset {context.storage_key.to_user_string()!r}"
         handler = self._handler_for(type(obj), what)
         keys = list(context.partition_keys_value) or (
             [context.partition_key_value] if context.partition_key_value else []
@@ -208,7 +215,7 @@ class DuckDBIOManager(ConfigurableIOManager):
     def load_input(self, context: InputContext) -> Any:
         upstream = context.upstream_output
         metadata = (upstream.definition_metadata or upstream.metadata) if upstream else {}
-        what = f"input {context.name!r} (asset {context.asset_key.to_user_string()!r})"
+        what = f"input {context.name!r} ({context.storage_key.to_user_string()!r})"
         handler = self._handler_for(context.dagster_type, what)
         table_slice = self._table_slice(
             context,

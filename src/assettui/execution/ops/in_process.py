@@ -1,0 +1,130 @@
+"""``JobDefinition.execute_in_process`` for op jobs: plan, check config, store, run here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assettui.errors import PartitionError
+from assettui.execution.io_managers.filesystem import InMemoryIOManager
+from assettui.execution.ops.plan import OpPlan, OpStep, build_op_plan, op_config_at
+from assettui.execution.ops.result import OpJobExecutionResult
+from assettui.execution.run_lifecycle import execute_stored_run
+from assettui.model.config import build_config, run_config_dict
+from assettui.model.config_schema import process_config
+from assettui.model.records.runs import IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
+from assettui.storage.instance import DagsterInstance
+
+
+def op_job_run_config(job: Any, run_config: Any, partition_key: str | None) -> dict[str, Any]:
+    """The run config of a run of op job ``job``: the given one, else the partition's (from
+    a ``PartitionedConfig``), else the job's own.
+
+    Raises:
+        PartitionError: for a partition the job does not have, or a partitioned job run
+            without a partition key.
+    """
+    pdef = job.partitions_def
+    if partition_key is not None:
+        if pdef is None:
+            raise PartitionError(
+                f"Job {job.name!r} is not partitioned, so it has no partition {partition_key!r}; "
+                "drop the partition key."
+            )
+        if not pdef.has_partition_key(partition_key):
+            keys = pdef.get_partition_keys()
+            span = f"{keys[0]!r} to {keys[-1]!r}" if keys else "none yet"
+            raise PartitionError(
+                f"Partition {partition_key!r} is not a partition of job {job.name!r} "
+                f"(its partitions: {span})."
+            )
+    config = run_config_dict(run_config)
+    if config:
+        return config
+    if job.partitioned_config is not None:
+        if partition_key is None:
+            raise PartitionError(
+                f"Job {job.name!r} takes its config from its partitions: pass partition_key=."
+            )
+        return job.run_config_for_partition_key(partition_key)
+    return run_config_dict(job.config) if isinstance(job.config, Mapping) else {}
+
+
+def check_op_config(plan: OpPlan, run_config: Mapping[str, Any]) -> None:
+    """Check each op's config (``config_schema`` or its ``Config`` parameter) up front.
+
+    Raises:
+        ConfigError: naming the op and each offending field.
+    """
+    for step in plan.steps:
+        assert isinstance(step, OpStep)
+        definition = step.definition
+        raw = op_config_at(run_config, step.config_path).get("config")
+        if definition.config_schema is not None:
+            process_config(definition.config_schema, raw, f"op {step.key!r}")
+        params = definition.params
+        if params.config_param and params.config_type is not None:
+            build_config(params.config_type, raw or {}, f"op {step.key!r}")
+
+
+def execute_op_job_in_process(
+    job: Any,
+    *,
+    run_config: Any = None,
+    instance: Any = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    op_selection: Sequence[str] | None = None,
+    run_id: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    resources: Mapping[str, Any] | None = None,
+    input_values: Mapping[str, Any] | None = None,
+) -> OpJobExecutionResult:
+    """Run op job ``job`` in this process; values pass through an in-memory IO manager
+    unless the job (or ``resources``) names an ``io_manager``, as in Dagster."""
+    config = op_job_run_config(job, run_config, partition_key)
+    plan = build_op_plan(job, config, op_selection, input_values)
+    check_op_config(plan, config)
+    run_resources = {**job.resources, **(resources or {})}
+    run_resources.setdefault("io_manager", InMemoryIOManager())
+    inst = instance if instance is not None else DagsterInstance.ephemeral()
+    run_tags = {**job.run_tags, **(tags or {}), IN_PROCESS_TAG: "true"}
+    if partition_key is not None:
+        run_tags = {**run_tags, **job.tags_for_partition_key(partition_key)}
+    fields: dict[str, Any] = {"run_id": run_id} if run_id else {}
+    run = DagsterRun.for_partitions(
+        partition_key=partition_key,
+        partition_range=None,
+        tags=run_tags,
+        job_name=job.name,
+        status=DagsterRunStatus.NOT_STARTED,
+        asset_selection=None,
+        asset_check_selection=None,
+        run_config=config,
+        pid=os.getpid(),
+        **fields,
+    )
+    run = inst.storage.runs.create_run(run)
+    outcome, sink = execute_stored_run(
+        instance=inst,
+        graph=None,
+        run=run,
+        resources=run_resources,
+        run_config=config,
+        keep_values=True,
+        op_retry_policy=job.op_retry_policy,
+        job=job,
+        op_plan=plan,
+    )
+    stored = inst.storage.runs.get_run(run.run_id) or run
+    result = OpJobExecutionResult(
+        run=stored,
+        success=outcome.success,
+        events=sink.events,
+        op_values=outcome.op_values,
+        job=job,
+    )
+    if raise_on_error and not outcome.success and outcome.first_exception is not None:
+        raise outcome.first_exception
+    return result
