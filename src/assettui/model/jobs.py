@@ -195,7 +195,9 @@ class JobDefinition:
 
         return execute_job_in_process(
             self,
-            run_config=run_config if run_config is not None else self.config,
+            run_config=run_config
+            if run_config is not None or self.graph_def is not None
+            else self.config,
             instance=instance,
             partition_key=partition_key,
             raise_on_error=raise_on_error,

@@ -145,6 +145,11 @@ class AssetMaterialization:
     tags: Mapping[str, str] = field(default_factory=dict)
     description: str | None = None
 
+    def __post_init__(self) -> None:
+        # Dagster accepts a string or a list for the key, and plain values as metadata
+        object.__setattr__(self, "asset_key", AssetKey.from_coercible(self.asset_key))
+        object.__setattr__(self, "metadata", normalize_metadata(self.metadata))
+
     @staticmethod
     def file(path: str, description: str | None = None) -> AssetMaterialization:
         return AssetMaterialization(
@@ -161,6 +166,11 @@ class AssetObservation:
     partition: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     description: str | None = None
+
+    def __post_init__(self) -> None:
+        # Dagster accepts a string or a list for the key, and plain values as metadata
+        object.__setattr__(self, "asset_key", AssetKey.from_coercible(self.asset_key))
+        object.__setattr__(self, "metadata", normalize_metadata(self.metadata))
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ class OpStepRunner(StepRunner):
         self.produced: set[tuple[str, str, str | None]] = set()
         self.output_values: dict[tuple[str, str, str | None], Any] = {}
         self._mapping_key: str | None = None
+        self.not_run: set[str] = set()  # steps not run because a step upstream failed
         self.partition_key: str | None = getattr(self.run, "partition_key", None)
 
     def emit_planned(self) -> None:
@@ -78,8 +79,12 @@ class OpStepRunner(StepRunner):
         for source in step.op_inputs.values():
             for upstream in sorted(source.upstream_steps()):
                 outcome = self.outcomes.get(upstream)
-                if outcome is None or outcome.status is not StepStatus.SUCCESS:
-                    return f"upstream step {upstream!r} did not succeed"
+                if outcome is None or upstream in self.not_run:
+                    return f"upstream step {upstream!r} failed"
+                if outcome.status is StepStatus.FAILURE:
+                    return f"upstream step {upstream!r} failed"
+                if outcome.status is StepStatus.SKIPPED:
+                    return f"upstream step {upstream!r} was skipped"
             if (
                 source.kind in (UPSTREAM, ORDER_ONLY)
                 and source.step is not None
@@ -91,6 +96,21 @@ class OpStepRunner(StepRunner):
                     if part.step and not self._produced_somehow(part.step, part.output or ""):
                         return f"output {part.output!r} of {part.step!r} was not produced"
         return None
+
+    def skip(self, step: Any, reason: str) -> None:
+        """A step not run: after a failure upstream, an engine event as in Dagster (no step
+        events); for an output not produced, a skipped step."""
+        if reason.startswith("upstream step") and reason.endswith("failed"):
+            self.not_run.add(step.key)
+            self.emit(
+                E.ENGINE_EVENT,
+                f'Dependencies for step "{step.key}" failed: {reason}. Not executing.',
+                level="ERROR",
+                payload={"step": step.key},
+            )
+            self.outcomes[step.key] = StepOutcome(StepStatus.SKIPPED)
+            return
+        super().skip(step, reason)
 
     def _produced_somehow(self, step_key: str, output: str) -> bool:
         return any(k[0] == step_key and k[1] == output for k in self.produced)

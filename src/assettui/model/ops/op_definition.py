@@ -153,6 +153,16 @@ class OpDefinition:
                     f"given; call it as {self.name}(build_op_context(), ...)."
                 )
             call[params.context_param] = context
+        elif args and _is_context(args[0]):
+            # as in Dagster: a context given to an op that does not take one still carries
+            # its config and resources
+            context, args = args[0], args[1:]
+        if (
+            params.config_param is not None
+            and args
+            and isinstance(args[0], params.config_type or ())
+        ):
+            call[params.config_param], args = args[0], args[1:]
         values = self.value_inputs()
         if len(args) > len(values):
             raise DagsterInvalidInvocationError(
@@ -193,6 +203,10 @@ class OpDefinition:
 
     def __repr__(self) -> str:
         return f"OpDefinition(name={self.name!r})"
+
+
+def _is_context(value: Any) -> bool:
+    return hasattr(value, "op_config") and hasattr(value, "log") and hasattr(value, "resources")
 
 
 def op(
