@@ -114,6 +114,10 @@ if TYPE_CHECKING:
         AssetCheckSpec as AssetCheckSpec,
         AssetsDefinition as AssetsDefinition,
     )
+    from assettui.model.assets.graph_backed import (
+        graph_asset as graph_asset,
+        graph_multi_asset as graph_multi_asset,
+    )
     from assettui.model.assets.loaders import (
         load_asset_checks_from_modules as load_asset_checks_from_modules,
         load_asset_checks_from_package_module as load_asset_checks_from_package_module,

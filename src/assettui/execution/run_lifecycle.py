@@ -15,6 +15,7 @@ from assettui.errors import AssettuiError
 from assettui.execution.errors_info import error_info
 from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
 from assettui.execution.executors import executor_for
+from assettui.execution.ops.graph_step import run_asset_graph
 from assettui.execution.ops.plan import OpPlan, build_op_plan, op_plan_resource_keys
 from assettui.execution.ops.runner import OpStepRunner
 from assettui.execution.plan import ExecutionPlan, build_plan, plan_resource_keys
@@ -123,7 +124,7 @@ def execute_stored_run(
                 assert graph is not None, "an asset run needs the asset graph"
                 plan = _asset_plan(graph, run, instance)
                 needed = plan_resource_keys(plan, graph)
-                runner = StepRunner(plan, graph, **runner_args)
+                runner = StepRunner(plan, graph, run_graph=run_asset_graph, **runner_args)
             executor = executor_for(executor_def, run_config, keep_values)
             runner.emit_planned()
             init = InitResourceContext(instance=instance, run_id=run_id, dagster_run=run)

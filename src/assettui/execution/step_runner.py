@@ -113,8 +113,11 @@ class StepRunner:
         step_capture: StepCapture | None = None,
         dynamic_partitions_store: Any = None,
         op_retry_policy: Any = None,
+        run_graph: Callable[[StepRunner, Step, dict[str, Any]], Any] | None = None,
     ):
         self.plan = plan
+        # runs the ops of a graph-backed asset's step (execution/ops/graph_step.py)
+        self.run_graph = run_graph
         self.graph = graph
         self.run = run
         self.run_id: str = run.run_id
@@ -440,6 +443,12 @@ class StepRunner:
 
     def _call(self, step: Step, context: AssetExecutionContext, inputs: dict[str, Any]) -> Any:
         definition = step.definition
+        if getattr(definition, "graph_def", None) is not None:
+            if self.run_graph is None:
+                raise ExecutionError(
+                    f"{definition.node_name!r} is a graph-backed asset; this run cannot run graphs."
+                )
+            return self.run_graph(self, step, inputs)
         params = definition.params
         kwargs: dict[str, Any] = dict(inputs)
         if params.context_param:

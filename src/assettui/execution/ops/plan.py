@@ -100,8 +100,13 @@ def build_op_plan(
     run_config: Mapping[str, Any],
     op_selection: Sequence[str] | None = None,
     input_values: Mapping[str, Any] | None = None,
+    *,
+    node_path: tuple[str, ...] = (),
 ) -> OpPlan:
     """The steps of a run of op job ``job`` with ``run_config``.
+
+    ``node_path`` places the graph below a node of the run (a graph-backed asset): its step
+    keys start with that node's name, and its ops' config sits under it.
 
     Raises:
         DagsterInvalidDefinitionError: for an input with no source.
@@ -122,9 +127,11 @@ def build_op_plan(
                 f"Job {job.name!r} has input {name!r} with no value: pass input_values="
                 f"{{{name!r}: ...}} or run config inputs: {{{name}: {{value: ...}}}}."
             )
-    _refuse_unknown_ops(graph_def, run_config, job.name)
+    if not node_path:
+        _refuse_unknown_ops(graph_def, run_config, job.name)
     steps: list[OpStep] = []
-    outputs = _flatten(graph_def, "", (), top_inputs, run_config, steps, job)
+    prefix = "".join(f"{name}." for name in node_path)
+    outputs = _flatten(graph_def, prefix, node_path, top_inputs, run_config, steps, job)
     by_key = {s.key: s for s in steps}
     if op_selection:
         steps = _select(steps, op_selection, job.name, by_key)

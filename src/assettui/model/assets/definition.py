@@ -82,6 +82,11 @@ def keys_of_inputs(inputs: Mapping[str, InputInfo]) -> dict[str, AssetKey]:
     return {name: info.key for name, info in inputs.items()}
 
 
+# Filled in by ``graph_backed`` (imported with this package): the graph-backed constructors
+# build on the asset decorators, which build on this module.
+GRAPH_BACKED: dict[str, Callable[..., AssetsDefinition]] = {}
+
+
 @dataclass(frozen=True, eq=False)
 class AssetsDefinition:
     """Assets computed together by one function (a ``@asset`` or ``@multi_asset``).
@@ -108,6 +113,7 @@ class AssetsDefinition:
     source_line: int | None = None
     is_source_asset: bool = False
     resource_defs: Mapping[str, Any] = field(default_factory=dict)
+    graph_def: Any = None  # a graph-backed asset's graph of ops (see graph_backed.py)
 
     def __post_init__(self) -> None:
         shared_partitions_def(self.specs, repr(self.node_name))
@@ -138,6 +144,16 @@ class AssetsDefinition:
     @property
     def keys(self) -> frozenset[AssetKey]:
         return frozenset(s.key for s in self.specs)
+
+    @staticmethod
+    def from_graph(graph_def: Any, **kwargs: Any) -> AssetsDefinition:
+        """Assets computed by a graph of ops (see ``model/assets/graph_backed.py``)."""
+        return GRAPH_BACKED["from_graph"](graph_def, **kwargs)
+
+    @staticmethod
+    def from_op(op_def: Any, **kwargs: Any) -> AssetsDefinition:
+        """Assets computed by one op (see ``model/assets/graph_backed.py``)."""
+        return GRAPH_BACKED["from_op"](op_def, **kwargs)
 
     @property
     def asset_key(self) -> AssetKey:
@@ -266,7 +282,11 @@ class AssetsDefinition:
             raise DagsterInvalidInvocationError(
                 f"{self.node_name!r} is an external asset and cannot be invoked."
             )
-
+        if self.graph_def is not None:
+            raise DagsterInvalidInvocationError(
+                f"Graph-backed asset {self.node_name!r} runs its ops in a run: use "
+                f"materialize([...]) rather than calling it directly."
+            )
         return invoke_directly(self, args, kwargs)
 
     def __repr__(self) -> str:
