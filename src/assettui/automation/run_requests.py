@@ -112,6 +112,7 @@ def build_run(
     graph = defs.resolve_asset_graph()
     base_tags: dict[str, str] = {}
     checks: frozenset[Any] | None = None
+    job = None
     if job_name is not None and job_name != ASSET_JOB_NAME:
         try:
             job = defs.resolve_job_def(job_name)
@@ -121,8 +122,10 @@ def build_run(
                 f"{exc}"
             ) from exc
         keys = frozenset(request.asset_selection or job.asset_keys)
-        if request.asset_selection is None:
+        if request.asset_selection is None or job.is_op_job:
             checks = frozenset(job.asset_check_keys)
+        if job.is_op_job:
+            keys = frozenset()  # an op job runs its ops, not assets
         partitions_def = job.partitions_def
         base_tags = {k: str(v) for k, v in (job.run_tags or {}).items()}
     else:
@@ -171,6 +174,11 @@ def build_run(
     }
     if request.run_key is not None:
         tags[RUN_KEY_TAG] = request.run_key
+    run_config = request.run_config_dict()
+    if job is not None and job.is_op_job and partition_key is not None:
+        tags = {**job.tags_for_partition_key(partition_key), **tags}
+        if not run_config:
+            run_config = job.run_config_for_partition_key(partition_key)
     return DagsterRun.for_partitions(
         partition_key=partition_key,
         tags=tags,
@@ -178,7 +186,7 @@ def build_run(
         status=DagsterRunStatus.QUEUED,
         asset_selection=keys,
         asset_check_selection=checks,
-        run_config=request.run_config_dict(),
+        run_config=run_config,
     )
 
 

@@ -232,6 +232,7 @@ def stream_run(
     help="Run config YAML ({ops: {asset: {config: {...}}}}).",
 )
 @click.option("--tag", "tags", multiple=True, help="A run tag key=value (repeatable).")
+@click.option("--job", "job_name", default=None, help="Run this job (asset or op job) instead.")
 def materialize(
     project: str | None,
     module: str | None,
@@ -241,14 +242,23 @@ def materialize(
     partition_range: str | None,
     config_file: str | None,
     tags: tuple[str, ...],
+    job_name: str | None,
 ) -> None:
-    """Materialize assets now in a worker process, streaming the run's log; exit 0 on success."""
+    """Materialize assets now in a worker process, streaming the run's log; exit 0 on success.
+
+    With --job NAME, run that job (its assets, or its ops) with --config and --partition.
+    """
     from assettui.execution.in_process import validate_run_config
     from assettui.execution.launcher import RunLauncher
     from assettui.execution.plan import build_plan
     from assettui.storage.instance import DagsterInstance
 
     ctx = load(project, module, home)
+    if job_name is not None:
+        if select or partition_range:
+            fail("--job runs the whole job: drop --select and --partition-range.", 2)
+        execute_job(ctx, job_name, config_file, partition, parse_tags(tags))
+        return
     graph = ctx.defs.resolve_asset_graph()
     keys, checks = _select(graph, select)
     run_config = _load_config(config_file, graph, keys)
@@ -258,12 +268,7 @@ def materialize(
             fail("--partition-range takes START...END (three dots).", 2)
         start, end = partition_range.split("...", 1)
         prange = (start, end)
-    tag_map = {}
-    for tag in tags:
-        if "=" not in tag:
-            fail(f"--tag takes key=value; got {tag!r}.", 2)
-        k, v = tag.split("=", 1)
-        tag_map[k] = v
+    tag_map = parse_tags(tags)
     launcher = RunLauncher(ctx.home, ctx.target)
     instance = DagsterInstance(launcher.storage)
     try:  # check the partition and the config before starting a process, as Dagster does
@@ -272,6 +277,103 @@ def materialize(
         validate_run_config(graph, frozenset(keys), frozenset(checks or ()), run_config or {})
     except AssettuiError as exc:
         fail(str(exc), 2)
+    launch_and_follow(
+        launcher,
+        keys,
+        what=f"{len(keys)} assets",
+        partition_key=partition,
+        partition_range=prange,
+        tags=tag_map,
+        run_config=run_config,
+        check_keys=checks,
+    )
+
+
+def parse_tags(tags: tuple[str, ...]) -> dict[str, str]:
+    """``--tag key=value`` options as a dict."""
+    tag_map = {}
+    for tag in tags:
+        if "=" not in tag:
+            fail(f"--tag takes key=value; got {tag!r}.", 2)
+        k, v = tag.split("=", 1)
+        tag_map[k] = v
+    return tag_map
+
+
+def read_config_file(path: str | None) -> dict[str, Any]:
+    """The run config YAML in ``path`` (its shape checked), or ``{}``."""
+    if not path:
+        return {}
+    from assettui.model.run_config_yaml import read_run_config_yaml
+
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        fail(f"Cannot read run config {path}: {exc.strerror or exc}", 2)
+        raise
+    try:
+        return read_run_config_yaml(text)
+    except ConfigError as exc:
+        fail(f"Run config {path} is not valid:\n{exc}", 2)
+        raise
+
+
+def execute_job(
+    ctx: Any, job_name: str, config_file: str | None, partition: str | None, tags: dict[str, str]
+) -> None:
+    """Run job ``job_name`` in a worker and follow it (``materialize --job``, ``job execute``).
+
+    The job, its partition and its config are checked before any run exists.
+    """
+    from assettui.execution.launcher import RunLauncher
+    from assettui.execution.ops.in_process import check_op_config
+    from assettui.execution.ops.plan import build_op_plan, op_job_run_config
+    from assettui.execution.plan import build_plan
+    from assettui.storage.instance import DagsterInstance
+
+    try:
+        job = ctx.defs.resolve_job_def(job_name)
+    except AssettuiError as exc:
+        fail(str(exc), 2)
+        raise
+    run_config = read_config_file(config_file)
+    launcher = RunLauncher(ctx.home, ctx.target)
+    instance = DagsterInstance(launcher.storage)
+    try:
+        if job.is_op_job:
+            run_config = op_job_run_config(job, run_config, partition)
+            check_op_config(build_op_plan(job, run_config), run_config)
+            keys: frozenset[AssetKey] = frozenset()
+            checks: frozenset[Any] = frozenset()
+            what = f"job {job_name}, {len(job.graph_def.nodes)} ops"
+        else:
+            keys, checks = frozenset(job.asset_keys), frozenset(job.asset_check_keys)
+            graph = ctx.defs.resolve_asset_graph()
+            from assettui.execution.in_process import validate_run_config
+
+            build_plan(graph, keys, checks, [partition] if partition else [], instance)
+            validate_run_config(graph, keys, checks, run_config)
+            what = f"job {job_name}, {len(keys)} assets"
+    except AssettuiError as exc:
+        fail(str(exc), 2)
+        raise
+    launch_and_follow(
+        launcher,
+        keys,
+        what=what,
+        job_name=job_name,
+        partition_key=partition,
+        tags={**{k: str(v) for k, v in job.run_tags.items()}, **tags},
+        run_config=run_config,
+        check_keys=checks,
+    )
+
+
+def launch_and_follow(
+    launcher: Any, asset_keys: Any, *, what: str, job_name: str | None = None, **launch: Any
+) -> None:
+    """Launch a run in a worker, stream its log until it ends and exit 0 on success (a
+    Ctrl-C cancels the run)."""
     # Handlers first: a Ctrl-C between storing the run and streaming it still cancels it
     # rather than leaving its worker running unsupervised.
     launched: list[str] = []
@@ -285,16 +387,11 @@ def materialize(
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    run_id = launcher.launch(
-        keys,
-        partition_key=partition,
-        partition_range=prange,
-        tags=tag_map,
-        run_config=run_config,
-        check_keys=checks,
-    )
+    if job_name is not None:
+        launch["job_name"] = job_name
+    run_id = launcher.launch(asset_keys, **launch)
     launched.append(run_id)
-    click.echo(f"Launched run {run_id} ({len(keys)} assets)", err=True)
+    click.echo(f"Launched run {run_id} ({what})", err=True)
     if interrupted:
         click.echo(f"\nCanceling run {run_id}...", err=True)
         launcher.cancel(run_id)
@@ -357,6 +454,8 @@ def runs(
         sel = ",".join(data["asset_selection"][:3]) + (
             "…" if len(data["asset_selection"]) > 3 else ""
         )
+        if not sel and r.job_name and not r.job_name.startswith("__"):
+            sel = f"job {r.job_name}"  # an op job's run selects ops, not assets
         click.echo(
             f"{r.run_id[:8]}  {r.status.value:<9} {start}  {took:>7}  "
             f"{data['partition'] or '':<12} {sel}"

@@ -16,7 +16,12 @@ from assettui.execution.errors_info import error_info
 from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
 from assettui.execution.executors import executor_for
 from assettui.execution.ops.graph_step import run_asset_graph
-from assettui.execution.ops.plan import OpPlan, build_op_plan, op_plan_resource_keys
+from assettui.execution.ops.plan import (
+    OpPlan,
+    build_op_plan,
+    op_job_run_config,
+    op_plan_resource_keys,
+)
 from assettui.execution.ops.runner import OpStepRunner
 from assettui.execution.plan import ExecutionPlan, build_plan, plan_resource_keys
 from assettui.execution.resources import InitResourceContext, initialized_resources
@@ -117,7 +122,9 @@ def execute_stored_run(
             runner: StepRunner
             plan: ExecutionPlan
             if job is not None and job.graph_def is not None:
-                plan = op_plan or build_op_plan(job, run_config or {})
+                run_config = op_job_run_config(job, run_config, run.partition_key)
+                runner_args["run_config"] = run_config
+                plan = op_plan or build_op_plan(job, run_config)
                 needed = op_plan_resource_keys(plan)
                 runner = OpStepRunner(plan, job=job, **runner_args)
             else:

@@ -159,13 +159,14 @@ def main(argv: list[str] | None = None) -> int:
             instance=instance,
             graph=graph,
             run=run,
-            resources=defs.resources,
+            resources={**defs.resources, **(job.resources if job and job.is_op_job else {})},
             run_config=run.run_config,
             live=True,
             cancel=cancel,
             step_capture=capture,
             op_retry_policy=job.op_retry_policy if job else None,
             executor_def=(job.executor_def if job else None) or defs.executor,
+            job=job if job is not None and job.is_op_job else None,
         )
     except RunInterrupted:
         with contextlib.suppress(Exception):

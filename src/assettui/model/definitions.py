@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -146,6 +147,12 @@ class Definitions:
             known = ", ".join(sorted(self._unresolved_jobs)) or "none"
             raise DefinitionError(f"No job named {name!r}. Jobs defined: {known}.")
         if isinstance(job, JobDefinition):
+            if job.is_op_job:  # as in Dagster: the Definitions' resources reach op jobs too
+                return replace(
+                    job,
+                    resources={**self.resources, **job.resources},
+                    executor_def=job.executor_def or self.executor,
+                )
             return job
         return job.resolve(self._asset_graph, self.resources, self.executor, self)
 

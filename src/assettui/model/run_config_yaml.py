@@ -92,19 +92,12 @@ def _type_name(annotation: Any) -> str:
     return str(annotation).replace("typing.", "")
 
 
-def parse_run_config(text: str, targets: Sequence[ConfigTarget]) -> dict[str, Any]:
-    """Parse run config YAML and check each target's config against its schema.
-
-    Args:
-        text: the YAML.
-        targets: the functions of the launch that take a ``Config``.
-
-    Returns:
-        The run config dict, ready for ``RunLauncher.launch(run_config=...)``.
+def read_run_config_yaml(text: str) -> dict[str, Any]:
+    """Parse run config YAML and check its sections (not the ops' fields: for an op job the
+    engine checks those against each op's ``config_schema``).
 
     Raises:
-        ConfigError: a YAML syntax error (with its line and column), a wrong shape, or the
-            fields that do not fit a schema (one line per field).
+        ConfigError: a YAML syntax error (with its line and column), or a wrong shape.
     """
     try:
         parsed = yaml.safe_load(text) if text.strip() else {}
@@ -122,6 +115,24 @@ def parse_run_config(text: str, targets: Sequence[ConfigTarget]) -> dict[str, An
             f"Unknown run config section(s) {', '.join(map(repr, unknown))}; "
             f"use {', '.join(RUN_CONFIG_SECTIONS)}."
         )
+    return dict(parsed)
+
+
+def parse_run_config(text: str, targets: Sequence[ConfigTarget]) -> dict[str, Any]:
+    """Parse run config YAML and check each target's config against its schema.
+
+    Args:
+        text: the YAML.
+        targets: the functions of the launch that take a ``Config``.
+
+    Returns:
+        The run config dict, ready for ``RunLauncher.launch(run_config=...)``.
+
+    Raises:
+        ConfigError: a YAML syntax error (with its line and column), a wrong shape, or the
+            fields that do not fit a schema (one line per field).
+    """
+    parsed = read_run_config_yaml(text)
     ops = parsed.get("ops") or {}
     if not isinstance(ops, Mapping):
         raise ConfigError("'ops:' must map asset names to their config.")

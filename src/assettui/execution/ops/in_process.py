@@ -6,49 +6,20 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assettui.errors import PartitionError
 from assettui.execution.io_managers.filesystem import InMemoryIOManager
-from assettui.execution.ops.plan import OpPlan, OpStep, build_op_plan, op_config_at
+from assettui.execution.ops.plan import (
+    OpPlan,
+    OpStep,
+    build_op_plan,
+    op_config_at,
+    op_job_run_config,
+)
 from assettui.execution.ops.result import OpJobExecutionResult
 from assettui.execution.run_lifecycle import execute_stored_run
-from assettui.model.config import build_config, run_config_dict
+from assettui.model.config import build_config
 from assettui.model.config_schema import process_config
 from assettui.model.records.runs import IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
 from assettui.storage.instance import DagsterInstance
-
-
-def op_job_run_config(job: Any, run_config: Any, partition_key: str | None) -> dict[str, Any]:
-    """The run config of a run of op job ``job``: the given one, else the partition's (from
-    a ``PartitionedConfig``), else the job's own.
-
-    Raises:
-        PartitionError: for a partition the job does not have, or a partitioned job run
-            without a partition key.
-    """
-    pdef = job.partitions_def
-    if partition_key is not None:
-        if pdef is None:
-            raise PartitionError(
-                f"Job {job.name!r} is not partitioned, so it has no partition {partition_key!r}; "
-                "drop the partition key."
-            )
-        if not pdef.has_partition_key(partition_key):
-            keys = pdef.get_partition_keys()
-            span = f"{keys[0]!r} to {keys[-1]!r}" if keys else "none yet"
-            raise PartitionError(
-                f"Partition {partition_key!r} is not a partition of job {job.name!r} "
-                f"(its partitions: {span})."
-            )
-    config = run_config_dict(run_config)
-    if config:
-        return config
-    if job.partitioned_config is not None:
-        if partition_key is None:
-            raise PartitionError(
-                f"Job {job.name!r} takes its config from its partitions: pass partition_key=."
-            )
-        return job.run_config_for_partition_key(partition_key)
-    return run_config_dict(job.config) if isinstance(job.config, Mapping) else {}
 
 
 def check_op_config(plan: OpPlan, run_config: Mapping[str, Any]) -> None:

@@ -12,8 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assettui.errors import ConfigError, DagsterInvalidDefinitionError, SelectionError
+from assettui.errors import (
+    ConfigError,
+    DagsterInvalidDefinitionError,
+    PartitionError,
+    SelectionError,
+)
 from assettui.execution.plan import ExecutionPlan, Step
+from assettui.model.config import run_config_dict
 from assettui.model.dagster_types import is_nothing
 from assettui.model.ops.composition import (
     FAN_IN,
@@ -403,3 +409,37 @@ def op_plan_resource_keys(plan: ExecutionPlan) -> set[str]:
         for hook in getattr(step, "hooks", ()):
             needed |= set(hook.required_resource_keys)
     return needed
+
+
+def op_job_run_config(job: Any, run_config: Any, partition_key: str | None) -> dict[str, Any]:
+    """The run config of a run of op job ``job``: the given one, else the partition's (from
+    a ``PartitionedConfig``), else the job's own.
+
+    Raises:
+        PartitionError: for a partition the job does not have, or a partitioned job run
+            without a partition key.
+    """
+    pdef = job.partitions_def
+    if partition_key is not None:
+        if pdef is None:
+            raise PartitionError(
+                f"Job {job.name!r} is not partitioned, so it has no partition {partition_key!r}; "
+                "drop the partition key."
+            )
+        if not pdef.has_partition_key(partition_key):
+            keys = pdef.get_partition_keys()
+            span = f"{keys[0]!r} to {keys[-1]!r}" if keys else "none yet"
+            raise PartitionError(
+                f"Partition {partition_key!r} is not a partition of job {job.name!r} "
+                f"(its partitions: {span})."
+            )
+    config = run_config_dict(run_config)
+    if config:
+        return config
+    if job.partitioned_config is not None:
+        if partition_key is None:
+            raise PartitionError(
+                f"Job {job.name!r} takes its config from its partitions: pass partition_key=."
+            )
+        return job.run_config_for_partition_key(partition_key)
+    return run_config_dict(job.config) if isinstance(job.config, Mapping) else {}

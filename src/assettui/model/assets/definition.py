@@ -82,11 +82,6 @@ def keys_of_inputs(inputs: Mapping[str, InputInfo]) -> dict[str, AssetKey]:
     return {name: info.key for name, info in inputs.items()}
 
 
-# Filled in by ``graph_backed`` (imported with this package): the graph-backed constructors
-# build on the asset decorators, which build on this module.
-GRAPH_BACKED: dict[str, Callable[..., AssetsDefinition]] = {}
-
-
 @dataclass(frozen=True, eq=False)
 class AssetsDefinition:
     """Assets computed together by one function (a ``@asset`` or ``@multi_asset``).
@@ -148,12 +143,18 @@ class AssetsDefinition:
     @staticmethod
     def from_graph(graph_def: Any, **kwargs: Any) -> AssetsDefinition:
         """Assets computed by a graph of ops (see ``model/assets/graph_backed.py``)."""
-        return GRAPH_BACKED["from_graph"](graph_def, **kwargs)
+        # Declared in pyproject's layer contract: the builders use the asset decorators,
+        # which build on this module.
+        from assettui.model.assets.graph_backed import assets_from_graph
+
+        return assets_from_graph(graph_def, **kwargs)
 
     @staticmethod
     def from_op(op_def: Any, **kwargs: Any) -> AssetsDefinition:
         """Assets computed by one op (see ``model/assets/graph_backed.py``)."""
-        return GRAPH_BACKED["from_op"](op_def, **kwargs)
+        from assettui.model.assets.graph_backed import assets_from_op  # declared, as above
+
+        return assets_from_op(op_def, **kwargs)
 
     @property
     def asset_key(self) -> AssetKey:

@@ -16,7 +16,7 @@ from typing import Any
 from assettui.errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
 from assettui.model.asset_key import AssetKey, key_prefix_parts
 from assettui.model.assets.decorator import asset, multi_asset
-from assettui.model.assets.definition import GRAPH_BACKED, AssetsDefinition
+from assettui.model.assets.definition import AssetsDefinition
 from assettui.model.assets.spec import AssetIn, AssetOut
 from assettui.model.ops.graph import GraphDefinition, build_graph
 from assettui.model.ops.ins_outs import GraphOut
@@ -268,6 +268,3 @@ def assets_from_op(
         op_tags=op_def.tags,
         retry_policy=op_def.retry_policy,
     )(op_def.compute_fn)
-
-
-GRAPH_BACKED.update(from_graph=assets_from_graph, from_op=assets_from_op)
