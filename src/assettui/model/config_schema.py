@@ -253,3 +253,33 @@ def _scalar(kind: type, value: Any, path: str, problems: list[str], from_env: bo
     if not ok:
         problems.append(f"{path}: expected {kind.__name__}, got {value!r}.")
     return value
+
+
+def config_template(schema: Any) -> Any:
+    """A value of ``schema`` to start editing from: defaults where there are, else a
+    placeholder of the right type (``0``, ``""``, ``[]``, ...)."""
+    if isinstance(schema, Field):
+        if schema.has_default_value:
+            return schema.default_value
+        return config_template(schema.config_type)
+    if isinstance(schema, Noneable):
+        return None
+    shape = _as_shape(schema)
+    if shape is not None:
+        if isinstance(shape, Selector):
+            first = next(iter(shape.fields), None)
+            return {} if first is None else {first: config_template(shape.fields[first])}
+        return {name: config_template(field) for name, field in shape.fields.items()}
+    if isinstance(schema, (list, Array)):
+        return []
+    if isinstance(schema, Map):
+        return {}
+    if isinstance(schema, Enum):
+        return schema.enum_values[0].config_value if schema.enum_values else ""
+    if isinstance(schema, _Source):
+        return schema.scalar()
+    if isinstance(schema, ScalarUnion):
+        return config_template(schema.scalar_type)
+    if schema in (int, float, str, bool):
+        return schema()
+    return None

@@ -32,6 +32,7 @@ from assettui.tui.layout.graph_view import GraphView, ViewRequest, graph_view
 from assettui.tui.screens.automation import AutomationScreen
 from assettui.tui.screens.backfills import BackfillsScreen
 from assettui.tui.screens.help import HelpScreen, binding_rows
+from assettui.tui.screens.jobs import JobsScreen
 from assettui.tui.screens.launch_dialog import LaunchDialog
 from assettui.tui.screens.pane import HeaderBar, as_screen
 from assettui.tui.status import MISSING, NodeState, load_states
@@ -90,6 +91,13 @@ class AssetTuiApp(App[None]):
         ),
         Binding("a", "automation", "Automation", tooltip="Schedules and sensors"),
         Binding("B", "backfills", "Backfills", show=False),
+        Binding(
+            "J",
+            "jobs",
+            "Jobs",
+            show=False,
+            tooltip="Asset jobs and op jobs: graphs, latest runs, launch",
+        ),
         Binding("z", "zoom", "Zoom", tooltip="Maximize the focused pane (again: restore)"),
         Binding("tab", "focus_next", "Next pane", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
@@ -523,6 +531,27 @@ class AssetTuiApp(App[None]):
     def action_backfills(self) -> None:
         self.push_screen(as_screen(BackfillsScreen(self.storage, self.launcher)))
 
+    def action_jobs(self) -> None:
+        if self.defs is None:
+            self.notify("No definitions are loaded, so there are no jobs to show.")
+            return
+        self.push_screen(as_screen(JobsScreen(self.storage, self.defs, self.launch_job)))
+
+    def launch_job(self, job: Any, run_config: dict[str, Any], partition_key: str | None) -> None:
+        """Start a run of ``job`` (asset or op job) in a worker process (the jobs screen)."""
+        keys = [] if job.graph_def is not None else sorted(job.asset_keys)
+        run_id = self.launcher.launch(
+            keys,
+            job_name=job.name,
+            run_config=run_config,
+            partition_key=partition_key,
+            tags={k: str(v) for k, v in job.run_tags.items()},
+            check_keys=None if job.graph_def is not None else job.asset_check_keys,
+        )
+        self.watched_runs[run_id] = f"job {job.name}"
+        self.instance_poller.poke()
+        self.notify(f"Launched job {job.name} (run {run_id[:8]}).")
+
     def action_graph_depth(self, step: int) -> None:
         self.query_one(AssetGraph).action_depth(step)
 
@@ -555,6 +584,7 @@ _OTHER_PANES: tuple[tuple[type[Widget], str], ...] = (
     (LogView, "Logs"),
     (PartitionCalendar, "Partition calendar"),
     (AutomationScreen, "Automation"),
+    (JobsScreen, "Jobs"),
 )
 
 

@@ -8,7 +8,7 @@ config dict to launch. ``escape`` cancels.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from textual import on
@@ -60,23 +60,38 @@ class LaunchDialog(ModalScreen[dict[str, Any] | None]):
         Binding("escape", "cancel", "Cancel", priority=True),
     ]
 
-    def __init__(self, asset_keys: Sequence[AssetKey], targets: Sequence[ConfigTarget]) -> None:
+    def __init__(
+        self,
+        asset_keys: Sequence[AssetKey],
+        targets: Sequence[ConfigTarget],
+        *,
+        title: str | None = None,
+        initial: str | None = None,
+        check: Callable[[str], dict[str, Any]] | None = None,
+    ) -> None:
+        """``title``, ``initial`` (the YAML to start from) and ``check`` (YAML -> run config,
+        raising ``ConfigError``) replace the asset launch's, e.g. for a job."""
         super().__init__()
         self.asset_keys = list(asset_keys)
         self.targets = list(targets)
         self.error: str | None = None
+        self._title = title
+        self._initial = initial
+        self._check = check
 
     def compose(self) -> ComposeResult:
         names = ", ".join(k.to_user_string() for k in self.asset_keys[:4])
         if len(self.asset_keys) > 4:
             names += f" +{len(self.asset_keys) - 4}"
         with Vertical():
-            yield Label(f"Launch a run of {names}", id="launch-title")
+            yield Label(self._title or f"Launch a run of {names}", id="launch-title")
             yield Static(
                 "Run config (YAML) · ctrl+s launch · escape cancel", id="launch-hint", markup=False
             )
             yield TextArea(
-                default_run_config_yaml(self.targets),
+                self._initial
+                if self._initial is not None
+                else default_run_config_yaml(self.targets),
                 language=yaml_language(),
                 show_line_numbers=True,
                 tab_behavior="indent",
@@ -100,7 +115,10 @@ class LaunchDialog(ModalScreen[dict[str, Any] | None]):
     def validate(self) -> dict[str, Any] | None:
         """Check the editor's YAML; shows the problems and returns None when it is invalid."""
         try:
-            run_config = parse_run_config(self.editor.text, self.targets)
+            if self._check is not None:
+                run_config = self._check(self.editor.text)
+            else:
+                run_config = parse_run_config(self.editor.text, self.targets)
         except ConfigError as exc:
             self.error = str(exc)
             self.query_one("#config-errors", Static).update(self.error)
