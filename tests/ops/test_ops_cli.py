@@ -102,3 +102,45 @@ def test_a_sensor_targeting_an_op_job_launches_it_with_its_run_config(project: P
     assert run["tags"]["dagster/sensor_name"] == "new_file_sensor"
     logs = assettui("logs", "latest", cwd=project)
     assert "[total_size] total 11" in logs.stdout
+
+
+MULTIPROCESS_PROJECT = """
+import os
+import dagster as dg
+
+
+@dg.op(out=dg.DynamicOut())
+def fan():
+    for i in range(3):
+        yield dg.DynamicOutput(i, mapping_key=f"k{i}")
+
+
+@dg.op
+def work(x: int) -> int:
+    print(f"pid={os.getpid()} x={x}")
+    return x * 10
+
+
+@dg.op
+def gather(context, xs: list) -> int:
+    context.log.info(f"gathered {sorted(xs)} in pid {os.getpid()}")
+    return sum(xs)
+
+
+@dg.job(executor_def=dg.multiprocess_executor.configured({"max_concurrent": 2}))
+def fan_job():
+    gather(fan().map(work).collect())
+
+
+defs = dg.Definitions(jobs=[fan_job])
+"""
+
+
+def test_op_steps_and_mapped_steps_run_in_forked_processes(write_project) -> None:
+    project = write_project(MULTIPROCESS_PROJECT)
+    run = assettui("job", "execute", "-j", "fan_job", cwd=project)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "gathered [0, 10, 20]" in run.stdout
+    pids = {line.split("pid=")[1].split()[0] for line in run.stdout.splitlines() if "pid=" in line}
+    worker_pid = run.stdout.split("gathered [0, 10, 20] in pid ")[1].split()[0]
+    assert len(pids) == 3 and worker_pid not in pids  # one process per mapped step

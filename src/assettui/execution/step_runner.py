@@ -137,6 +137,24 @@ class StepRunner:
         self.blocked: set[AssetKey] = set()
         self.outcomes: dict[str, StepOutcome] = {}
 
+    def expand(self, step: Step) -> list[Step] | None:
+        """The concrete steps to run for ``step`` once it is ready (a dynamic op's one per
+        mapping key), or ``None`` to run ``step`` itself. Executors schedule what this
+        returns in its place and report each with :meth:`record_outcome`."""
+        return None
+
+    def record_outcome(self, step: Step, outcome: StepOutcome) -> None:
+        """What executors call when a step they ran has ended."""
+        self.outcomes[step.key] = outcome
+
+    def child_state(self) -> dict[str, Any]:
+        """What a forked step process tells the parent beyond the outcome (JSON-able); the
+        multiprocess executor hands it to :meth:`absorb_child_state`."""
+        return {}
+
+    def absorb_child_state(self, state: Mapping[str, Any]) -> None:
+        """Take in what a step process learned (see :meth:`child_state`)."""
+
     def use_resources(self, resources: Mapping[str, Any]) -> None:
         """The run's initialized resources, once they are set up."""
         self.resources = dict(resources)

@@ -18,7 +18,9 @@ class InProcessExecutor:
     ) -> RunOutcome:
         first_exc: BaseException | None = None
         canceled = False
-        for step in plan.steps:
+        queue = list(plan.steps)
+        while queue:
+            step = queue.pop(0)
             if cancel.is_set():
                 canceled = True
                 break
@@ -26,13 +28,17 @@ class InProcessExecutor:
             if reason:
                 runner.skip(step, reason)
                 continue
+            expanded = runner.expand(step)
+            if expanded is not None:  # e.g. one step per mapping key, run next
+                queue[:0] = expanded
+                continue
             try:
                 outcome = runner.run_step(step)
             except RunInterrupted:
                 canceled = True
                 runner.interrupted(step)
                 break
-            runner.outcomes[step.key] = outcome
+            runner.record_outcome(step, outcome)
             if outcome.exception is not None and first_exc is None:
                 first_exc = outcome.exception
         return runner.outcome(canceled, first_exc)

@@ -148,6 +148,12 @@ class _ForkedRun:
                 if reason:
                     self.runner.skip(step, reason)  # may make further steps ready: look again
                     break
+                expanded = self.runner.expand(step)
+                if expanded is not None:  # a dynamic op's steps, one per mapping key
+                    for concrete in expanded:
+                        deps[concrete.key] = set(concrete.upstream_steps)
+                    pending[:0] = expanded
+                    break
                 child = self._fork(step)
                 running[child.pid] = child
                 selector.register(child.fd, selectors.EVENT_READ, child)
@@ -196,7 +202,8 @@ class _ForkedRun:
                 outcome.exception = ExecutionError(report["error"])
             self.runner.unavailable |= _keys(report["unavailable"])
             self.runner.blocked |= _keys(report["blocked_assets"])
-        self.runner.outcomes[step.key] = outcome
+            self.runner.absorb_child_state(report.get("runner") or {})
+        self.runner.record_outcome(step, outcome)
         return outcome
 
     def _stop_children(self, selector: selectors.BaseSelector, running: dict[int, _Child]) -> None:
@@ -221,6 +228,13 @@ class _ForkedRun:
 
         for step in self.plan.steps:
             definition = step.definition
+            for name, out in getattr(definition, "outs", {}).items():  # an op's outputs
+                if isinstance(self.runner.resources.get(out.io_manager_key), InMemoryIOManager):
+                    raise ExecutionError(
+                        f"Output {name!r} of op {step.key!r} uses an in-memory IO manager, which "
+                        "cannot pass values between the multiprocess executor's step "
+                        "processes. Use a filesystem IO manager or the in_process_executor."
+                    )
             for key in step.asset_keys:
                 manager = self.runner.resources.get(definition.get_io_manager_key(key))
                 if isinstance(manager, InMemoryIOManager):
@@ -275,6 +289,7 @@ class _ForkedRun:
                 "unavailable": _names(runner.unavailable - unavailable),
                 "blocked_assets": _names(runner.blocked - blocked),
                 "error": error,
+                "runner": runner.child_state(),
             }
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(json.dumps(report).encode())

@@ -68,6 +68,8 @@ class OpStep(Step):
     node_tags: Mapping[str, Any] = field(default_factory=dict)
     node_retry_policy: Any = None
     config_path: tuple[str, ...] = ()  # node names from the job's graph down to this op
+    mapping_key: str | None = None  # set on the concrete step of one key (``op[key]``)
+    mapped_from: str | None = None  # that concrete step's mapped step (``op``)
 
     @property
     def is_mapped(self) -> bool:

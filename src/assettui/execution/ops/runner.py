@@ -63,10 +63,28 @@ class OpStepRunner(StepRunner):
         self.output_values: dict[tuple[str, str, str | None], Any] = {}
         self._mapping_key: str | None = None
         self.not_run: set[str] = set()  # steps not run because a step upstream failed
+        self.expanded: dict[str, set[str]] = {}  # mapped step -> its steps per mapping key
         self.partition_key: str | None = getattr(self.run, "partition_key", None)
 
     def emit_planned(self) -> None:
         return None
+
+    def child_state(self) -> dict[str, Any]:
+        """The outputs a step process produced and the mapping keys it fanned out."""
+        return {
+            "produced": [list(k) for k in self.produced],
+            "mapping_keys": [[s, o, keys] for (s, o), keys in self.mapping_keys.items()],
+            "not_run": sorted(self.not_run),
+            "expanded": {k: sorted(v) for k, v in self.expanded.items()},
+        }
+
+    def absorb_child_state(self, state: Mapping[str, Any]) -> None:
+        self.produced |= {(s, o, k) for s, o, k in state.get("produced", ())}
+        for step_key, output, keys in state.get("mapping_keys", ()):
+            self.mapping_keys[(step_key, output)] = list(keys)
+        self.not_run |= set(state.get("not_run", ()))
+        for parent, keys in (state.get("expanded") or {}).items():
+            self.expanded.setdefault(parent, set(keys))
 
     def outcome(self, canceled: bool, first_exc: BaseException | None) -> RunOutcome:
         result = super().outcome(canceled, first_exc)
@@ -97,7 +115,7 @@ class OpStepRunner(StepRunner):
                         return f"output {part.output!r} of {part.step!r} was not produced"
         return None
 
-    def skip(self, step: Any, reason: str) -> None:
+    def _skip(self, step: Any, reason: str) -> None:
         """A step not run: after a failure upstream, an engine event as in Dagster (no step
         events); for an output not produced, a skipped step."""
         if reason.startswith("upstream step") and reason.endswith("failed"):
@@ -120,16 +138,44 @@ class OpStepRunner(StepRunner):
     def _retry_policy(self, step: Any) -> Any:
         return step.node_retry_policy or self.op_retry_policy
 
-    def run_step(self, step: Any) -> StepOutcome:
-        if not step.is_mapped:
-            return self._run_one(step, None)
+    def expand(self, step: Any) -> list[Any] | None:
+        """A mapped op's steps, one per mapping key its fan-out produced (``op[key]``)."""
+        if not step.is_mapped or step.mapping_key is not None:
+            return None
         keys = self._keys_of(step)
-        outcome = StepOutcome(StepStatus.SUCCESS)
-        for key in keys:
-            one = self._run_one(replace(step, key=f"{step.key}[{key}]"), key)
-            if one.status is StepStatus.FAILURE and outcome.status is StepStatus.SUCCESS:
-                outcome = one
-        return outcome
+        concrete = [
+            replace(step, key=f"{step.key}[{k}]", mapping_key=k, mapped_from=step.key) for k in keys
+        ]
+        self.expanded[step.key] = {c.key for c in concrete}
+        if not concrete:  # nothing to map: done, and downstream collects an empty list
+            self.outcomes[step.key] = StepOutcome(StepStatus.SUCCESS)
+        return concrete
+
+    def record_outcome(self, step: Any, outcome: StepOutcome) -> None:
+        super().record_outcome(step, outcome)
+        parent = getattr(step, "mapped_from", None)
+        if parent is None:
+            return
+        siblings = [self.outcomes.get(k) for k in self.expanded.get(parent, ())]
+        if all(o is not None for o in siblings):
+            failed = [o for o in siblings if o is not None and o.status is StepStatus.FAILURE]
+            self.outcomes[parent] = failed[0] if failed else StepOutcome(StepStatus.SUCCESS)
+
+    def skip(self, step: Any, reason: str) -> None:
+        super_skip = self._skip
+        super_skip(step, reason)
+        if getattr(step, "mapped_from", None) is not None:
+            self.record_outcome(step, self.outcomes[step.key])
+
+    def run_step(self, step: Any) -> StepOutcome:
+        if step.is_mapped and step.mapping_key is None:  # an executor that does not expand
+            outcome = StepOutcome(StepStatus.SUCCESS)
+            for key in self._keys_of(step):
+                one = self._run_one(replace(step, key=f"{step.key}[{key}]"), key)
+                if one.status is StepStatus.FAILURE and outcome.status is StepStatus.SUCCESS:
+                    outcome = one
+            return outcome
+        return self._run_one(step, step.mapping_key)
 
     def _keys_of(self, step: OpStep) -> list[str]:
         assert step.mapping_source is not None
