@@ -20,6 +20,7 @@ from assettui.model.records.runs import (
     ASSET_JOB_NAME,
     IN_PROCESS_TAG,
     IN_PROGRESS_STATUSES,
+    RESUME_RETRY_TAG,
     DagsterRun,
     DagsterRunStatus,
     RunsFilter,
@@ -361,7 +362,10 @@ class RunLauncher:
         if parent is None:
             raise RunNotFoundError(f"No run with id {run_id!r}.")
         keys = set(parent.asset_selection or ())
-        if from_failure:
+        tags = {**parent.tags, "dagster/parent_run_id": run_id}
+        if from_failure and not keys:  # an op job: the new run reuses what succeeded
+            tags[RESUME_RETRY_TAG] = "true"
+        elif from_failure:
             done = {
                 e.asset_key
                 for e in self.storage.event_log.run_events(run_id)
@@ -372,7 +376,7 @@ class RunLauncher:
             keys,
             partition_key=parent.partition_key,
             partition_range=parent.partition_range,
-            tags={**parent.tags, "dagster/parent_run_id": run_id},
+            tags=tags,
             run_config=parent.run_config,
             job_name=parent.job_name,
             status=DagsterRunStatus.NOT_STARTED,

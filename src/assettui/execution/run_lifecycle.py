@@ -30,7 +30,7 @@ from assettui.model.asset_graph import AssetGraph
 from assettui.model.executor import ExecutorDefinition
 from assettui.model.partitions.definitions import PartitionKeyRange
 from assettui.model.records.events import DagsterEventType as E, NewEvent
-from assettui.model.records.runs import DagsterRun, DagsterRunStatus
+from assettui.model.records.runs import RESUME_RETRY_TAG, DagsterRun, DagsterRunStatus
 
 
 def run_partition_keys(graph: AssetGraph, run: DagsterRun, store: Any) -> list[str]:
@@ -127,6 +127,9 @@ def execute_stored_run(
                 plan = op_plan or build_op_plan(job, run_config)
                 needed = op_plan_resource_keys(plan)
                 runner = OpStepRunner(plan, job=job, **runner_args)
+                if run.parent_run_id and run.tags.get(RESUME_RETRY_TAG) == "true":
+                    parent_events = storage.event_log.run_events(run.parent_run_id)
+                    runner.reuse_parent(run.parent_run_id, parent_events)
             else:
                 assert graph is not None, "an asset run needs the asset graph"
                 plan = _asset_plan(graph, run, instance)

@@ -5,7 +5,7 @@ function, its outputs, dynamic mapping, hooks — with the asset runner's events
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -64,6 +64,8 @@ class OpStepRunner(StepRunner):
         self._mapping_key: str | None = None
         self.not_run: set[str] = set()  # steps not run because a step upstream failed
         self.expanded: dict[str, set[str]] = {}  # mapped step -> its steps per mapping key
+        # a retry from failure: steps that succeeded before -> the run holding their outputs
+        self.reused: dict[str, str] = {}
         self.partition_key: str | None = getattr(self.run, "partition_key", None)
 
     def emit_planned(self) -> None:
@@ -138,6 +140,43 @@ class OpStepRunner(StepRunner):
     def _retry_policy(self, step: Any) -> Any:
         return step.node_retry_policy or self.op_retry_policy
 
+    # ---- re-execution from failure ----------------------------------------------------
+
+    def reuse_parent(self, parent_run_id: str, events: Iterable[Any]) -> None:
+        """Take the steps that succeeded in ``parent_run_id`` (from its events) as done: they
+        are not run again, and their outputs are loaded from the run that produced them."""
+        outputs: dict[str, list[tuple[str, str | None]]] = {}
+        done: dict[str, str] = {}
+        for event in events:
+            payload = event.payload or {}
+            if event.event_type is E.STEP_OUTPUT and event.step_key:
+                outputs.setdefault(event.step_key, []).append(
+                    (payload.get("output_name", "result"), payload.get("mapping_key"))
+                )
+            elif event.event_type is E.STEP_SUCCESS and event.step_key:
+                done[event.step_key] = parent_run_id
+            elif event.event_type is E.ENGINE_EVENT and payload.get("reused_step"):
+                step_key = payload["reused_step"]
+                done[step_key] = payload["from_run"]
+                outputs[step_key] = [(o, k) for o, k in payload.get("outputs", ())]
+        for step_key, origin in done.items():
+            self.reused[step_key] = origin
+            for output, mapping_key in outputs.get(step_key, ()):
+                self.produced.add((step_key, output, mapping_key))
+                if mapping_key is not None:
+                    self.mapping_keys.setdefault((step_key, output), []).append(mapping_key)
+
+    def _reuse(self, step: Any) -> StepOutcome:
+        origin = self.reused[step.key]
+        outputs = [[o, k] for (s, o, k) in sorted(self.produced, key=str) if s == step.key]
+        self.emit(
+            E.ENGINE_EVENT,
+            f'Step "{step.key}" succeeded in run {origin[:8]}; its outputs are reused.',
+            step=step.key,
+            payload={"reused_step": step.key, "from_run": origin, "outputs": outputs},
+        )
+        return StepOutcome(StepStatus.SUCCESS)
+
     def expand(self, step: Any) -> list[Any] | None:
         """A mapped op's steps, one per mapping key its fan-out produced (``op[key]``)."""
         if not step.is_mapped or step.mapping_key is not None:
@@ -168,6 +207,8 @@ class OpStepRunner(StepRunner):
             self.record_outcome(step, self.outcomes[step.key])
 
     def run_step(self, step: Any) -> StepOutcome:
+        if step.key in self.reused:
+            return self._reuse(step)
         if step.is_mapped and step.mapping_key is None:  # an executor that does not expand
             outcome = StepOutcome(StepStatus.SUCCESS)
             for key in self._keys_of(step):
@@ -293,7 +334,7 @@ class OpStepRunner(StepRunner):
         upstream_output = OutputContext(
             asset_key=None,
             name=output,
-            run_id=self.run_id,
+            run_id=self.reused.get(step_key, self.run_id),
             step_key=step_key,
             metadata=out.metadata,
             definition_metadata=out.metadata,
