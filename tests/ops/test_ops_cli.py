@@ -144,3 +144,22 @@ def test_op_steps_and_mapped_steps_run_in_forked_processes(write_project) -> Non
     pids = {line.split("pid=")[1].split()[0] for line in run.stdout.splitlines() if "pid=" in line}
     worker_pid = run.stdout.split("gathered [0, 10, 20] in pid ")[1].split()[0]
     assert len(pids) == 3 and worker_pid not in pids  # one process per mapped step
+
+
+def test_backfill_of_a_partitioned_op_job_runs_each_partition_with_its_config(project) -> None:
+    out = assettui(
+        "backfill", "--job", "daily_job", "--from", "2024-03-01", "--to", "2024-03-03",
+        cwd=project,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "3 runs of job daily_job" in out.stderr and "COMPLETED" in out.stderr
+    runs = _runs(project)
+    assert sorted(r["partition"] for r in runs) == ["2024-03-01", "2024-03-02", "2024-03-03"]
+    assert {r["job_name"] for r in runs} == {"daily_job"}
+    for run in runs:
+        logs = assettui("logs", run["run_id"], cwd=project).stdout
+        assert f"[load_day] loading {run['partition']}" in logs
+    bad = assettui("backfill", "--job", "daily_job", "--partitions", "1999-01-01", cwd=project)
+    assert bad.returncode == 2 and "not a partition of job 'daily_job'" in bad.stderr
+    neither = assettui("backfill", cwd=project)
+    assert neither.returncode == 2 and "--select ASSETS or --job NAME" in neither.stderr

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from assettui.automation.backfill_plan import BackfillPlan, PlannedRun, plan_backfill
-from assettui.errors import StorageError
+from assettui.errors import PartitionError, StorageError
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.records.runs import DagsterRun, DagsterRunStatus, RunsFilter
@@ -28,6 +28,7 @@ from assettui.storage.instance import DagsterInstance
 from assettui.storage.instance_storage import Storage
 
 BACKFILL_ID_TAG = "dagster/backfill"
+BACKFILL_JOB_TAG = "assettui/backfill_job"  # a job backfill: every run is of this job
 PLANNED_RUN_TAG = "assettui/backfill_run"
 DEFAULT_MAX_CONCURRENT = 4
 
@@ -295,6 +296,7 @@ def get_backfill_progress(storage: Storage, backfill_id: str) -> BackfillProgres
 
 def _new_run(record: BackfillRecord, planned: PlannedRun, index: int) -> DagsterRun:
     tags = {**record.tags, BACKFILL_ID_TAG: record.backfill_id, PLANNED_RUN_TAG: str(index)}
+    job_name = record.tags.get(BACKFILL_JOB_TAG)
     return DagsterRun.for_partitions(
         partition_key=planned.partition_key,
         partition_range=planned.partition_range,
@@ -302,7 +304,49 @@ def _new_run(record: BackfillRecord, planned: PlannedRun, index: int) -> Dagster
         status=DagsterRunStatus.QUEUED,
         asset_selection=frozenset(planned.asset_keys),
         backfill_id=record.backfill_id,
+        **({"job_name": job_name} if job_name else {}),
     )
+
+
+def submit_job_backfill(
+    storage: Storage,
+    job: Any,
+    partition_keys: Sequence[str],
+    *,
+    tags: Mapping[str, str] | None = None,
+    max_concurrent: int = DEFAULT_MAX_CONCURRENT,
+) -> str:
+    """Store a backfill of partitioned op job ``job``: one run of the job per partition
+    (each with that partition's config, as Dagster's job backfills do).
+
+    Raises:
+        PartitionError: the job is not partitioned, or a key is not one of its partitions.
+    """
+    pdef = job.partitions_def
+    if pdef is None:
+        raise PartitionError(f"Job {job.name!r} is not partitioned, so it cannot be backfilled.")
+    keys = list(dict.fromkeys(partition_keys))
+    unknown = [k for k in keys if not pdef.has_partition_key(k, dynamic_partitions_store=storage)]
+    if unknown:
+        raise PartitionError(
+            f"{unknown[0]!r} is not a partition of job {job.name!r}; see its partitions with "
+            f"`assettui job list`."
+        )
+    plan = BackfillPlan(tuple(PlannedRun((), (k,)) for k in keys), tuple(keys), "all")
+    run_tags = {**{k: str(v) for k, v in job.run_tags.items()}, **(tags or {})}
+    with storage.transaction():
+        record = storage.backfills.create_backfill(
+            [],
+            plan.partition_keys,
+            partition_filter=_describe(plan.partition_keys),
+            tags={**run_tags, BACKFILL_JOB_TAG: job.name},
+        )
+        storage.backfills.update_backfill(
+            record.backfill_id,
+            cursor=plan.to_json(max_concurrent=max(1, max_concurrent)),
+            status=None if plan.runs else BulkActionStatus.COMPLETED,
+        )
+    return record.backfill_id
 
 
 def _create_due_runs(

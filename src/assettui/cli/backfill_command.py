@@ -70,6 +70,33 @@ def _partition_keys(
     return list(found)
 
 
+def _job_partition_keys(
+    job: Any, from_key: str | None, to_key: str | None, partitions: str | None, store: Any
+) -> list[str]:
+    """The partitions of a job's backfill: a list, a range, or all of them."""
+    from assettui.model.partitions.definitions import PartitionKeyRange
+
+    if partitions is not None:
+        if from_key or to_key:
+            fail("Give either --partitions or --from/--to, not both.", 2)
+        return [p.strip() for p in partitions.split(",") if p.strip()]
+    pdef = job.partitions_def
+    if pdef is None:
+        fail(f"Job {job.name!r} is not partitioned, so it cannot be backfilled.", 2)
+    try:
+        all_keys = pdef.get_partition_keys(dynamic_partitions_store=store)
+        if not all_keys:
+            fail(f"Job {job.name!r} has no partitions yet; there is nothing to backfill.", 2)
+        found = pdef.get_partition_keys_in_range(
+            PartitionKeyRange(from_key or all_keys[0], to_key or all_keys[-1]),
+            dynamic_partitions_store=store,
+        )
+    except AssettuiError as exc:
+        fail(str(exc), 2)
+        raise
+    return list(found)
+
+
 def _print_plan(plan: Any) -> None:
     click.echo(f"{len(plan.runs)} runs would be launched:")
     for index, run in enumerate(plan.runs):
@@ -93,7 +120,8 @@ def _line(progress: Any) -> str:
 
 @click.command()
 @project_options
-@click.option("--select", "select", required=True, help="Assets to backfill ('*': all).")
+@click.option("--select", "select", default=None, help="Assets to backfill ('*': all).")
+@click.option("--job", "job_name", default=None, help="Backfill this partitioned job instead.")
 @click.option("--from", "from_key", default=None, help="First partition (default: the first).")
 @click.option("--to", "to_key", default=None, help="Last partition, included (default: last).")
 @click.option("--partitions", default=None, help="A comma-separated list instead of a range.")
@@ -112,7 +140,8 @@ def backfill(
     project: str | None,
     module: str | None,
     home: str | None,
-    select: str,
+    select: str | None,
+    job_name: str | None,
     from_key: str | None,
     to_key: str | None,
     partitions: str | None,
@@ -122,7 +151,8 @@ def backfill(
     detach: bool,
     max_concurrent: int,
 ) -> None:
-    """Backfill the selected assets over a partition range, one run per partition.
+    """Backfill the selected assets (or a partitioned job) over a partition range, one run
+    per partition.
 
     Runs in the foreground with a progress line until the backfill ends; exits 0 only if
     every run succeeded. Run again with the same arguments to resume an unfinished backfill
@@ -135,11 +165,40 @@ def backfill(
     if missing_only and failed_only:
         fail("Give --missing-only or --failed-only, not both.", 2)
     policy = "missing" if missing_only else "failed_and_missing" if failed_only else "all"
+    if (select is None) == (job_name is None):
+        fail("Give --select ASSETS or --job NAME (one of them).", 2)
     ctx = load(project, module, home)
     graph = ctx.defs.resolve_asset_graph()
-    keys = _selected_keys(graph, select)
     storage = Storage(ctx.home)
     store = DagsterInstance(storage)
+    if job_name is not None:
+        try:
+            job = ctx.defs.resolve_job_def(job_name)
+        except AssettuiError as exc:
+            fail(str(exc), 2)
+            raise
+        if job.graph_def is not None:
+            if missing_only or failed_only or dry_run:
+                fail("An op job backfill runs every given partition: drop --missing-only, "
+                     "--failed-only and --dry-run.", 2)  # fmt: skip
+            keys_of_job = _job_partition_keys(job, from_key, to_key, partitions, store)
+            try:
+                job_backfill = engine.submit_job_backfill(
+                    storage, job, keys_of_job, max_concurrent=max_concurrent
+                )
+            except AssettuiError as exc:
+                fail(str(exc), 2)
+                raise
+            click.echo(
+                f"Backfill {job_backfill}: {len(keys_of_job)} runs of job {job.name}.", err=True
+            )
+            if detach:
+                click.echo(job_backfill)
+                return
+            sys.exit(_drive_in_foreground(ctx, storage, job_backfill))
+        select = " or ".join(f'key:"{k.to_user_string()}"' for k in sorted(job.asset_keys))
+    assert select is not None
+    keys = _selected_keys(graph, select)
     partition_keys = _partition_keys(graph, keys, from_key, to_key, partitions, store)
     backfill_id = None if dry_run else engine.find_unfinished_backfill(
         storage, keys, partition_keys, policy

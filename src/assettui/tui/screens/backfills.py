@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer
 from textual.worker import get_current_worker
 
 from assettui.automation.backfill import (
+    BACKFILL_JOB_TAG,
     BackfillProgress,
     BackfillRunCanceler,
     cancel_backfill,
@@ -167,7 +168,8 @@ class BackfillsScreen(Screen[None]):
             table.add_row(
                 Text(f"{glyph} {record.status.value.lower()}", style=colour),
                 record.backfill_id,
-                ", ".join(k.to_user_string() for k in record.asset_selection),
+                ", ".join(k.to_user_string() for k in record.asset_selection)
+                or f"job {record.tags.get(BACKFILL_JOB_TAG, '?')}",
                 f"{len(keys)}: {span}",
                 progress_bar(row.progress),
                 row.counts,
