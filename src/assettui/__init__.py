@@ -318,6 +318,11 @@ if TYPE_CHECKING:
         RunRecord as RunRecord,
         RunsFilter as RunsFilter,
     )
+    from assettui.model.repository import (
+        RepositoryDefinition as RepositoryDefinition,
+        SupersessionWarning as SupersessionWarning,
+        repository as repository,
+    )
     from assettui.model.resources import (
         ConfigurableResource as ConfigurableResource,
         ResourceDefinition as ResourceDefinition,

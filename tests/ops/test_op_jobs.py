@@ -559,3 +559,75 @@ def test_wiring_errors_name_the_node_input_and_output() -> None:
 
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="outside a @graph or @job"):
         add_split(1)
+
+
+def test_dynamic_outputs_need_a_mapping_key_and_dynamic_outs_need_dynamic_outputs() -> None:
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="needs a mapping_key"):
+        dg.DynamicOutput(1)
+
+    @dg.op(out=dg.DynamicOut())
+    def plain():
+        yield dg.Output(1)
+
+    @dg.job
+    def j():
+        plain().map(square)
+
+    with pytest.raises(dg.DagsterInvariantViolationError, match=r"'plain'.*DynamicOutput"):
+        j.execute_in_process()
+
+
+def test_retry_policy_retries_an_op() -> None:
+    attempts: list[int] = []
+
+    @dg.op(retry_policy=dg.RetryPolicy(max_retries=2))
+    def shaky() -> int:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise ConnectionError("flaky network")
+        return 7
+
+    @dg.job
+    def j():
+        shaky()
+
+    result = j.execute_in_process()
+    assert result.output_for_node("shaky") == 7
+    assert _types(result, "shaky").count("STEP_RESTARTED") == 2
+
+
+def test_output_metadata_from_the_context_is_recorded() -> None:
+    @dg.op(out={"rows": dg.Out(), "cols": dg.Out()})
+    def table(context):
+        context.add_output_metadata({"row_count": 3}, output_name="rows")
+        return [1, 2, 3], ["a"]
+
+    @dg.job
+    def j():
+        table()
+
+    result = j.execute_in_process()
+    outputs = [e for e in result.events_for_node("table") if e.event_type_value == "STEP_OUTPUT"]
+    metadata = {e.event_specific_data.output_name: e.event_specific_data.metadata for e in outputs}
+    assert "row_count" in metadata["rows"] and not metadata["cols"]
+
+
+def test_repository_loads_as_definitions_with_a_supersession_warning() -> None:
+    with pytest.warns(dg.SupersessionWarning, match="superseded by Definitions"):
+
+        @dg.repository
+        def my_repo():
+            return [times.alias("t")
+                    ] if False else [add_split.to_job(name="adder"), summary_job()]  # fmt: skip
+
+    assert isinstance(my_repo, dg.Definitions) and my_repo.name == "my_repo"
+    assert sorted(j.name for j in my_repo.get_all_jobs()) == ["__ASSET_JOB", "adder", "summed"]
+    assert my_repo.get_job("summed").execute_in_process().output_for_node("total") == 5
+
+
+def summary_job() -> dg.JobDefinition:
+    @dg.job
+    def summed():
+        total(fan().map(square).collect())
+
+    return summed

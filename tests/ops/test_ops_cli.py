@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,46 @@ def test_backfill_of_a_partitioned_op_job_runs_each_partition_with_its_config(pr
     assert bad.returncode == 2 and "not a partition of job 'daily_job'" in bad.stderr
     neither = assettui("backfill", cwd=project)
     assert neither.returncode == 2 and "--select ASSETS or --job NAME" in neither.stderr
+
+
+def test_a_schedule_of_a_partitioned_op_job_runs_the_partition_that_closed(project) -> None:
+    assert assettui("automation", "start", "daily_job_schedule", cwd=project).returncode == 0
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    tick_time = midnight + timedelta(days=1, minutes=5)  # the first tick after starting it
+    closed = midnight.strftime("%Y-%m-%d")
+    tick = assettui("daemon", "--once", "--now", tick_time.isoformat(), "--wait", cwd=project)
+    assert tick.returncode == 0, tick.stderr
+    assert "1 runs requested" in tick.stdout, tick.stdout + tick.stderr
+    (run,) = _runs(project)
+    assert (run["job_name"], run["partition"], run["status"]) == ("daily_job", closed, "SUCCESS")
+    assert f"[load_day] loading {closed}" in assettui("logs", "latest", cwd=project).stdout
+
+
+REPOSITORY_PROJECT = """
+import dagster as dg
+
+
+@dg.op
+def hello() -> str:
+    return "hi"
+
+
+@dg.job
+def hello_job():
+    hello()
+
+
+@dg.repository
+def legacy():
+    return [hello_job]
+"""
+
+
+def test_a_repository_project_loads_with_a_supersession_warning(write_project) -> None:
+    project = write_project(REPOSITORY_PROJECT)
+    out = assettui("validate", cwd=project)
+    assert out.returncode == 0, out.stderr
+    assert "superseded by Definitions" in out.stderr
+    assert "1 jobs" in out.stdout or "1 job" in out.stdout
+    run = assettui("job", "execute", "-j", "hello_job", cwd=project)
+    assert run.returncode == 0, run.stderr

@@ -122,7 +122,11 @@ def execute_stored_run(
             runner: StepRunner
             plan: ExecutionPlan
             if job is not None and job.graph_def is not None:
-                run_config = op_job_run_config(job, run_config, run.partition_key)
+                # the run's partition was checked when the run was made (a schedule's tick
+                # may name a partition that only exists at the tick's time)
+                run_config = op_job_run_config(
+                    job, run_config, run.partition_key, check_partition=False
+                )
                 runner_args["run_config"] = run_config
                 plan = op_plan or build_op_plan(job, run_config)
                 needed = op_plan_resource_keys(plan)

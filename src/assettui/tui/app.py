@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
@@ -169,7 +170,7 @@ class AssetTuiApp(App[None]):
                 self.notify(f"Unknown theme {self.theme_name!r}.", severity="warning")
         self.query_one("#runs-area").display = False
         self.query_one("#filter").display = False
-        self.query_one(AssetGraph).focus()
+        self.graph_pane.focus()
         self._update_header(0, 0)
         self._load()
         self.watcher.start()
@@ -216,7 +217,7 @@ class AssetTuiApp(App[None]):
         self.call_from_thread(self._loaded, result, graph, view)
 
     def _view_request(self, graph: DefGraph) -> ViewRequest:
-        return self.query_one(AssetGraph).view_request(graph)
+        return self.graph_pane.view_request(graph)
 
     def _loaded(self, result: LoadResult, graph: DefGraph | None, view: GraphView | None) -> None:
         self.last_result = result
@@ -225,7 +226,7 @@ class AssetTuiApp(App[None]):
         if isinstance(result, LoadedProject) and graph is not None:
             self.defs, self.asset_graph = result.defs, graph
             panel.clear()
-            self.query_one(AssetGraph).set_graph(graph, view)
+            self.graph_pane.set_graph(graph, view)
             self._read_instance()
         else:
             panel.show_failure(result, keeping_last_good=self.asset_graph is not None)  # type: ignore[arg-type]
@@ -279,7 +280,10 @@ class AssetTuiApp(App[None]):
 
     def on_asset_tui_app_instance_read(self, message: InstanceRead) -> None:
         if message.states is not None and message.graph is not None:
-            self._states_loaded(message.graph, message.states)
+            try:
+                self._states_loaded(message.graph, message.states)
+            except NoMatches:  # the app is closing: its panes are gone already
+                return
         self._update_header(message.running, message.queued)
         for run in message.finished:
             self._announce_end(run)
@@ -309,13 +313,22 @@ class AssetTuiApp(App[None]):
         except AssettuiError as exc:
             self.call_from_thread(self.notify, str(exc), severity="warning")
 
+    @property
+    def graph_pane(self) -> AssetGraph:
+        """The main screen's asset graph (not a jobs screen's graph of a job)."""
+        return self.screen_stack[0].query_one("#graph", AssetGraph)
+
+    @property
+    def details_pane(self) -> AssetDetails:
+        return self.screen_stack[0].query_one("#details", AssetDetails)
+
     def _states_loaded(self, graph: DefGraph, states: dict[AssetKey, NodeState]) -> None:
-        if graph is not self.asset_graph:
+        if graph is not self.asset_graph or not self.screen_stack:
             return
         self.states = states
-        widget = self.query_one(AssetGraph)
+        widget = self.graph_pane
         widget.set_states(states)
-        details = self.query_one(AssetDetails)
+        details = self.details_pane
         details.set_states(states)
         key = widget.selected
         if key is not None and details.state != states.get(key, MISSING):
@@ -324,7 +337,7 @@ class AssetTuiApp(App[None]):
     @on(AssetGraph.AssetSelected)
     def _asset_selected(self, event: AssetGraph.AssetSelected) -> None:
         if self.asset_graph is not None:
-            self.query_one(AssetDetails).show(
+            self.details_pane.show(
                 self.asset_graph, event.key, self.states.get(event.key), self.states
             )
 
@@ -333,22 +346,22 @@ class AssetTuiApp(App[None]):
         if self.asset_graph is not None and self.asset_graph.get(event.key).is_partitioned:
             self.action_partitions()
         else:
-            self.query_one(AssetDetails).focus_lineage()
+            self.details_pane.focus_lineage()
 
     @on(AssetDetails.AssetChosen)
     def _lineage_chosen(self, event: AssetDetails.AssetChosen) -> None:
         # The graph follows; focus stays in the lineage list to keep walking.
-        self.query_one(AssetGraph).select(event.key)
+        self.graph_pane.select(event.key)
 
     def select_asset(self, key: AssetKey) -> None:
         """Move the graph cursor to ``key`` (used by the command palette)."""
-        self.query_one(AssetGraph).select(key)
-        self.query_one(AssetGraph).focus()
+        self.graph_pane.select(key)
+        self.graph_pane.focus()
 
     # ---- launching ----------------------------------------------------------------------
 
     def action_materialize(self) -> None:
-        key = self.query_one(AssetGraph).selected
+        key = self.graph_pane.selected
         if self.asset_graph is None or key is None:
             return
         node = self.asset_graph.get(key)
@@ -364,7 +377,7 @@ class AssetTuiApp(App[None]):
             self.launch_with_config([key])
 
     def action_materialize_upstream(self) -> None:
-        key = self.query_one(AssetGraph).selected
+        key = self.graph_pane.selected
         graph = self.asset_graph
         if graph is None or key is None:
             return
@@ -418,7 +431,7 @@ class AssetTuiApp(App[None]):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         graph = self.asset_graph
-        widget = self.query_one(AssetGraph)
+        widget = self.graph_pane
         if graph is not None:
             try:
                 keys, label = resolve_filter(graph, event.value)
@@ -436,7 +449,7 @@ class AssetTuiApp(App[None]):
         box = self.query_one("#filter", Input)
         if event.key == "escape" and box.has_focus:
             box.display = False
-            self.query_one(AssetGraph).focus()
+            self.graph_pane.focus()
             event.stop()
 
     # ---- panes and screens --------------------------------------------------------------
@@ -460,7 +473,7 @@ class AssetTuiApp(App[None]):
             and self.query_one("#runs-pane").has_focus_within
         ):
             area.display = False
-            self.query_one(AssetGraph).focus()
+            self.graph_pane.focus()
             return
         area.display = True
         for pane in self.query("#runs-pane"):
@@ -501,7 +514,7 @@ class AssetTuiApp(App[None]):
         self._focus_log_view()
 
     def action_partitions(self) -> None:
-        key = self.query_one(AssetGraph).selected
+        key = self.graph_pane.selected
         if self.asset_graph is None or key is None:
             return
         if not self.asset_graph.get(key).is_partitioned:
@@ -553,10 +566,10 @@ class AssetTuiApp(App[None]):
         self.notify(f"Launched job {job.name} (run {run_id[:8]}).")
 
     def action_graph_depth(self, step: int) -> None:
-        self.query_one(AssetGraph).action_depth(step)
+        self.graph_pane.action_depth(step)
 
     def action_graph_toggle_list(self) -> None:
-        self.query_one(AssetGraph).action_toggle_list()
+        self.graph_pane.action_toggle_list()
 
     def action_help(self) -> None:
         sections = {

@@ -413,7 +413,9 @@ def op_plan_resource_keys(plan: ExecutionPlan) -> set[str]:
     return needed
 
 
-def op_job_run_config(job: Any, run_config: Any, partition_key: str | None) -> dict[str, Any]:
+def op_job_run_config(
+    job: Any, run_config: Any, partition_key: str | None, *, check_partition: bool = True
+) -> dict[str, Any]:
     """The run config of a run of op job ``job``: the given one, else the partition's (from
     a ``PartitionedConfig``), else the job's own.
 
@@ -428,7 +430,7 @@ def op_job_run_config(job: Any, run_config: Any, partition_key: str | None) -> d
                 f"Job {job.name!r} is not partitioned, so it has no partition {partition_key!r}; "
                 "drop the partition key."
             )
-        if not pdef.has_partition_key(partition_key):
+        if check_partition and not pdef.has_partition_key(partition_key):
             keys = pdef.get_partition_keys()
             span = f"{keys[0]!r} to {keys[-1]!r}" if keys else "none yet"
             raise PartitionError(

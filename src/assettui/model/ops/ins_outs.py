@@ -68,10 +68,15 @@ class DynamicOutput:
     def __init__(
         self,
         value: Any,
-        mapping_key: str,
+        mapping_key: str | None = None,
         output_name: str = "result",
         metadata: Mapping[str, Any] | None = None,
     ):
+        if mapping_key is None:
+            raise DagsterInvalidDefinitionError(
+                "DynamicOutput needs a mapping_key naming this value among the op's outputs: "
+                "DynamicOutput(value, mapping_key='...') (letters, digits and underscores)."
+            )
         if not isinstance(mapping_key, str) or not _MAPPING_KEY.match(mapping_key):
             raise DagsterInvalidDefinitionError(
                 f"DynamicOutput mapping_key {mapping_key!r} is invalid: use only letters, "

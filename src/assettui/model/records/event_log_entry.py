@@ -76,6 +76,31 @@ class StepFailureData:
     error: SerializableErrorInfo | None
 
 
+@dataclass(frozen=True, slots=True)
+class StepOutputHandle:
+    """Which output of which step (Dagster's ``StepOutputHandle``)."""
+
+    step_key: str
+    output_name: str = "result"
+    mapping_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutputData:
+    """``event.event_specific_data`` of a ``STEP_OUTPUT`` event of an op."""
+
+    step_output_handle: StepOutputHandle
+    metadata: Mapping[str, Any]
+
+    @property
+    def output_name(self) -> str:
+        return self.step_output_handle.output_name
+
+    @property
+    def mapping_key(self) -> str | None:
+        return self.step_output_handle.mapping_key
+
+
 @dataclass(frozen=True)
 class DagsterEvent:
     """A structured event (Dagster's ``DagsterEvent``), as found on ``EventLogEntry``."""
@@ -196,6 +221,13 @@ class DagsterEvent:
             return AssetObservationData(observation) if observation else None
         if self.event_type is DagsterEventType.ASSET_CHECK_EVALUATION:
             return self.asset_check_evaluation
+        if self.event_type is DagsterEventType.STEP_OUTPUT:
+            handle = StepOutputHandle(
+                self.step_key or "",
+                self.payload.get("output_name", "result"),
+                self.payload.get("mapping_key"),
+            )
+            return StepOutputData(handle, self.payload.get("metadata") or {})
         if "error" in self.payload:
             return StepFailureData(self.error)
         return None
