@@ -17,6 +17,7 @@ from assettui.tui.app import AssetTuiApp
 from assettui.tui.screens.jobs import JobsScreen
 from assettui.tui.screens.launch_dialog import LaunchDialog
 from assettui.tui.widgets.job_graph import JobGraphPane
+from assettui.tui.widgets.log_view import LogView
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ops_and_assets"
 
@@ -26,6 +27,11 @@ def mixed_app(tmp_path: Path) -> AssetTuiApp:
     root = tmp_path / "ops_and_assets"
     shutil.copytree(FIXTURE, root)
     return AssetTuiApp(find_project(root), root / ".assettui", run_scheduler=False)
+
+
+def _texts(view: LogView) -> list[str]:
+    lines = view.log_lines
+    return [f"{lines.lines[i].step_key} {lines.lines[i].text}" for i in lines.rows]
 
 
 def _screen(app: AssetTuiApp) -> JobsScreen:
@@ -75,6 +81,13 @@ async def test_jobs_screen_draws_an_op_job_and_launches_it_with_config(mixed_app
             ),
         )
         assert pane._label(AssetKey("process")).subtitle == "⋔ 2/2"
+        # back on the main screen, the run and its op steps' log read like an asset run's
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, JobsScreen))
+        log_view = app.screen_stack[0].query_one(LogView)
+        log_view.show_run(run.run_id)
+        await wait_until(pilot, lambda: any("total 11" in t for t in _texts(log_view)))
+        assert any("process[bb_csv]" in t and "processing bb.csv" in t for t in _texts(log_view))
 
 
 @pytest.mark.slow
