@@ -631,3 +631,36 @@ def summary_job() -> dg.JobDefinition:
         total(fan().map(square).collect())
 
     return summed
+
+
+def test_partitions_def_on_a_job_and_a_dynamic_partitioned_config() -> None:
+    @dg.op
+    def which(context) -> str:
+        return context.partition_key
+
+    @dg.job(partitions_def=dg.StaticPartitionsDefinition(["a", "b"]))
+    def lettered():
+        which()
+
+    assert lettered.execute_in_process(partition_key="b").output_for_node("which") == "b"
+
+    @dg.op(config_schema={"name": str})
+    def named(context) -> str:
+        return context.op_config["name"]
+
+    @dg.dynamic_partitioned_config(partition_fn=lambda _now: ["x", "y"])
+    def by_name(partition_key: str):
+        return {"ops": {"named": {"config": {"name": partition_key * 2}}}}
+
+    job = dg.GraphDefinition("g", node_defs=[named]).to_job(config=by_name)
+    assert job.partitions_def.get_partition_keys() == ["x", "y"]
+    assert job.execute_in_process(partition_key="y").output_for_node("named") == "yy"
+
+
+def test_unpacking_a_single_output_names_the_op() -> None:
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="'one' has one output"):
+
+        @dg.job
+        def j():
+            a, b = one()
+            add(a, b)

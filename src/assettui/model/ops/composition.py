@@ -66,6 +66,13 @@ class OutputHandle:
             )
         return replace(self, kind="collected")
 
+    def __iter__(self) -> Any:
+        raise DagsterInvalidDefinitionError(
+            f"{self.node!r} has one output ({self.output!r}), so its result cannot be unpacked "
+            "into several values: declare out={'a': Out(), 'b': Out()} on the op to return "
+            "several."
+        )
+
     def source(self) -> NodeInput:
         if self.kind == "dynamic":
             raise DagsterInvalidDefinitionError(
