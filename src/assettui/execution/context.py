@@ -340,6 +340,22 @@ def build_asset_context(
         An :class:`AssetExecutionContext` (also usable as a context manager).
     """
 
+    values, keys = _test_context_parts(resources, partition_key_range)
+    return AssetExecutionContext(
+        run_id="EPHEMERAL",
+        resources=values,
+        instance=instance,
+        partition_key=partition_key,
+        partition_keys=keys,
+        op_config=asset_config if asset_config is not None else _unsupported.get("config"),
+        run_tags=run_tags,
+    )
+
+
+def _test_context_parts(
+    resources: Mapping[str, Any] | None, partition_key_range: Any
+) -> tuple[dict[str, Any], list[str] | None]:
+    """A test context's resources (EnvVars resolved) and the keys of its partition range."""
     values = {}
     for key, value in (resources or {}).items():
         values[key] = (
@@ -350,15 +366,7 @@ def build_asset_context(
         keys = [partition_key_range.start, partition_key_range.end]
         if partition_key_range.start == partition_key_range.end:
             keys = [partition_key_range.start]
-    return AssetExecutionContext(
-        run_id="EPHEMERAL",
-        resources=values,
-        instance=instance,
-        partition_key=partition_key,
-        partition_keys=keys,
-        op_config=asset_config if asset_config is not None else _unsupported.get("config"),
-        run_tags=run_tags,
-    )
+    return values, keys
 
 
 def build_op_context(
@@ -385,16 +393,7 @@ def build_op_context(
         mapping_key: the mapping key of a pretend dynamic step.
         run_tags: tags of the pretend run.
     """
-    values = {}
-    for key, value in (resources or {}).items():
-        values[key] = (
-            value.with_resolved_env(key) if isinstance(value, ConfigurableResource) else value
-        )
-    keys: list[str] | None = None
-    if partition_key_range is not None:
-        keys = [partition_key_range.start, partition_key_range.end]
-        if partition_key_range.start == partition_key_range.end:
-            keys = [partition_key_range.start]
+    values, keys = _test_context_parts(resources, partition_key_range)
     return OpExecutionContext(
         run_id="EPHEMERAL",
         resources=values,

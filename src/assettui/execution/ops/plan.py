@@ -195,7 +195,7 @@ def _flatten(
     """Add the steps of ``graph``'s ops to ``steps``; return its outputs' step outputs."""
     refs: dict[tuple[str, str], _Ref] = {}
     mapping_of: dict[str, tuple[str, str] | None] = {}  # step key -> its mapping source
-    for node_name in _node_order(graph):
+    for node_name in graph.node_order():
         node = graph.nodes[node_name]
         definition = node.definition
         inputs: dict[str, StepInput] = {}
@@ -297,25 +297,6 @@ def _resolve(
             ".collect()."
         )
     return StepInput(UPSTREAM, step=ref.step, output=ref.output), None
-
-
-def _node_order(graph: GraphDefinition) -> list[str]:
-    order: list[str] = []
-    seen: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in seen:
-            return
-        seen.add(name)
-        for source in graph.nodes[name].inputs.values():
-            for one in source.sources or (source,):
-                if one.node in graph.nodes:
-                    visit(one.node)
-        order.append(name)
-
-    for name in graph.nodes:
-        visit(name)
-    return order
 
 
 def _order(steps: list[OpStep]) -> list[OpStep]:

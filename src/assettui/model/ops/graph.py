@@ -106,6 +106,25 @@ class GraphDefinition:
     def node_names(self) -> list[str]:
         return list(self.nodes)
 
+    def node_order(self) -> list[str]:
+        """The node names, each after the nodes it reads from (the graph has no cycle)."""
+        order: list[str] = []
+        seen: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in seen:
+                return
+            seen.add(name)
+            for source in self.nodes[name].inputs.values():
+                for one in source.sources or (source,):
+                    if one.node in self.nodes:
+                        visit(one.node)
+            order.append(name)
+
+        for name in self.nodes:
+            visit(name)
+        return order
+
     def alias(self, name: str) -> PendingNodeInvocation:
         return PendingNodeInvocation(self, alias=name)
 

@@ -58,7 +58,7 @@ def _walk(
 ) -> dict[str, str]:
     """Add ``graph``'s ops to ``nodes``; return its outputs' step keys."""
     produced: dict[tuple[str, str], str] = {}  # (node, output) -> step key
-    for name in _order(graph):
+    for name in graph.node_order():
         node = graph.nodes[name]
         deps: set[str] = set()
         mapped = collects = False
@@ -84,25 +84,6 @@ def _walk(
         for out_name in definition.outs:
             produced[(name, out_name)] = step
     return {n: produced[(m.node, m.output)] for n, m in graph.output_mappings.items()}
-
-
-def _order(graph: GraphDefinition) -> list[str]:
-    order: list[str] = []
-    seen: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in seen:
-            return
-        seen.add(name)
-        for source in graph.nodes[name].inputs.values():
-            for one in source.sources or (source,):
-                if one.node in graph.nodes:
-                    visit(one.node)
-        order.append(name)
-
-    for name in graph.nodes:
-        visit(name)
-    return order
 
 
 @dataclass(frozen=True, slots=True)
