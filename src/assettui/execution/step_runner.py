@@ -467,22 +467,15 @@ class StepRunner:
                     f"{definition.node_name!r} is a graph-backed asset; this run cannot run graphs."
                 )
             return self.run_graph(self, step, inputs)
-        params = definition.params
-        kwargs: dict[str, Any] = dict(inputs)
-        if params.context_param:
-            kwargs[params.context_param] = context
-        if params.config_param:
-            kwargs[params.config_param] = build_config(
-                params.config_type, context.op_config, f"asset {definition.node_name!r}"
-            )
-        for name in params.resource_params:
-            if name not in self.resources:
-                raise ExecutionError(
-                    f"{definition.node_name!r} needs resource {name!r}, which the run lacks. "
-                    f"Add it to Definitions(resources=...)."
-                )
-            kwargs[name] = self.resources[name]
-        return definition.compute_fn(**kwargs)
+        return call_user_function(
+            definition.params,
+            definition.compute_fn,
+            context,
+            inputs,
+            self.resources,
+            f"asset {definition.node_name!r}",
+            "Definitions(resources=...)",
+        )
 
     def _attempt(self, step: Step, attempt: int) -> StepOutcome:
         inputs, input_partitions, input_defs = self._load_inputs(step)
@@ -676,6 +669,38 @@ class StepRunner:
                 "AssetCheckResult for each declared check."
             )
         return outcome
+
+
+def call_user_function(
+    params: Any,
+    fn: Callable[..., Any],
+    context: Any,
+    inputs: Mapping[str, Any],
+    resources: Mapping[str, Any],
+    where: str,
+    add_to: str,
+) -> Any:
+    """Call an asset's or op's function with its inputs, its context, its ``Config`` (built
+    from ``context.op_config``) and its resource parameters.
+
+    Raises:
+        ExecutionError: a resource parameter names a resource the run lacks.
+        ConfigError: the config does not fit the function's ``Config`` class.
+    """
+    kwargs: dict[str, Any] = dict(inputs)
+    if params.context_param:
+        kwargs[params.context_param] = context
+    if params.config_param and params.config_type is not None:
+        kwargs[params.config_param] = build_config(
+            params.config_type, context.op_config or {}, where
+        )
+    for name in params.resource_params:
+        if name not in resources:
+            raise ExecutionError(
+                f"{where} needs resource {name!r}, which the run lacks. Add it to {add_to}."
+            )
+        kwargs[name] = resources[name]
+    return fn(**kwargs)
 
 
 def _declared(step: Step) -> list[Any]:

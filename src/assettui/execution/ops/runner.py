@@ -26,10 +26,15 @@ from assettui.execution.ops.plan import (
     op_config_at,
 )
 from assettui.execution.run_logger import RunLogger
-from assettui.execution.step_runner import RunOutcome, StepOutcome, StepRunner, StepStatus
+from assettui.execution.step_runner import (
+    RunOutcome,
+    StepOutcome,
+    StepRunner,
+    StepStatus,
+    call_user_function,
+)
 from assettui.logging_compat import capture_dagster_logs
 from assettui.model.asset_graph import AssetGraph
-from assettui.model.config import build_config
 from assettui.model.config_schema import process_config
 from assettui.model.dagster_types import is_nothing
 from assettui.model.metadata.values import metadata_to_json
@@ -376,28 +381,21 @@ class OpStepRunner(StepRunner):
 
     def _call_op(self, step: OpStep, context: OpExecutionContext, inputs: dict[str, Any]) -> Any:
         definition = step.definition
-        params = definition.params
-        kwargs: dict[str, Any] = dict(inputs)
-        if params.context_param:
-            kwargs[params.context_param] = context
-        if params.config_param and params.config_type is not None:
-            kwargs[params.config_param] = build_config(
-                params.config_type, context.op_config or {}, f"op {step.key!r}"
-            )
-        for name in params.resource_params:
-            if name not in self.resources:
-                raise ExecutionError(
-                    f"Op {step.key!r} needs resource {name!r}, which the run lacks. Add it to "
-                    "the job's resource_defs or Definitions(resources=...)."
-                )
-            kwargs[name] = self.resources[name]
         for key in definition.required_resource_keys:
             if key not in self.resources:
                 raise ExecutionError(
                     f"Op {step.key!r} requires resource {key!r}, which the run lacks. Add it "
                     "to the job's resource_defs or Definitions(resources=...)."
                 )
-        return definition.compute_fn(**kwargs)
+        return call_user_function(
+            definition.params,
+            definition.compute_fn,
+            context,
+            inputs,
+            self.resources,
+            f"op {step.key!r}",
+            "the job's resource_defs or Definitions(resources=...)",
+        )
 
     def _handle_outputs(self, step: OpStep, context: OpExecutionContext, result: Any) -> None:
         definition = step.definition
