@@ -56,20 +56,26 @@ if TYPE_CHECKING:
     from assettui.execution.in_process import (
         materialize as materialize,
         materialize_to_memory as materialize_to_memory,
+        validate_run_config as validate_run_config,
     )
     from assettui.execution.io_managers.base import (
         ConfigurableIOManager as ConfigurableIOManager,
         ConfigurableIOManagerFactory as ConfigurableIOManagerFactory,
+        ConfigurableLegacyIOManagerAdapter as ConfigurableLegacyIOManagerAdapter,
         InputContext as InputContext,
         IOManager as IOManager,
         IOManagerDefinition as IOManagerDefinition,
         OutputContext as OutputContext,
+        build_input_context as build_input_context,
+        build_output_context as build_output_context,
         io_manager as io_manager,
     )
     from assettui.execution.io_managers.filesystem import (
         FilesystemIOManager as FilesystemIOManager,
         InMemoryIOManager as InMemoryIOManager,
         PickledObjectFilesystemIOManager as PickledObjectFilesystemIOManager,
+        fs_io_manager as fs_io_manager,
+        mem_io_manager as mem_io_manager,
     )
     from assettui.execution.io_managers.polars import (
         PolarsParquetIOManager as PolarsParquetIOManager,
@@ -82,6 +88,8 @@ if TYPE_CHECKING:
     )
     from assettui.execution.resources import (
         InitResourceContext as InitResourceContext,
+        build_init_resource_context as build_init_resource_context,
+        build_resources as build_resources,
     )
     from assettui.execution.result import (
         ExecuteInProcessResult as ExecuteInProcessResult,
@@ -215,6 +223,14 @@ if TYPE_CHECKING:
         ComponentLoadContext as ComponentLoadContext,
         definitions as definitions,
     )
+    from assettui.model.metadata.code_references import (
+        AnchorBasedFilePathMapping as AnchorBasedFilePathMapping,
+        CodeReferencesMetadataValue as CodeReferencesMetadataValue,
+        LocalFileCodeReference as LocalFileCodeReference,
+        UrlCodeReference as UrlCodeReference,
+        link_code_references_to_git as link_code_references_to_git,
+        with_source_code_references as with_source_code_references,
+    )
     from assettui.model.metadata.table import (
         TableColumn as TableColumn,
         TableColumnConstraints as TableColumnConstraints,
@@ -275,6 +291,10 @@ if TYPE_CHECKING:
         PartitionsDefinition as PartitionsDefinition,
         StaticPartitionsDefinition as StaticPartitionsDefinition,
     )
+    from assettui.model.partitions.loading_context import (
+        PartitionLoadingContext as PartitionLoadingContext,
+        partition_loading_context as partition_loading_context,
+    )
     from assettui.model.partitions.mapping import (
         AllPartitionMapping as AllPartitionMapping,
         DimensionPartitionMapping as DimensionPartitionMapping,
@@ -324,8 +344,12 @@ if TYPE_CHECKING:
         repository as repository,
     )
     from assettui.model.resources import (
+        ConfigurableLegacyResourceAdapter as ConfigurableLegacyResourceAdapter,
         ConfigurableResource as ConfigurableResource,
+        ConfigurableResourceFactory as ConfigurableResourceFactory,
+        Resource as Resource,
         ResourceDefinition as ResourceDefinition,
+        ResourceDependency as ResourceDependency,
         ResourceParam as ResourceParam,
         resource as resource,
     )

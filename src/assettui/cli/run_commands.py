@@ -248,9 +248,10 @@ def materialize(
 
     With --job NAME, run that job (its assets, or its ops) with --config and --partition.
     """
-    from assettui.execution.in_process import validate_run_config
+    from assettui.execution.in_process import check_asset_config
     from assettui.execution.launcher import RunLauncher
     from assettui.execution.plan import build_plan
+    from assettui.execution.resources import check_resource_config
     from assettui.storage.instance import DagsterInstance
 
     ctx = load(project, module, home)
@@ -274,7 +275,8 @@ def materialize(
     try:  # check the partition and the config before starting a process, as Dagster does
         if partition:
             build_plan(graph, keys, checks, [partition], dynamic_partitions_store=instance)
-        validate_run_config(graph, frozenset(keys), frozenset(checks or ()), run_config or {})
+        check_asset_config(graph, frozenset(keys), frozenset(checks or ()), run_config or {})
+        check_resource_config(ctx.defs.resources, run_config)
     except AssettuiError as exc:
         fail(str(exc), 2)
     launch_and_follow(
@@ -329,6 +331,7 @@ def execute_job(
     from assettui.execution.ops.in_process import check_op_config
     from assettui.execution.ops.plan import build_op_plan, op_job_run_config
     from assettui.execution.plan import build_plan
+    from assettui.execution.resources import check_resource_config
     from assettui.storage.instance import DagsterInstance
 
     try:
@@ -349,11 +352,12 @@ def execute_job(
         else:
             keys, checks = frozenset(job.asset_keys), frozenset(job.asset_check_keys)
             graph = ctx.defs.resolve_asset_graph()
-            from assettui.execution.in_process import validate_run_config
+            from assettui.execution.in_process import check_asset_config
 
             build_plan(graph, keys, checks, [partition] if partition else [], instance)
-            validate_run_config(graph, keys, checks, run_config)
+            check_asset_config(graph, keys, checks, run_config)
             what = f"job {job_name}, {len(keys)} assets"
+        check_resource_config(job.resources if job.is_op_job else ctx.defs.resources, run_config)
     except AssettuiError as exc:
         fail(str(exc), 2)
         raise

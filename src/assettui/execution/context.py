@@ -154,6 +154,16 @@ class AssetExecutionContext:
         return self.partition_key
 
     @property
+    def multi_partition_key(self) -> Any:
+        """The run's ``MultiPartitionKey`` (``keys_by_dimension``) of a multi-partitioned asset."""
+        key = self.partition_key
+        if not isinstance(self._partitions_def, MultiPartitionsDefinition):
+            raise DagsterInvalidPropertyError(
+                "This asset is not multi-partitioned; use context.partition_key."
+            )
+        return key
+
+    @property
     def partition_keys(self) -> list[str]:
         if not self._partition_keys:
             raise DagsterInvalidPropertyError("This run has no partitions.")

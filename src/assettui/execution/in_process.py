@@ -17,7 +17,13 @@ from assettui.execution.io_managers.base import (
     IOManagerDefinition,
 )
 from assettui.execution.io_managers.filesystem import InMemoryIOManager
-from assettui.execution.ops.in_process import execute_op_job_in_process
+from assettui.execution.ops.in_process import (
+    check_op_config,
+    execute_op_job_in_process,
+    filled_op_config,
+)
+from assettui.execution.ops.plan import build_op_plan, op_job_run_config
+from assettui.execution.resources import check_resource_config
 from assettui.execution.result import ExecuteInProcessResult
 from assettui.execution.run_lifecycle import execute_stored_run
 from assettui.model.asset_graph import AssetGraph, missing_upstream_message
@@ -55,7 +61,8 @@ def run_in_process(
 ) -> ExecuteInProcessResult:
     """Store a run of ``asset_keys`` and execute it here; return its result."""
     config = run_config_dict(run_config)
-    validate_run_config(graph, asset_keys, check_keys, config)
+    check_asset_config(graph, asset_keys, check_keys, config)
+    check_resource_config(resources, config)
     inst, _ephemeral = _instance(instance)
     fields: dict[str, Any] = {}
     if run_id:
@@ -106,7 +113,7 @@ def run_in_process(
     return result
 
 
-def validate_run_config(
+def check_asset_config(
     graph: AssetGraph,
     asset_keys: frozenset[AssetKey],
     check_keys: frozenset[AssetCheckKey],
@@ -317,3 +324,23 @@ def execute_job_in_process(
         run_id=run_id,
         op_retry_policy=job.op_retry_policy,
     )
+
+
+def validate_run_config(job_def: Any, run_config: Any = None) -> dict[str, Any]:
+    """Dagster's ``validate_run_config``: ``run_config`` checked against ``job_def`` (its
+    ops' or assets' config and its resources' config), returned with defaults filled in.
+
+    Raises:
+        DagsterInvalidConfigError: naming each node or resource and field that does not fit.
+    """
+    config = run_config_dict(run_config)
+    if job_def.graph_def is not None:
+        config = op_job_run_config(job_def, config, None, check_partition=False)
+        plan = build_op_plan(job_def, config)
+        check_op_config(plan, config)
+        config = filled_op_config(plan, config)
+    else:
+        graph = job_def.asset_graph
+        check_asset_config(graph, job_def.asset_keys, job_def.asset_check_keys, config)
+    check_resource_config(job_def.resources, config)
+    return config

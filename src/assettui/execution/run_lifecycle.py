@@ -142,7 +142,9 @@ def execute_stored_run(
             executor = executor_for(executor_def, run_config, keep_values)
             runner.emit_planned()
             init = InitResourceContext(instance=instance, run_id=run_id, dagster_run=run)
-            with initialized_resources(resources, home or storage.home, needed, init) as res:
+            with initialized_resources(
+                resources, home or storage.home, needed, init, runner.run_config
+            ) as res:
                 runner.use_resources(res)
                 outcome = executor.execute(plan, runner, cancel)
         except RunInterrupted:

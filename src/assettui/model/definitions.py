@@ -158,6 +158,30 @@ class Definitions:
 
     get_job_def = resolve_job_def
 
+    # ---- stored values -------------------------------------------------------------------
+
+    def get_asset_value_loader(self, instance: Any = None) -> Any:
+        """A context manager loading assets' values through their IO managers."""
+        # Declared in pyproject's layer contract: reading a value sets up IO managers.
+        from assettui.execution.value_loader import asset_value_loader
+
+        return asset_value_loader(self, instance)
+
+    def load_asset_value(
+        self,
+        asset_key: Any,
+        *,
+        python_type: type | None = None,
+        instance: Any = None,
+        partition_key: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> object:
+        """The stored value of ``asset_key`` (Dagster's ``Definitions.load_asset_value``)."""
+        with self.get_asset_value_loader(instance) as loader:
+            return loader.load_asset_value(
+                asset_key, python_type=python_type, partition_key=partition_key, metadata=metadata
+            )
+
     def resolve_implicit_global_asset_job_def(self) -> JobDefinition:
         """A job over every materializable asset."""
         return define_asset_job(IMPLICIT_JOB_NAME).resolve(

@@ -11,8 +11,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
+from assettui.errors import ConfigError
 from assettui.model.config import MASK, EnvVar, IntEnvVar, take_env_vars
 
 T = TypeVar("T")
@@ -30,6 +31,7 @@ class ConfigurableResource(BaseModel):
 
     _secret_fields: frozenset[str] = PrivateAttr(default=frozenset())
     _env_vars: dict[str, EnvVar] = PrivateAttr(default_factory=dict)
+    _at_launch: bool = PrivateAttr(default=False)
 
     def __init__(self, **data: Any):
         env_vars = take_env_vars(data)
@@ -78,7 +80,66 @@ class ConfigurableResource(BaseModel):
 
     @classmethod
     def configure_at_launch(cls, **kwargs: Any) -> Any:
-        return cls.model_construct(**kwargs)
+        """A resource whose fields come from the run config (``resources: {key: {config:
+        {...}}}``) when a run starts; ``kwargs`` are defaults."""
+        unset = cls.model_construct(**kwargs)
+        unset._at_launch = True
+        return unset
+
+    @property
+    def is_configured_at_launch(self) -> bool:
+        return self._at_launch
+
+    def at_launch(self, config: Mapping[str, Any] | None, where: str) -> ConfigurableResource:
+        """The resource built from its launch config (over the defaults it was given).
+
+        Raises:
+            ConfigError: a field missing or of the wrong type, named with its path.
+        """
+        given = {k: v for k, v in self.__dict__.items() if k in type(self).model_fields}
+        try:
+            return type(self)(**{**given, **(config or {})})
+        except ValidationError as exc:
+            problems = "\n".join(
+                f"  - {'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise ConfigError(
+                f"{where} is configured at launch, and its run config does not fit "
+                f"{type(self).__name__}:\n{problems}\nGive it under resources: {{key: {{config: "
+                "{...}}}} in the run config."
+            ) from None
+
+
+class ResourceDependency:
+    """Annotates a ``ConfigurableResource`` field that holds another resource of any type
+    (Dagster's ``ResourceDependency[T]``)."""
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return Annotated[item, _ResourceDependencyMarker()]
+
+
+class _ResourceDependencyMarker:
+    pass
+
+
+class ConfigurableResourceFactory(ConfigurableResource, Generic[T]):
+    """A configured object whose :meth:`create_resource` builds the resource a run gets."""
+
+    def create_resource(self, context: Any) -> T:
+        raise NotImplementedError(f"{type(self).__name__} must define create_resource(context).")
+
+
+class ConfigurableLegacyResourceAdapter(ConfigurableResource):
+    """A ``@resource`` function configured with pydantic fields: ``wrapped_resource`` gets
+    the fields as its ``resource_config``."""
+
+    @property
+    def wrapped_resource(self) -> ResourceDefinition:
+        raise NotImplementedError(f"{type(self).__name__} must define wrapped_resource.")
+
+
+Resource = ConfigurableResource  # Dagster's early name for ConfigurableResource
 
 
 # Dagster's ``ResourceParam[T]``: annotate a parameter as a plain (non-pydantic) resource.
@@ -90,12 +151,35 @@ ResourceParam = Annotated[T, _ResourceParamMarker()]
 
 
 class ResourceDefinition(Generic[T]):
-    """A resource made from a plain value or a function (Dagster's older API)."""
+    """A resource made from a plain value or a function (Dagster's older API).
 
-    def __init__(self, resource_fn: Any = None, config_schema: Any = None, description: str = ""):
+    The function gets an init context whose ``resource_config`` is the run config's
+    ``resources: {key: {config: ...}}`` checked against ``config_schema`` (defaults filled
+    in), or what :meth:`configured` fixed.
+    """
+
+    def __init__(
+        self,
+        resource_fn: Any = None,
+        config_schema: Any = None,
+        description: str = "",
+        required_resource_keys: Any = None,
+    ):
         self.resource_fn = resource_fn
         self.config_schema = config_schema
         self.description = description
+        self.required_resource_keys = frozenset(required_resource_keys or ())
+        self.fixed_config: Any = None
+        self.is_configured = False
+
+    def configured(self, config: Any, **_unused: Any) -> ResourceDefinition:
+        """The same resource with its config given now (a dict, or a function of the run
+        config returning one)."""
+        copy = type(self).__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.fixed_config = config
+        copy.is_configured = True
+        return copy
 
     @staticmethod
     def hardcoded_resource(value: Any, description: str | None = None) -> ResourceDefinition:
@@ -112,11 +196,24 @@ class ResourceDefinition(Generic[T]):
         return ResourceDefinition(lambda _ctx: MagicMock(), description=description or "")
 
 
-def resource(fn: Any = None, *, config_schema: Any = None, description: str | None = None) -> Any:
-    """Decorator form of :class:`ResourceDefinition`: the function builds the resource."""
+def resource(
+    fn: Any = None,
+    *,
+    config_schema: Any = None,
+    description: str | None = None,
+    required_resource_keys: Any = None,
+    **_unused: Any,
+) -> Any:
+    """Decorator form of :class:`ResourceDefinition`: the function builds the resource (a
+    generator or context manager function also tears it down after the run)."""
 
     def wrap(f: Any) -> ResourceDefinition:
-        return ResourceDefinition(f, config_schema=config_schema, description=description or "")
+        return ResourceDefinition(
+            f,
+            config_schema=config_schema,
+            description=description or "",
+            required_resource_keys=required_resource_keys,
+        )
 
     return wrap(fn) if fn is not None else wrap
 

@@ -35,8 +35,14 @@ PRIVATE_MODULES: dict[str, str] = {
     "dagster._core.storage.tags": "assettui.compat.tags",
     "dagster._core.test_utils": "assettui.compat.test_utils",
     "dagster._time": "assettui.compat.time",
+    "dagster._config.pythonic_config": "assettui.compat.pythonic_config",
 }
-_PRIVATE_PACKAGES = {"dagster._core", "dagster._core.definitions", "dagster._core.storage"}
+_PRIVATE_PACKAGES = {
+    "dagster._core",
+    "dagster._core.definitions",
+    "dagster._core.storage",
+    "dagster._config",
+}
 
 
 def _alias_target(fullname: str) -> str | None:
@@ -51,6 +57,13 @@ def _alias_target(fullname: str) -> str | None:
             f"`{fullname}` is private to Dagster and assettui does not provide it; "
             "use the public names from `import dagster` instead"
         )
+    if fullname.startswith("dagster."):  # a public submodule: assettui's of the same name
+        public = "assettui." + fullname[len("dagster.") :]
+        try:
+            found = importlib.util.find_spec(public) is not None
+        except (ImportError, ValueError):
+            found = False
+        return public if found else None
     top = fullname.split(".", 1)[0]
     target = PLUGIN_MODULES.get(top)
     if target is None:

@@ -164,15 +164,20 @@ def definitions_of_module(module: ModuleType, context: ComponentLoadContext) -> 
 
 def load_defs_module(config: DgProjectConfig) -> Definitions:
     """Import every file of the project's defs folder and merge their definitions."""
-    package = import_defs_module(config)
+    return load_defs_package(import_defs_module(config), config.root)
+
+
+def load_defs_package(package: ModuleType, project_root: Path | None = None) -> Definitions:
+    """Import every ``.py`` file of ``package`` (a defs folder) and merge their definitions."""
     folder = _module_folder(package)
     file_name = getattr(package, "__file__", None)
     module_file = Path(file_name) if file_name else None
+    root = project_root or (folder.parent if folder else Path.cwd())
     root_context = ComponentLoadContext(
-        path=folder or module_file or config.root,
-        project_root=config.root,
-        defs_module_path=folder or (module_file.parent if module_file else config.root),
-        defs_module_name=config.defs_module,
+        path=folder or module_file or root,
+        project_root=root,
+        defs_module_path=folder or (module_file.parent if module_file else root),
+        defs_module_name=package.__name__,
     )
     if folder is None:  # a single defs.py module rather than a folder
         return definitions_of_module(package, root_context)

@@ -14,7 +14,12 @@ from typing import Any
 from assettui.errors import DagsterInvalidPropertyError
 from assettui.model.asset_key import AssetKey
 from assettui.model.metadata.values import MetadataValue, normalize_metadata
-from assettui.model.resources import ConfigurableResource
+from assettui.model.resources import (
+    ConfigurableLegacyResourceAdapter,
+    ConfigurableResource,
+    ResourceDefinition,
+    Resources,
+)
 
 
 @dataclass
@@ -220,22 +225,136 @@ class ConfigurableIOManagerFactory(ConfigurableResource):
         raise NotImplementedError
 
 
-class IOManagerDefinition:
-    """An IO manager made by a function (Dagster's ``@io_manager``)."""
+class IOManagerDefinition(ResourceDefinition[IOManager]):
+    """An IO manager made by a function (Dagster's ``@io_manager``); its config comes from
+    the run config's ``resources: {key: {config: ...}}`` or :meth:`configured`."""
 
-    def __init__(self, resource_fn: Callable[[Any], IOManager], config_schema: Any = None):
-        self.resource_fn = resource_fn
-        self.config_schema = config_schema
+    def __init__(
+        self,
+        resource_fn: Callable[[Any], IOManager],
+        config_schema: Any = None,
+        description: str = "",
+        required_resource_keys: Any = None,
+    ):
+        super().__init__(resource_fn, config_schema, description, required_resource_keys)
 
     @staticmethod
-    def hardcoded_io_manager(value: IOManager) -> IOManagerDefinition:
-        return IOManagerDefinition(lambda _ctx: value)
+    def hardcoded_io_manager(
+        value: IOManager, description: str | None = None
+    ) -> IOManagerDefinition:
+        return IOManagerDefinition(lambda _ctx: value, description=description or "")
 
 
-def io_manager(fn: Any = None, *, config_schema: Any = None, **_ignored: Any) -> Any:
+def io_manager(
+    fn: Any = None,
+    *,
+    config_schema: Any = None,
+    description: str | None = None,
+    required_resource_keys: Any = None,
+    **_ignored: Any,
+) -> Any:
     """Decorator: the function builds an :class:`IOManager` from an init context."""
 
     def wrap(f: Callable[[Any], IOManager]) -> IOManagerDefinition:
-        return IOManagerDefinition(f, config_schema)
+        return IOManagerDefinition(f, config_schema, description or "", required_resource_keys)
 
     return wrap(fn) if fn is not None else wrap
+
+
+class ConfigurableLegacyIOManagerAdapter(ConfigurableLegacyResourceAdapter):
+    """An ``@io_manager`` function configured with pydantic fields: ``wrapped_io_manager``
+    gets the fields as its ``resource_config``."""
+
+    @property
+    def wrapped_io_manager(self) -> IOManagerDefinition:
+        raise NotImplementedError(f"{type(self).__name__} must define wrapped_io_manager.")
+
+    @property
+    def wrapped_resource(self) -> ResourceDefinition:
+        return self.wrapped_io_manager
+
+
+def build_output_context(
+    step_key: str | None = None,
+    name: str | None = None,
+    definition_metadata: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
+    mapping_key: str | None = None,
+    config: Any = None,
+    dagster_type: Any = None,
+    version: str | None = None,
+    resource_config: Mapping[str, Any] | None = None,
+    resources: Mapping[str, Any] | None = None,
+    op_def: Any = None,
+    asset_key: Any = None,
+    partition_key: str | None = None,
+    asset_partitions_def: Any = None,
+    asset_partition_key_range: Any = None,
+    instance: Any = None,
+    asset_spec: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+    output_metadata: Mapping[str, Any] | None = None,
+) -> OutputContext:
+    """An ``OutputContext`` for testing an IO manager's ``handle_output`` (Dagster's name)."""
+    if asset_key is None and asset_spec is not None:
+        asset_key = asset_spec.key
+    keys: list[str] = []
+    if asset_partition_key_range is not None:
+        keys = [asset_partition_key_range.start, asset_partition_key_range.end]
+    meta = dict(definition_metadata or metadata or {})
+    return OutputContext(
+        asset_key=AssetKey.from_coercible(asset_key) if asset_key is not None else None,
+        name=name or "result",
+        run_id=run_id or "EPHEMERAL",
+        metadata=meta,
+        definition_metadata=meta,
+        step_key=step_key or "",
+        partition_key_value=partition_key,
+        partition_keys_value=keys or ([partition_key] if partition_key else []),
+        resources=Resources(dict(resources or {})),
+        dagster_type=dagster_type,
+        partitions_def=asset_partitions_def,
+        output_metadata=normalize_metadata(output_metadata),
+        mapping_key=mapping_key,
+        op_def=op_def,
+    )
+
+
+def build_input_context(
+    name: str | None = None,
+    config: Any = None,
+    definition_metadata: Mapping[str, Any] | None = None,
+    upstream_output: OutputContext | None = None,
+    dagster_type: Any = None,
+    resource_config: Mapping[str, Any] | None = None,
+    resources: Mapping[str, Any] | None = None,
+    op_def: Any = None,
+    step_context: Any = None,
+    asset_key: Any = None,
+    partition_key: str | None = None,
+    asset_partition_key_range: Any = None,
+    asset_partitions_def: Any = None,
+    instance: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> InputContext:
+    """An ``InputContext`` for testing an IO manager's ``load_input`` (Dagster's name)."""
+    keys: list[str] = []
+    if asset_partition_key_range is not None:
+        keys = [asset_partition_key_range.start, asset_partition_key_range.end]
+    elif partition_key is not None:
+        keys = [partition_key]
+    if asset_key is None and upstream_output is not None:
+        asset_key = upstream_output.asset_key
+    meta = dict(definition_metadata or metadata or {})
+    return InputContext(
+        asset_key=AssetKey.from_coercible(asset_key) if asset_key is not None else None,
+        name=name or "",
+        upstream_output=upstream_output,
+        metadata=meta,
+        partition_keys_value=keys,
+        resources=Resources(dict(resources or {})),
+        dagster_type=dagster_type,
+        partitions_def=asset_partitions_def,
+        definition_metadata=meta,
+        op_def=op_def,
+    )

@@ -20,9 +20,11 @@ from assettui.execution.io_managers.base import (
     ConfigurableIOManager,
     InputContext,
     IOManager,
+    IOManagerDefinition,
     OutputContext,
 )
 from assettui.model.asset_key import AssetKey
+from assettui.model.config_schema import Field, StringSource
 from assettui.model.metadata.values import MetadataValue
 
 STORAGE_DIR_NAME = "storage"
@@ -283,3 +285,18 @@ class InMemoryIOManager(IOManager):
 
 def mem_io_manager_factory() -> InMemoryIOManager:
     return InMemoryIOManager()
+
+
+class FsIOManagerDefinition(IOManagerDefinition):
+    """Dagster's ``fs_io_manager``: pickles values under ``base_dir`` (default: the
+    instance's storage folder)."""
+
+
+fs_io_manager = FsIOManagerDefinition(
+    lambda context: FilesystemIOManager(base_dir=(context.resource_config or {}).get("base_dir")),
+    config_schema={"base_dir": Field(StringSource, is_required=False)},
+    description="Values pickled to files under base_dir.",
+)
+mem_io_manager = IOManagerDefinition(
+    lambda _context: InMemoryIOManager(), description="Values kept in memory (one process)."
+)

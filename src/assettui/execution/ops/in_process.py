@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,6 +16,7 @@ from assettui.execution.ops.plan import (
     op_job_run_config,
 )
 from assettui.execution.ops.result import OpJobExecutionResult
+from assettui.execution.resources import check_resource_config
 from assettui.execution.run_lifecycle import execute_stored_run
 from assettui.model.config import build_config
 from assettui.model.config_schema import process_config
@@ -39,6 +41,22 @@ def check_op_config(plan: OpPlan, run_config: Mapping[str, Any]) -> None:
             build_config(params.config_type, raw or {}, f"op {step.key!r}")
 
 
+def filled_op_config(plan: OpPlan, run_config: Mapping[str, Any]) -> dict[str, Any]:
+    """``run_config`` with each op's ``config_schema`` defaults filled in."""
+    filled = copy.deepcopy(dict(run_config))
+    for step in plan.steps:
+        assert isinstance(step, OpStep)
+        schema = step.definition.config_schema
+        if schema is None:
+            continue
+        raw = op_config_at(run_config, step.config_path).get("config")
+        node: dict[str, Any] = filled
+        for name in step.config_path:
+            node = node.setdefault("ops", {}).setdefault(name, {})
+        node["config"] = process_config(schema, raw, f"op {step.key!r}")
+    return filled
+
+
 def execute_op_job_in_process(
     job: Any,
     *,
@@ -59,6 +77,7 @@ def execute_op_job_in_process(
     check_op_config(plan, config)
     run_resources = {**job.resources, **(resources or {})}
     run_resources.setdefault("io_manager", InMemoryIOManager())
+    check_resource_config(run_resources, config)
     inst = instance if instance is not None else DagsterInstance.ephemeral()
     run_tags = {**job.run_tags, **(tags or {}), IN_PROCESS_TAG: "true"}
     if partition_key is not None:

@@ -154,6 +154,8 @@ def normalize_metadata_value(raw: Any) -> MetadataValue:
     typed = table_metadata_value(raw)
     if typed is not None:
         return typed
+    if hasattr(raw, "code_references") and hasattr(raw, "to_plain"):
+        return MetadataValue("code_references", raw.to_plain())
     return MetadataValue.text(str(raw))
 
 

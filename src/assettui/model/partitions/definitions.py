@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from assettui.errors import DagsterUnknownPartitionError, DefinitionError, PartitionError
+from assettui.model.partitions.loading_context import current_partition_loading_context
 
 PARTITION_NAME_TAG = "dagster/partition"
 ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -331,6 +332,8 @@ class DynamicPartitionsDefinition(PartitionsDefinition):
         object.__setattr__(self, "name", name)
 
     def _store(self, store: DynamicPartitionsStore | None) -> DynamicPartitionsStore:
+        if store is None:
+            store = current_partition_loading_context().dynamic_partitions_store
         if store is None:
             raise PartitionError(
                 f"The keys of dynamic partitions {self.name!r} live in the instance: pass "

@@ -25,6 +25,7 @@ from assettui.model.partitions.definitions import (
     PartitionsDefinition,
     TimeWindow,
 )
+from assettui.model.partitions.loading_context import current_partition_loading_context
 from assettui.model.partitions.time_grid import (
     KeyFormat,
     ScheduleType,
@@ -192,6 +193,8 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
     # -- index arithmetic: partition i is grid window _first + i --
 
     def _count(self, current_time: datetime | None) -> int:
+        if current_time is None:
+            current_time = current_partition_loading_context().effective_dt
         if current_time is None:
             now = _time.time()
         else:  # a naive time is read in the definition's timezone, as in Dagster
