@@ -106,8 +106,8 @@ class ConfigurableResource(BaseModel):
             )
             raise ConfigError(
                 f"{where} is configured at launch, and its run config does not fit "
-                f"{type(self).__name__}:\n{problems}\nGive it under resources: {{key: {{config: "
-                "{...}}}} in the run config."
+                f"{type(self).__name__}:\n{problems}\nGive its fields in the run config under "
+                "resources: {key: {config: {...}}}."
             ) from None
 
 
