@@ -259,8 +259,9 @@ def _materialize(
 
 
 def _refuse_missing_upstream(graph: AssetGraph) -> None:
-    """As Dagster's ``materialize``: every upstream asset must be among the assets given
-    (or be an ``AssetSpec``/``SourceAsset`` among them), checked before any run exists.
+    """As Dagster's ``materialize``: every upstream asset whose *value* an asset reads must
+    be among the assets given (or be an ``AssetSpec``/``SourceAsset`` among them), checked
+    before any run exists; an upstream named only in ``deps=`` is treated as external.
 
     Raises:
         DefinitionError: naming the asset, its missing upstream and what to do.
@@ -270,7 +271,7 @@ def _refuse_missing_upstream(graph: AssetGraph) -> None:
         inputs_by_key = {k: p for p, k in adef.keys_by_input_name.items()}
         for spec in adef.specs:
             for dep in spec.deps:
-                if dep.key not in known:
+                if dep.key not in known and dep.key in inputs_by_key:
                     raise DefinitionError(
                         missing_upstream_message(
                             spec.key, dep.key, known, parameter=inputs_by_key.get(dep.key)

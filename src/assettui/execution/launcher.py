@@ -185,6 +185,9 @@ class RunLauncher:
         self.home = Path(home)
         self.target = target
         self.storage = storage or Storage(home)
+        # As in Dagster: the steps of a `.py` target run in the caller's working directory;
+        # those of a project folder or module in the project's root.
+        self.cwd = Path.cwd() if target.python_file is not None else Path(target.root)
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
 
@@ -263,7 +266,7 @@ class RunLauncher:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                cwd=str(self.target.root),
+                cwd=str(self.cwd),
                 start_new_session=True,
             )
         self.storage.runs.set_run_pid(run_id, proc.pid)

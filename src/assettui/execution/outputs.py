@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assettui.errors import ExecutionError
+from assettui.execution.type_checks import check_return_type
 from assettui.model.asset_key import AssetKey
 from assettui.model.assets.definition import AssetsDefinition
 from assettui.model.dagster_types import is_nothing
@@ -138,6 +139,8 @@ def collect_asset_results(
             if item is None and (_returns_none(adef.compute_fn) or _is_nothing(adef, single)):
                 produce(None, NO_VALUE)
             else:
+                if not inspect.isgenerator(result):
+                    check_return_type(adef.compute_fn, item)
                 produce(None, item)
     if single is not None and single not in out.produced and not inspect.isgenerator(result):
         produce(single, NO_VALUE)

@@ -104,7 +104,8 @@ def define_asset_job(
         raise DefinitionError(f"define_asset_job needs a name; got {name!r}.")
     return UnresolvedAssetJobDefinition(
         name=name,
-        selection=selection,
+        # as in Dagster, a job's selection is an AssetSelection
+        selection=AssetSelection.from_coercible(selection) if selection is not None else None,
         config=config,
         description=description,
         tags=dict(tags or {}),

@@ -33,6 +33,7 @@ from assettui.execution.step_runner import (
     StepStatus,
     call_user_function,
 )
+from assettui.execution.type_checks import check_return_type
 from assettui.logging_compat import capture_dagster_logs
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.config_schema import process_config
@@ -427,6 +428,7 @@ class OpStepRunner(StepRunner):
             if is_nothing(outs[name].dagster_type) and result is None:
                 items = [Output(None, output_name=name)]
             else:
+                check_return_type(definition.compute_fn, result, name)
                 items = [Output(result, output_name=name)]
         elif not outs:
             items = []

@@ -91,7 +91,7 @@ class AssetsDefinition:
     """
 
     specs: tuple[AssetSpec, ...]
-    node_name: str
+    node_name: str = ""  # default: the first spec's key, as a Python name
     compute_fn: Callable[..., Any] | None = None
     params: FunctionParams | None = None
     # parameter name -> the upstream value passed to the function under that name
@@ -111,6 +111,10 @@ class AssetsDefinition:
     graph_def: Any = None  # a graph-backed asset's graph of ops (see graph_backed.py)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.specs, tuple):  # AssetsDefinition(specs=[...]), as in Dagster
+            object.__setattr__(self, "specs", tuple(self.specs))
+        if not self.node_name and self.specs:
+            object.__setattr__(self, "node_name", self.specs[0].key.to_python_identifier())
         shared_partitions_def(self.specs, repr(self.node_name))
 
     # ---- Dagster's attributes -------------------------------------------------------------

@@ -7,6 +7,7 @@ name; config and resources by keyword (resources also from ``context.resources``
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from assettui.errors import DagsterInvalidInvocationError
@@ -21,8 +22,8 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
     fn = definition.compute_fn
     name = definition.node_name
     pending = list(args)
-    call: dict[str, Any] = {}
     kwargs = dict(kwargs)
+    call: dict[str, Any] = {}
     context = None
     if params.context_param:
         if params.context_param in kwargs:
@@ -35,14 +36,24 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
                 "build_asset_context() as the first argument."
             )
         call[params.context_param] = context
+    elif pending and type(pending[0]).__name__ in _CONTEXT_TYPES:
+        # Dagster accepts a context for a function that takes none; resources come from it
+        context = pending.pop(0)
+    # As in Dagster, positional values fill the function's other parameters in order:
+    # inputs, a Config, resources alike.
+    order = [
+        p for p in inspect.signature(fn).parameters if p != params.context_param and p not in kwargs
+    ]
+    if len(pending) > len(order):
+        raise DagsterInvalidInvocationError(
+            f"{name!r} was given {len(pending) - len(order)} positional argument(s) too many."
+        )
+    kwargs.update(zip(order, pending, strict=False))
     if params.config_param:
         raw = kwargs.pop(params.config_param, None)
         if raw is None and context is not None:
             raw = getattr(context, "op_config", None)
         call[params.config_param] = build_config(params.config_type, raw, f"{name!r}")
-    elif pending and type(pending[0]).__name__ in _CONTEXT_TYPES:
-        # Dagster accepts a context for a function that takes none; resources come from it
-        context = pending.pop(0)
     context_resources = getattr(context, "resources", None)
     for res in params.resource_params:
         if res in kwargs:
@@ -60,16 +71,10 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
     for param in params.input_params:
         if param in kwargs:
             call[param] = kwargs.pop(param)
-        elif pending:
-            call[param] = pending.pop(0)
         else:
             raise DagsterInvalidInvocationError(
                 f"{name!r} takes input {param!r}, but no value was given for it."
             )
-    if pending:
-        raise DagsterInvalidInvocationError(
-            f"{name!r} was given {len(pending)} positional argument(s) too many."
-        )
     if kwargs and not params.has_kwargs:
         raise DagsterInvalidInvocationError(
             f"{name!r} got unexpected keyword argument(s) {sorted(kwargs)}."

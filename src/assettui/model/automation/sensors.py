@@ -262,10 +262,10 @@ class SensorDefinition:
         return bool(self.jobs) or self._job_name is not None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Direct invocation (for tests): call the sensor function."""
+        """Direct invocation (for tests): call the sensor function and return what it
+        returns (a generator sensor's generator, as in Dagster)."""
         context = args[0] if args else kwargs.pop("context", build_sensor_context())
-        result = call_user_fn(self._evaluation_fn, context, *args[1:])
-        return list(result) if inspect.isgenerator(result) else result
+        return call_user_fn(self._evaluation_fn, context, *args[1:])
 
     def evaluate_tick(self, context: SensorEvaluationContext) -> TickEvaluation:
         """Evaluate the sensor once.
@@ -293,10 +293,14 @@ class AssetSensorDefinition(SensorDefinition):
         self.asset_key = AssetKey.from_coercible(asset_key)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Direct invocation: without an ``asset_event``, a context with an instance gives
+        the asset's latest materialization, as in Dagster."""
         context = args[0] if args else kwargs.pop("context", build_sensor_context())
         event = args[1] if len(args) > 1 else kwargs.pop("asset_event", None)
-        result = call_user_fn(self._evaluation_fn, context, event)
-        return list(result) if inspect.isgenerator(result) else result
+        instance = getattr(context, "instance", None)
+        if event is None and instance is not None:
+            event = instance.get_latest_materialization_event(self.asset_key)
+        return call_user_fn(self._evaluation_fn, context, event)
 
     def evaluate_tick(
         self, context: SensorEvaluationContext, asset_event: Any = None
