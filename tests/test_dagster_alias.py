@@ -134,3 +134,40 @@ def test_assettui_test_keeps_exit_code(tmp_path):
 def test_cli_materialize_dagster_project_in_worker(tmp_path):
     proc = _cli("materialize", str(FIXTURE / "definitions.py"), "--home", str(tmp_path / "home"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_assettui_test_without_plugin_autoload_and_with_an_ini_file(tmp_path, monkeypatch):
+    project = _copied_fixture(tmp_path)
+    (project / "custom.ini").write_text("[pytest]\naddopts = -q\n")
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    proc = _cli(
+        "test", "-p", "no:cacheprovider", "-c", str(project / "custom.ini"),
+        "--rootdir", str(project), "tests", cwd=project,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "3 passed" in proc.stdout
+
+
+def test_the_alias_does_not_leak_outside_assettui_processes():
+    proc = subprocess.run(
+        [sys.executable, "-c", "import dagster"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode != 0 and "No module named 'dagster'" in proc.stderr
+
+
+async def test_the_ui_opens_the_docs_project_unchanged(tmp_path):
+    from tests.tui.conftest import wait_loaded
+
+    from assettui.model.asset_key import AssetKey
+    from assettui.project import find_project
+    from assettui.tui.app import AssetTuiApp
+
+    project = _copied_fixture(tmp_path)
+    app = AssetTuiApp(find_project(project), project / ".assettui", run_scheduler=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        from assettui.tui.widgets.load_error import LoadErrorPanel
+
+        assert not app.query_one(LoadErrorPanel).display  # loaded with no error
+        assert app.asset_graph is not None
+        assert {AssetKey("raw_numbers"), AssetKey("total")} <= set(app.asset_graph.all_asset_keys)
