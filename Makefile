@@ -31,8 +31,19 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
-	$(BIN)/python -m pytest
+# dbt runs as a command from its own environment: dbt-core 1.11 pins pathspec<0.13, which
+# the dev tools' mypy (pathspec>=1) cannot share (pip install 'assettui[dbt]' for users).
+DBT_VENV := .venv-dbt
+DBT_STAMP := $(DBT_VENV)/.installed
+
+$(DBT_STAMP):
+	test -d $(DBT_VENV) || $(PYTHON) -m venv $(DBT_VENV)
+	$(DBT_VENV)/bin/python -m pip install -q --upgrade pip
+	$(DBT_VENV)/bin/python -m pip install -q 'dbt-core~=1.11.0' 'dbt-duckdb~=1.11.0'
+	touch $(DBT_STAMP)
+
+pytest: $(STAMP) $(DBT_STAMP)
+	ASSETTUI_DBT_EXECUTABLE=$(CURDIR)/$(DBT_VENV)/bin/dbt $(BIN)/python -m pytest
 
 test: lint typecheck contracts pytest
 
@@ -52,4 +63,4 @@ bench-dagster:
 	.venv-dagster/bin/python -m pip install -q dagster dagster-webserver
 
 clean:
-	rm -rf $(VENV) .venv-dagster .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-dagster $(DBT_VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -30,6 +30,7 @@ from assettui.execution.event_sink import EventSink
 from assettui.execution.io_managers.base import InputContext, OutputContext
 from assettui.execution.outputs import (
     NO_VALUE,
+    PartialStepResults,
     collect_asset_results,
     collect_check_results,
     resolve_check_key,
@@ -486,7 +487,13 @@ class StepRunner:
             if step.is_check_step:
                 results = collect_check_results(step.definition, result)
                 return self._record_checks(step, results, require_all=True)
-            return self._handle_asset_results(step, context, result)
+            try:
+                return self._handle_asset_results(step, context, result)
+            except PartialStepResults as partial:
+                # what was yielded before the failure stands; then the step fails
+                with contextlib.suppress(ExecutionError):  # e.g. a required output missing
+                    self._handle_asset_results(step, context, (i for i in partial.items))
+                raise partial.error from None
 
     def _handle_asset_results(
         self, step: Step, context: AssetExecutionContext, result: Any

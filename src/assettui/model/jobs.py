@@ -33,6 +33,9 @@ class UnresolvedAssetJobDefinition:
     partitions_def: Any = None
     executor_def: ExecutorDefinition | None = None
     op_retry_policy: Any = None
+    # what define_asset_job was given (assets, keys, strings), before it became an
+    # AssetSelection: a partitioned schedule reads the assets' partitions from it
+    selection_source: Any = None
 
     def resolve(
         self,
@@ -106,6 +109,7 @@ def define_asset_job(
         name=name,
         # as in Dagster, a job's selection is an AssetSelection
         selection=AssetSelection.from_coercible(selection) if selection is not None else None,
+        selection_source=selection,
         config=config,
         description=description,
         tags=dict(tags or {}),

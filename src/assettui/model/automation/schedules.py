@@ -591,7 +591,7 @@ def build_schedule_from_partitioned_job(
 
 def _selection_partitions_def(job: Any) -> Any:
     """The partitions shared by the assets a not-yet-resolved job lists, if it lists assets."""
-    selection = getattr(job, "selection", None)
+    selection = getattr(job, "selection_source", None) or getattr(job, "selection", None)
     items = selection if isinstance(selection, (list, tuple)) else [selection]
     found = {getattr(item, "partitions_def", None) for item in items} - {None}
     return found.pop() if len(found) == 1 else None

@@ -1,0 +1,190 @@
+"""dbt models as assets against real dbt-core and dbt-duckdb (run as a command, from the
+environment `make test` prepares): manifest to assets, sources to upstream keys, dbt tests
+as checks, subsetting, dbt's output in the step log, a failing model, a broken project."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from assettui.integrations.dbt.project import DBT_EXECUTABLE_ENV, dbt_executable
+
+try:
+    DBT = dbt_executable()
+except Exception as exc:
+    pytestmark = pytest.mark.skip(reason=f"dbt not available: {exc}")
+    DBT = ""
+
+DEFINITIONS = """
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+project = DbtProject(project_dir=Path(__file__).parent)
+project.prepare_if_dev()
+
+
+@dg.asset(group_name="raw")
+def raw_orders() -> None:
+    con = duckdb.connect(str(Path(__file__).parent / "warehouse.duckdb"))
+    con.execute("create or replace table raw_orders as select * from range(1, 4) t(id)")
+    con.close()
+
+
+@dbt_assets(manifest=project.manifest_path)
+def jaffle_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+defs = dg.Definitions(
+    assets=[raw_orders, jaffle_dbt],
+    resources={"dbt": DbtCliResource(project_dir=project)},
+)
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+@pytest.fixture
+def dbt_project(tmp_path: Path) -> Path:
+    root = tmp_path / "jaffle"
+    _write(
+        root,
+        {
+            "dbt_project.yml": """
+                name: jaffle
+                version: "1.0"
+                profile: jaffle
+                models:
+                  jaffle:
+                    +materialized: table
+                    marts:
+                      +tags: [mart]
+            """,
+            "profiles.yml": f"""
+                jaffle:
+                  target: dev
+                  outputs:
+                    dev:
+                      type: duckdb
+                      path: {root / "warehouse.duckdb"}
+            """,
+            "models/schema.yml": """
+                version: 2
+                sources:
+                  - name: raw
+                    schema: main
+                    tables:
+                      - name: raw_orders
+                        meta:
+                          dagster:
+                            asset_key: ["raw_orders"]
+                models:
+                  - name: orders
+                    description: Cleaned orders
+                    columns:
+                      - name: id
+                        data_tests: [unique, not_null]
+            """,
+            "models/orders.sql": "select * from {{ source('raw', 'raw_orders') }}",
+            "models/marts/order_count.sql": "select count(*) as n from {{ ref('orders') }}",
+            "definitions.py": DEFINITIONS,
+        },
+    )
+    return root
+
+
+def assettui(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "ASSETTUI_HOME"}
+    env[DBT_EXECUTABLE_ENV] = DBT
+    return subprocess.run(
+        [sys.executable, "-m", "assettui.cli.main_entry", *args],
+        cwd=cwd, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+
+
+def test_a_dbt_project_loads_as_assets_with_sources_tests_and_metadata(
+    dbt_project: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv(DBT_EXECUTABLE_ENV, DBT)
+    monkeypatch.syspath_prepend(str(dbt_project))
+    from assettui.project import find_project, load_project
+
+    loaded = load_project(find_project(dbt_project))
+    graph = loaded.defs.resolve_asset_graph()
+    import assettui as dg
+
+    orders, count = dg.AssetKey("orders"), dg.AssetKey("order_count")
+    assert graph.get(orders).parent_keys == {dg.AssetKey("raw_orders")}  # the source's meta key
+    assert graph.get(count).parent_keys == {orders}
+    assert graph.get(orders).description == "Cleaned orders"
+    assert {"dbt", "duckdb"} <= set(graph.get(orders).kinds)
+    assert graph.get(count).tags == {"mart": ""}
+    assert graph.get(orders).code_version  # the model's checksum
+    checks = {(c.asset_key, c.name) for c in graph.asset_check_keys}
+    assert checks == {(orders, "unique_orders_id"), (orders, "not_null_orders_id")}
+    sys.modules.pop("definitions", None)
+
+
+def test_materialize_runs_dbt_build_streams_its_output_and_records_checks(
+    dbt_project: Path,
+) -> None:
+    out = assettui("materialize", cwd=dbt_project)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "OK created sql table model main.orders" in out.stdout  # dbt's own lines, captured
+    assert "Materialized order_count" in out.stdout
+    assert "Check unique_orders_id on orders passed" in out.stdout
+    import duckdb
+
+    con = duckdb.connect(str(dbt_project / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select n from order_count").fetchone() == (3,)
+    con.close()
+
+
+def test_materializing_some_models_runs_dbt_for_just_those(dbt_project: Path) -> None:
+    assert assettui("materialize", cwd=dbt_project).returncode == 0
+    out = assettui("materialize", "--select", "order_count", cwd=dbt_project)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "model main.order_count" in out.stdout
+    assert "model main.orders " not in out.stdout and "unique_orders_id" not in out.stdout
+
+
+def test_a_failing_model_fails_while_the_others_keep_their_results(dbt_project: Path) -> None:
+    (dbt_project / "models" / "broken.sql").write_text(
+        "select * from {{ ref('orders') }} where no_such_column = 1"
+    )
+    out = assettui("materialize", cwd=dbt_project)
+    assert out.returncode == 1
+    assert "Materialized orders" in out.stdout and "Materialized order_count" in out.stdout
+    assert "Failed: model.jaffle.broken" in out.stdout
+    assert 'Referenced column "no_such_column" not found' in out.stdout
+    assert "Traceback" not in out.stderr
+
+
+def test_a_project_that_does_not_parse_is_a_clear_load_error(dbt_project: Path) -> None:
+    (dbt_project / "models" / "bad.sql").write_text("select {{ ref('nope') }}")
+    out = assettui("validate", cwd=dbt_project)
+    assert out.returncode == 1
+    assert "dbt could not parse the project" in out.stdout + out.stderr
+    assert "nope" in out.stdout + out.stderr
+
+
+def test_dbt_missing_says_how_to_install_it(dbt_project: Path, monkeypatch) -> None:
+    monkeypatch.setenv(DBT_EXECUTABLE_ENV, str(dbt_project / "no-dbt-here"))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(Exception, match=r"pip install 'assettui\[dbt\]'"):
+        dbt_executable()
+    assert shutil.which("dbt") is None
