@@ -97,6 +97,10 @@ if TYPE_CHECKING:
     from assettui.file_paths import (
         file_relative_path as file_relative_path,
     )
+    from assettui.integrations.pipes.client import (
+        DagsterPipesExecutionError as DagsterPipesExecutionError,
+        PipesSubprocessClient as PipesSubprocessClient,
+    )
     from assettui.logging_compat import (
         get_dagster_logger as get_dagster_logger,
     )

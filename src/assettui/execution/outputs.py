@@ -120,6 +120,13 @@ def collect_asset_results(
     items = _items(result)
     if len(items) == 1 and isinstance(items[0], tuple) and len(adef.outputs) > 1:
         items = list(items[0])
+    elif (
+        len(items) == 1
+        and isinstance(items[0], (list, tuple))
+        and items[0]
+        and all(isinstance(i, (MaterializeResult, AssetCheckResult)) for i in items[0])
+    ):  # a list of results, e.g. a Pipes invocation's get_results()
+        items = list(items[0])
     for item in items:
         if isinstance(item, Output):
             key = keys_by_output.get(item.output_name)
