@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,89 +20,14 @@ except Exception as exc:
     pytestmark = pytest.mark.skip(reason=f"dbt not available: {exc}")
     DBT = ""
 
-DEFINITIONS = """
-from pathlib import Path
-
-import dagster as dg
-import duckdb
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
-
-project = DbtProject(project_dir=Path(__file__).parent)
-project.prepare_if_dev()
-
-
-@dg.asset(group_name="raw")
-def raw_orders() -> None:
-    con = duckdb.connect(str(Path(__file__).parent / "warehouse.duckdb"))
-    con.execute("create or replace table raw_orders as select * from range(1, 4) t(id)")
-    con.close()
-
-
-@dbt_assets(manifest=project.manifest_path)
-def jaffle_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
-
-
-defs = dg.Definitions(
-    assets=[raw_orders, jaffle_dbt],
-    resources={"dbt": DbtCliResource(project_dir=project)},
-)
-"""
-
-
-def _write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dbt_jaffle"
 
 
 @pytest.fixture
 def dbt_project(tmp_path: Path) -> Path:
+    """The fixture project (as dagster-dbt's docs write it), copied: dbt writes into it."""
     root = tmp_path / "jaffle"
-    _write(
-        root,
-        {
-            "dbt_project.yml": """
-                name: jaffle
-                version: "1.0"
-                profile: jaffle
-                models:
-                  jaffle:
-                    +materialized: table
-                    marts:
-                      +tags: [mart]
-            """,
-            "profiles.yml": f"""
-                jaffle:
-                  target: dev
-                  outputs:
-                    dev:
-                      type: duckdb
-                      path: {root / "warehouse.duckdb"}
-            """,
-            "models/schema.yml": """
-                version: 2
-                sources:
-                  - name: raw
-                    schema: main
-                    tables:
-                      - name: raw_orders
-                        meta:
-                          dagster:
-                            asset_key: ["raw_orders"]
-                models:
-                  - name: orders
-                    description: Cleaned orders
-                    columns:
-                      - name: id
-                        data_tests: [unique, not_null]
-            """,
-            "models/orders.sql": "select * from {{ source('raw', 'raw_orders') }}",
-            "models/marts/order_count.sql": "select count(*) as n from {{ ref('orders') }}",
-            "definitions.py": DEFINITIONS,
-        },
-    )
+    shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb*"))
     return root
 
 
@@ -188,3 +112,32 @@ def test_dbt_missing_says_how_to_install_it(dbt_project: Path, monkeypatch) -> N
     with pytest.raises(Exception, match=r"pip install 'assettui\[dbt\]'"):
         dbt_executable()
     assert shutil.which("dbt") is None
+
+
+@pytest.mark.slow
+async def test_the_ui_shows_dbt_models_and_their_tests_as_checks(
+    dbt_project: Path, monkeypatch
+) -> None:
+    from tests.tui.conftest import wait_loaded, wait_until
+
+    import assettui as dg
+    from assettui.project import find_project
+    from assettui.tui.app import AssetTuiApp
+
+    monkeypatch.setenv(DBT_EXECUTABLE_ENV, DBT)
+    assert assettui("materialize", cwd=dbt_project).returncode == 0
+    app = AssetTuiApp(find_project(dbt_project), dbt_project / ".assettui", run_scheduler=False)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await wait_loaded(pilot, app)
+        app.graph_pane.select(dg.AssetKey("orders"))
+        details = app.details_pane
+        await wait_until(
+            pilot,
+            lambda: (
+                details.data is not None
+                and details.key == dg.AssetKey("orders")
+                and len(details.data.checks) == 2
+            ),
+        )
+        results = {c.check_name: c.evaluation.passed for c in details.data.checks if c.evaluation}
+        assert results == {"unique_orders_id": True, "not_null_orders_id": True}
