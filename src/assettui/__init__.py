@@ -210,6 +210,7 @@ if TYPE_CHECKING:
     from assettui.model.dagster_types import (
         DagsterType as DagsterType,
         Nothing as Nothing,
+        TypeCheck as TypeCheck,
     )
     from assettui.model.definitions import (
         Definitions as Definitions,

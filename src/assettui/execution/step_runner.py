@@ -38,6 +38,7 @@ from assettui.execution.outputs import (
 from assettui.execution.partition_inputs import upstream_partition_keys
 from assettui.execution.plan import ExecutionPlan, Step
 from assettui.execution.run_logger import RunLogger
+from assettui.execution.type_checks import check_dagster_type
 from assettui.logging_compat import capture_dagster_logs
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
@@ -538,6 +539,7 @@ class StepRunner:
             metadata.update(context.output_metadata.get(key, {}))
             partitions = step.partition_keys or (None,)
             if produced.value is not NO_VALUE:
+                check_dagster_type(info.dagster_type, produced.value, info.output_name)
                 manager = self._io_manager(info.io_manager_key, key)
                 if len(partitions) > 1 and not (
                     isinstance(produced.value, dict) and set(produced.value) >= set(partitions)

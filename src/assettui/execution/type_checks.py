@@ -56,3 +56,22 @@ def check_return_type(fn: Any, value: Any, output_name: str = "result") -> None:
         f'{where} - expected type "{name}". Description: Value "{value}" of python type '
         f'"{type(value).__name__}" must be a {word}.'
     )
+
+
+def check_dagster_type(dagster_type: Any, value: Any, output_name: str = "result") -> None:
+    """Run a ``DagsterType``'s type check (``Out(dagster_type=...)``, an asset's
+    ``dagster_type``) on an output value.
+
+    Raises:
+        DagsterTypeCheckDidNotPass: with Dagster's message and the check's description.
+    """
+    check = getattr(dagster_type, "type_check", None)
+    if check is None or getattr(dagster_type, "type_check_fn", None) is None:
+        return
+    outcome = check(None, value)
+    if not outcome.success:
+        description = f" Description: {outcome.description}" if outcome.description else ""
+        raise DagsterTypeCheckDidNotPass(
+            f'Type check failed for step output "{output_name}" - expected type '
+            f'"{dagster_type.name}".{description}'
+        )

@@ -25,6 +25,7 @@ PLUGIN_MODULES: dict[str, str] = {
     "dagster_pipes": "assettui.pipes",
     "dagster_dask": "assettui.dask",
     "dagster_polars": "assettui.polars",
+    "dagster_pandas": "assettui.pandas",
 }
 
 # Dagster private modules that user code imports -> public assettui stand-ins.

@@ -33,7 +33,7 @@ from assettui.execution.step_runner import (
     StepStatus,
     call_user_function,
 )
-from assettui.execution.type_checks import check_return_type
+from assettui.execution.type_checks import check_dagster_type, check_return_type
 from assettui.logging_compat import capture_dagster_logs
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.config_schema import process_config
@@ -542,6 +542,7 @@ class OpStepRunner(StepRunner):
             },
         )
         if not is_nothing(out.dagster_type):
+            check_dagster_type(out.dagster_type, value, name)
             manager = self._manager(out.io_manager_key, step.key)
             context = OutputContext(
                 asset_key=None,
