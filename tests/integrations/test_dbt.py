@@ -141,3 +141,11 @@ async def test_the_ui_shows_dbt_models_and_their_tests_as_checks(
         )
         results = {c.check_name: c.evaluation.passed for c in details.data.checks if c.evaluation}
         assert results == {"unique_orders_id": True, "not_null_orders_id": True}
+
+
+def test_a_missing_profile_is_a_clear_load_error(dbt_project: Path) -> None:
+    (dbt_project / "profiles.yml").unlink()
+    out = assettui("validate", cwd=dbt_project)
+    assert out.returncode == 1
+    text = out.stdout + out.stderr
+    assert "dbt could not parse the project" in text and "profiles" in text.lower()
