@@ -88,13 +88,19 @@ def _overhead_script(context: Context) -> str:
         imports = (
             "import dagster as dg\nfrom dagster_dbt import DbtCliResource, DbtProject, dbt_assets"
         )
-    return timed_script(
-        setup=f"""
+    setup = textwrap.dedent(
+        f"""
         import os, subprocess, sys, time
         os.environ["ASSETTUI_DBT_EXECUTABLE"] = {dbt!r}
         os.environ["PATH"] = {str(Path(dbt).parent)!r} + os.pathsep + os.environ["PATH"]
         os.chdir({str(root)!r})
-        {imports}
+        """
+    )
+    setup += (
+        imports
+        + "\n"
+        + textwrap.dedent(
+            f"""
         import duckdb
         con = duckdb.connect("warehouse.duckdb")
         con.execute("create or replace table raw_orders as select * from range(1, 4) t(id)")
@@ -109,7 +115,11 @@ def _overhead_script(context: Context) -> str:
         @dbt_assets(manifest=project.manifest_path)
         def jaffle(context, dbt: DbtCliResource):
             yield from dbt.cli(["build"], context=context).stream()
-        """,
+        """
+        )
+    )
+    return timed_script(
+        setup=setup,
         timed="""
         result = dg.materialize([jaffle], resources={"dbt": DbtCliResource(project_dir=project)})
         """,
