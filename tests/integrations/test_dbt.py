@@ -149,3 +149,17 @@ def test_a_missing_profile_is_a_clear_load_error(dbt_project: Path) -> None:
     assert out.returncode == 1
     text = out.stdout + out.stderr
     assert "dbt could not parse the project" in text and "profiles" in text.lower()
+
+
+def test_a_locked_warehouse_fails_the_dbt_step_with_duckdbs_reason(dbt_project: Path) -> None:
+    assert assettui("materialize", cwd=dbt_project).returncode == 0
+    import duckdb
+
+    holder = duckdb.connect(str(dbt_project / "warehouse.duckdb"))  # holds the write lock
+    try:
+        out = assettui("materialize", "--select", "order_count", cwd=dbt_project)
+    finally:
+        holder.close()
+    assert out.returncode == 1
+    assert "lock" in out.stdout.lower() and "Traceback" not in out.stderr
+    assert assettui("materialize", "--select", "order_count", cwd=dbt_project).returncode == 0
