@@ -50,10 +50,7 @@ class PandasColumn:
         ignore_missing_vals: bool = False,
         is_required: bool = True,
     ) -> PandasColumn:
-        return PandasColumn(
-            name, (_dtype("integer", "i"), *_common(non_nullable, unique), _bounds(min_value, max_value)),
-            is_required,
-        )  # fmt: skip
+        return _numeric(name, "integer", "i", min_value, max_value, non_nullable, unique, is_required)  # fmt: skip
 
     @staticmethod
     def float_column(
@@ -65,10 +62,7 @@ class PandasColumn:
         ignore_missing_vals: bool = False,
         is_required: bool = True,
     ) -> PandasColumn:
-        return PandasColumn(
-            name, (_dtype("float", "f"), *_common(non_nullable, unique), _bounds(min_value, max_value)),
-            is_required,
-        )  # fmt: skip
+        return _numeric(name, "float", "f", min_value, max_value, non_nullable, unique, is_required)  # fmt: skip
 
     @staticmethod
     def string_column(
@@ -117,6 +111,20 @@ class PandasColumn:
             )
 
         return PandasColumn(name, (in_categories, *_common(non_nullable, False)), is_required)
+
+
+def _numeric(
+    name: str,
+    label: str,
+    kinds: str,
+    low: float | None,
+    high: float | None,
+    non_nullable: bool,
+    unique: bool,
+    is_required: bool,
+) -> PandasColumn:
+    checks = (_dtype(label, kinds), *_common(non_nullable, unique), _bounds(low, high))
+    return PandasColumn(name, checks, is_required)  # fmt: skip
 
 
 def _dtype(label: str, kinds: str) -> Callable[[Any], str | None]:

@@ -160,6 +160,22 @@ def graph_multi_asset(
     return wrap
 
 
+def _output_key(
+    node_name: str,
+    out_name: str,
+    outputs: int,
+    keys_by_output_name: Mapping[str, Any] | None,
+    prefix: list[str],
+) -> AssetKey:
+    """An output's asset key: the given one, else the prefix and the output's name (the
+    node's name for a lone ``result`` output), as Dagster names them."""
+    given = (keys_by_output_name or {}).get(out_name)
+    if given:
+        return AssetKey.from_coercible(given)
+    default = node_name if out_name == "result" and outputs == 1 else out_name
+    return AssetKey([*prefix, default])
+
+
 def assets_from_graph(
     graph_def: GraphDefinition,
     *,
@@ -192,10 +208,10 @@ def assets_from_graph(
         )
     outs: dict[str, AssetOut] = {}
     for out_name in output_names:
-        given = (keys_by_output_name or {}).get(out_name)
-        default = graph_def.name if out_name == "result" and len(output_names) == 1 else out_name
         outs[out_name] = AssetOut(
-            key=AssetKey.from_coercible(given) if given else AssetKey([*prefix, default]),
+            key=_output_key(
+                graph_def.name, out_name, len(output_names), keys_by_output_name, prefix
+            ),
             group_name=(group_names_by_output_name or {}).get(out_name) or group_name,
             metadata=(metadata_by_output_name or {}).get(out_name),
             description=(descriptions_by_output_name or {}).get(out_name),
@@ -241,10 +257,8 @@ def assets_from_op(
     prefix = key_prefix_parts(key_prefix)
     outs = {}
     for out_name, out in op_def.outs.items():
-        given = (keys_by_output_name or {}).get(out_name)
-        default = op_def.name if out_name == "result" and len(op_def.outs) == 1 else out_name
         outs[out_name] = AssetOut(
-            key=AssetKey.from_coercible(given) if given else AssetKey([*prefix, default]),
+            key=_output_key(op_def.name, out_name, len(op_def.outs), keys_by_output_name, prefix),
             group_name=group_name,
             io_manager_key=None if out.io_manager_key == "io_manager" else out.io_manager_key,
             is_required=out.is_required,
