@@ -3,13 +3,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 RUNSTAMP := $(VENV)/.installed
+# dbt runs as a command from its own environment: dbt-core 1.11 pins pathspec<0.13, which
+# the dev tools' mypy (pathspec>=1) cannot share (pip install 'assettui[dbt]' for users).
+DBT_VENV := .venv-dbt
+DBT_STAMP := $(DBT_VENV)/.installed
 
 .PHONY: run test lint typecheck contracts pytest screenshots bench bench-dagster clean
 
 $(RUNSTAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[polars]'
+	$(BIN)/python -m pip install -q -e '.[polars,duckdb]'
 	touch $(RUNSTAMP)
 
 $(STAMP): pyproject.toml
@@ -18,8 +22,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP) $(RUNSTAMP)
 
-run: $(RUNSTAMP)
-	$(BIN)/assettui sample_project
+run: $(RUNSTAMP) $(DBT_STAMP)
+	ASSETTUI_DBT_EXECUTABLE=$(CURDIR)/$(DBT_VENV)/bin/dbt $(BIN)/assettui sample_project
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks sample_project
@@ -31,10 +35,6 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-# dbt runs as a command from its own environment: dbt-core 1.11 pins pathspec<0.13, which
-# the dev tools' mypy (pathspec>=1) cannot share (pip install 'assettui[dbt]' for users).
-DBT_VENV := .venv-dbt
-DBT_STAMP := $(DBT_VENV)/.installed
 
 $(DBT_STAMP):
 	test -d $(DBT_VENV) || $(PYTHON) -m venv $(DBT_VENV)
@@ -47,8 +47,8 @@ pytest: $(STAMP) $(DBT_STAMP)
 
 test: lint typecheck contracts pytest
 
-screenshots: $(STAMP)
-	$(BIN)/python screenshots/make_screenshots.py
+screenshots: $(STAMP) $(DBT_STAMP)
+	ASSETTUI_DBT_EXECUTABLE=$(CURDIR)/$(DBT_VENV)/bin/dbt $(BIN)/python screenshots/make_screenshots.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

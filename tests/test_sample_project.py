@@ -41,7 +41,9 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
     root = tmp_path_factory.mktemp("sample")
     paths = {name: root / name for name in ("inbox", "reports", "home")}
     paths["inbox"].mkdir()
+    paths["warehouse"] = root / "warehouse.duckdb"
     with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ECOMMERCE_WAREHOUSE_DB", str(paths["warehouse"]))
         mp.setenv("ECOMMERCE_INBOX", str(paths["inbox"]))
         mp.setenv("ECOMMERCE_REPORTS_DIR", str(paths["reports"]))
         mp.setenv("ECOMMERCE_FORECAST_SECONDS", "0.1")
@@ -90,7 +92,7 @@ def value(instance: dg.DagsterInstance, *path: str) -> pl.DataFrame:
 def test_validate_exits_zero(folders: dict[str, Path]) -> None:
     out = assettui("validate", str(SAMPLE), env={})
     assert out.returncode == 0, out.stderr
-    assert "2 checks, 5 jobs, 1 schedule, 1 sensor" in out.stdout
+    assert "6 checks, 5 jobs, 1 schedule, 1 sensor" in out.stdout  # 4 are dbt tests
 
 
 def test_raw_orders_are_thousands_of_deterministic_rows_per_day(platform: dict[str, Any]) -> None:
@@ -285,7 +287,11 @@ def backfill(home: Path, reports: Path, select: str) -> subprocess.CompletedProc
         DAYS[0],
         "--to",
         DAYS[2],
-        env={"ECOMMERCE_REPORTS_DIR": str(reports), "ECOMMERCE_FORECAST_SECONDS": "0.1"},
+        env={
+            "ECOMMERCE_REPORTS_DIR": str(reports),
+            "ECOMMERCE_FORECAST_SECONDS": "0.1",
+            "ECOMMERCE_WAREHOUSE_DB": str(home.parent / "warehouse.duckdb"),
+        },
     )
 
 
@@ -329,3 +335,34 @@ def test_whole_history_marts_work_before_any_day_is_loaded(
     assert result.asset_value("top_products").height == 0
     (report,) = result.asset_materializations_for_node("revenue_report")
     assert report.metadata["days"].value == 0
+
+
+def test_the_dbt_warehouse_models_clean_customers_with_dbt_tests_as_checks(
+    defs: dg.Definitions, folders: dict[str, Path]
+) -> None:
+    graph = defs.resolve_asset_graph()
+    stg = dg.AssetKey("stg_customers")
+    assert graph.get(stg).parent_keys == {dg.AssetKey("warehouse_customers")}
+    assert graph.get(dg.AssetKey("warehouse_customers")).parent_keys == {
+        dg.AssetKey("clean_customers")
+    }
+    instance = dg.DagsterInstance.from_home(folders["home"])
+    result = dg.materialize(
+        list({id(n.assets_def): n.assets_def for n in graph.asset_nodes}.values()),
+        resources=defs.resources,
+        instance=instance,
+        selection=dg.AssetSelection.from_string("+group:warehouse"),
+    )
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {
+        "unique_stg_customers_customer_id": True,
+        "not_null_stg_customers_customer_id": True,
+        "not_null_stg_customers_country": True,
+        "unique_customers_by_country_country": True,
+    }
+    import duckdb
+
+    con = duckdb.connect(str(folders["warehouse"]), read_only=True)
+    assert con.execute("select sum(customers) from customers_by_country").fetchone()[0] > 0
+    con.close()

@@ -1,11 +1,15 @@
-"""The sample project's Definitions: a small e-commerce data platform built with polars."""
+"""The sample project's Definitions: a small e-commerce data platform built with polars, with a
+DuckDB warehouse modelled by dbt."""
 
 import assettui as dg
-from ecommerce import automation, clean, marts, raw, report
+from assettui.dbt import DbtCliResource
+from assettui.duckdb import DuckDBResource
+from ecommerce import automation, clean, marts, raw, report, warehouse
+from ecommerce.paths import warehouse_path
 from ecommerce.resources import DEFAULT_WAREHOUSE_DSN, ParquetIOManager, Warehouse
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([raw, clean, marts, report]),
+    assets=dg.load_assets_from_modules([raw, clean, marts, report, warehouse]),
     asset_checks=dg.load_asset_checks_from_modules([clean]),
     jobs=[
         automation.raw_job,
@@ -21,5 +25,7 @@ defs = dg.Definitions(
         "warehouse": Warehouse(
             dsn=dg.EnvVar("ECOMMERCE_WAREHOUSE_DSN", default=DEFAULT_WAREHOUSE_DSN)
         ),
+        "duckdb": DuckDBResource(database=str(warehouse_path())),
+        "dbt": DbtCliResource(project_dir=warehouse.warehouse_project),
     },
 )

@@ -22,3 +22,9 @@ def reports_dir() -> Path:
 def forecast_seconds() -> float:
     """How long the slow ``revenue_forecast`` works: ``$ECOMMERCE_FORECAST_SECONDS`` or 4."""
     return float(os.environ.get("ECOMMERCE_FORECAST_SECONDS") or 4.0)
+
+
+def warehouse_path() -> Path:
+    """The DuckDB warehouse file: ``$ECOMMERCE_WAREHOUSE_DB`` or ``data/warehouse.duckdb``
+    (the dbt profile reads the same variable)."""
+    return Path(os.environ.get("ECOMMERCE_WAREHOUSE_DB") or DATA_DIR / "warehouse.duckdb")
