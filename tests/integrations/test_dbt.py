@@ -94,6 +94,7 @@ def test_a_failing_model_fails_while_the_others_keep_their_results(dbt_project: 
     assert out.returncode == 1
     assert "Materialized orders" in out.stdout and "Materialized order_count" in out.stdout
     assert "Failed: model.jaffle.broken" in out.stdout
+    assert "orders failed." not in out.stdout  # recorded before the failure, so not failed
     assert 'Referenced column "no_such_column" not found' in out.stdout
     assert "Traceback" not in out.stderr
 

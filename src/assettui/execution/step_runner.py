@@ -31,6 +31,7 @@ from assettui.execution.io_managers.base import InputContext, OutputContext
 from assettui.execution.outputs import (
     NO_VALUE,
     PartialStepResults,
+    StepResults,
     collect_asset_results,
     collect_check_results,
     resolve_check_key,
@@ -74,6 +75,7 @@ class StepOutcome:
     materialized: set[AssetKey] = field(default_factory=set)
     missing: set[AssetKey] = field(default_factory=set)  # planned but not materialized
     blocked: set[AssetKey] = field(default_factory=set)  # a blocking check failed
+    checked: set[Any] = field(default_factory=set)  # the checks that got a result
     exception: BaseException | None = None
 
 
@@ -137,6 +139,7 @@ class StepRunner:
         self.evaluations: list[AssetCheckEvaluation] = []
         self.unavailable: set[AssetKey] = set()  # planned assets that did not materialize
         self.blocked: set[AssetKey] = set()
+        self.materialized: set[AssetKey] = set()  # assets recorded so far in this run
         self.outcomes: dict[str, StepOutcome] = {}
 
     def expand(self, step: Step) -> list[Step] | None:
@@ -338,8 +341,10 @@ class StepRunner:
         return StepOutcome(StepStatus.FAILURE, missing=set(step.asset_keys), exception=exc)
 
     def fail_assets(self, step: Step, info: Mapping[str, Any]) -> None:
-        self.unavailable.update(step.asset_keys)
-        for key in step.asset_keys:
+        """The step's assets did not materialize (those it recorded before failing did)."""
+        failed = [k for k in step.asset_keys if k not in self.materialized]
+        self.unavailable.update(failed)
+        for key in failed:
             for partition in step.partition_keys or (None,):
                 self.emit(
                     E.ASSET_FAILED_TO_MATERIALIZE,
@@ -500,109 +505,159 @@ class StepRunner:
         self, step: Step, context: AssetExecutionContext, result: Any
     ) -> StepOutcome:
         adef = step.definition
-        results = collect_asset_results(adef, step.asset_keys, result)
         outcome = StepOutcome(StepStatus.SUCCESS)
-        for key in step.asset_keys:
-            produced = results.produced.get(key)
-            info = adef.outputs[key]
-            if produced is None:
-                if info.is_required:
-                    raise ExecutionError(
-                        f"{adef.node_name!r} did not return a result for required asset "
-                        f"{key.to_user_string()!r}. Return or yield it, or declare it with "
-                        "output_required=False / AssetOut(is_required=False)."
-                    )
-                self.emit(
-                    E.ENGINE_EVENT,
-                    f"{key.to_user_string()} was not produced (optional).",
-                    step=step.key,
-                    asset_key=key,
-                    level="INFO",
-                )
-                outcome.missing.add(key)
-                self.unavailable.add(key)
-                for partition in step.partition_keys or (None,):
-                    self.emit(
-                        E.ASSET_FAILED_TO_MATERIALIZE,
-                        "",
-                        step=step.key,
-                        asset_key=key,
-                        partition=partition,
-                        payload={"skipped": True},
-                    )
-                continue
-            node = self.graph.get(key)
-            metadata = dict(produced.metadata)
-            metadata.update(
-                context.output_metadata.get(None, {}) if len(step.asset_keys) == 1 else {}
-            )
-            metadata.update(context.output_metadata.get(key, {}))
-            partitions = step.partition_keys or (None,)
-            if produced.value is not NO_VALUE:
-                check_dagster_type(info.dagster_type, produced.value, info.output_name)
-                manager = self._io_manager(info.io_manager_key, key)
-                if len(partitions) > 1 and not (
-                    isinstance(produced.value, dict) and set(produced.value) >= set(partitions)
-                ):
-                    raise ExecutionError(
-                        f"{key.to_user_string()!r} ran for {len(partitions)} partitions "
-                        f"({partitions[0]}...{partitions[-1]}) in one run but returned a single "
-                        "value; IO managers store one value per partition. Return a dict "
-                        "{partition_key: value} covering context.partition_keys, or run the "
-                        "partitions one per run."
-                    )
-                for partition in partitions:
-                    value = produced.value
-                    if len(partitions) > 1:
-                        value = value[partition]
-                    out_ctx = OutputContext(
-                        asset_key=key,
-                        name=info.output_name,
-                        run_id=self.run_id,
-                        metadata=node.metadata,
-                        step_key=step.key,
-                        partition_key_value=partition if len(partitions) == 1 else None,
-                        partition_keys_value=list(step.partition_keys),
-                        resources=self.resources_ns,
-                        definition_metadata=node.metadata,
-                        log=context.log,
-                        partitions_def=node.partitions_def,
-                    )
-                    if len(partitions) > 1:
-                        out_ctx.partition_key_value = partition
-                    manager.handle_output(out_ctx, value)
-                    metadata.update(out_ctx.output_metadata)
-                    if self.keep_values:
-                        self.values[(key, partition)] = value
-            tags = dict(produced.tags)
-            if node.code_version:
-                tags[CODE_VERSION_TAG] = node.code_version
-            payload = {
-                "metadata": metadata_to_json(metadata),
-                "tags": tags,
-                "code_version": node.code_version,
-                "description": None,
-                "data_version": produced.data_version,
-            }
-            for partition in partitions:
-                self.emit(
-                    E.ASSET_MATERIALIZATION,
-                    f"Materialized {key.to_user_string()}"
-                    + (f" [{partition}]" if partition else ""),
-                    step=step.key,
-                    asset_key=key,
-                    partition=partition,
-                    payload=payload,
-                    level="INFO",
-                )
-            outcome.materialized.add(key)
+        streamed = inspect.isgenerator(result) and len(adef.keys) > 1
+        if streamed:
+            # a multi-asset yielding its assets one by one (dbt, dlt): each is recorded as it
+            # is yielded, as Dagster does, so the UI sees them while the step runs
+            results = self._stream_asset_results(step, context, result, outcome)
+            for key in step.asset_keys:
+                if key not in results.produced:
+                    self._asset_not_produced(step, key, outcome)
+        else:
+            results = collect_asset_results(adef, step.asset_keys, result)
+            for key in step.asset_keys:
+                produced = results.produced.get(key)
+                if produced is None:
+                    self._asset_not_produced(step, key, outcome)
+                else:
+                    self._record_asset(step, context, key, produced, outcome)
         for logged in [*results.logged, *context.logged_events]:
             self._record_logged(step, logged)
-        checks_outcome = self._record_checks(step, results.check_results, require_all=False)
-        outcome.blocked = checks_outcome.blocked
+        if not streamed:
+            checks_outcome = self._record_checks(step, results.check_results, require_all=False)
+            outcome.blocked |= checks_outcome.blocked
         if outcome.blocked:
             outcome.status = StepStatus.SUCCESS
         return outcome
+
+    def _stream_asset_results(
+        self, step: Step, context: AssetExecutionContext, generator: Any, outcome: StepOutcome
+    ) -> StepResults:
+        """Record each yielded asset result (and check result) as it comes; returns every
+        result seen, with the check results already recorded left out."""
+        adef = step.definition
+        seen = StepResults()
+        for item in generator:
+            part = collect_asset_results(adef, step.asset_keys, _single(item))
+            for key, produced in part.produced.items():
+                if key in seen.produced:
+                    raise ExecutionError(
+                        f"{adef.node_name!r} returned two results for {key.to_user_string()!r}."
+                    )
+                seen.produced[key] = produced
+                self._record_asset(step, context, key, produced, outcome)
+            if part.check_results:
+                recorded = self._record_checks(
+                    step, part.check_results, require_all=False, enforce=False
+                )
+                outcome.blocked |= recorded.blocked
+                outcome.checked |= recorded.checked
+            seen.logged.extend(part.logged)
+        self._require_checks(step, outcome.checked, bool(outcome.checked))
+        return seen
+
+    def _asset_not_produced(self, step: Step, key: AssetKey, outcome: StepOutcome) -> None:
+        adef = step.definition
+        info = adef.outputs[key]
+        if info.is_required:
+            raise ExecutionError(
+                f"{adef.node_name!r} did not return a result for required asset "
+                f"{key.to_user_string()!r}. Return or yield it, or declare it with "
+                "output_required=False / AssetOut(is_required=False)."
+            )
+        self.emit(
+            E.ENGINE_EVENT,
+            f"{key.to_user_string()} was not produced (optional).",
+            step=step.key,
+            asset_key=key,
+            level="INFO",
+        )
+        outcome.missing.add(key)
+        self.unavailable.add(key)
+        for partition in step.partition_keys or (None,):
+            self.emit(
+                E.ASSET_FAILED_TO_MATERIALIZE,
+                "",
+                step=step.key,
+                asset_key=key,
+                partition=partition,
+                payload={"skipped": True},
+            )
+
+    def _record_asset(
+        self,
+        step: Step,
+        context: AssetExecutionContext,
+        key: AssetKey,
+        produced: Any,
+        outcome: StepOutcome,
+    ) -> None:
+        adef = step.definition
+        info = adef.outputs[key]
+        node = self.graph.get(key)
+        metadata = dict(produced.metadata)
+        metadata.update(context.output_metadata.get(None, {}) if len(step.asset_keys) == 1 else {})
+        metadata.update(context.output_metadata.get(key, {}))
+        partitions = step.partition_keys or (None,)
+        if produced.value is not NO_VALUE:
+            check_dagster_type(info.dagster_type, produced.value, info.output_name)
+            manager = self._io_manager(info.io_manager_key, key)
+            if len(partitions) > 1 and not (
+                isinstance(produced.value, dict) and set(produced.value) >= set(partitions)
+            ):
+                raise ExecutionError(
+                    f"{key.to_user_string()!r} ran for {len(partitions)} partitions "
+                    f"({partitions[0]}...{partitions[-1]}) in one run but returned a single "
+                    "value; IO managers store one value per partition. Return a dict "
+                    "{partition_key: value} covering context.partition_keys, or run the "
+                    "partitions one per run."
+                )
+            for partition in partitions:
+                value = produced.value
+                if len(partitions) > 1:
+                    value = value[partition]
+                out_ctx = OutputContext(
+                    asset_key=key,
+                    name=info.output_name,
+                    run_id=self.run_id,
+                    metadata=node.metadata,
+                    step_key=step.key,
+                    partition_key_value=partition if len(partitions) == 1 else None,
+                    partition_keys_value=list(step.partition_keys),
+                    resources=self.resources_ns,
+                    definition_metadata=node.metadata,
+                    log=context.log,
+                    partitions_def=node.partitions_def,
+                )
+                if len(partitions) > 1:
+                    out_ctx.partition_key_value = partition
+                manager.handle_output(out_ctx, value)
+                metadata.update(out_ctx.output_metadata)
+                if self.keep_values:
+                    self.values[(key, partition)] = value
+        tags = dict(produced.tags)
+        if node.code_version:
+            tags[CODE_VERSION_TAG] = node.code_version
+        payload = {
+            "metadata": metadata_to_json(metadata),
+            "tags": tags,
+            "code_version": node.code_version,
+            "description": None,
+            "data_version": produced.data_version,
+        }
+        for partition in partitions:
+            self.emit(
+                E.ASSET_MATERIALIZATION,
+                f"Materialized {key.to_user_string()}" + (f" [{partition}]" if partition else ""),
+                step=step.key,
+                asset_key=key,
+                partition=partition,
+                payload=payload,
+                level="INFO",
+            )
+        outcome.materialized.add(key)
+        self.materialized.add(key)
 
     def _record_logged(self, step: Step, event: Any) -> None:
 
@@ -626,7 +681,11 @@ class StepRunner:
         )
 
     def _record_checks(
-        self, step: Step, results: list[AssetCheckResult], require_all: bool
+        self,
+        step: Step,
+        results: list[AssetCheckResult],
+        require_all: bool,
+        enforce: bool = True,
     ) -> StepOutcome:
         outcome = StepOutcome(StepStatus.SUCCESS)
         seen = set()
@@ -670,14 +729,24 @@ class StepRunner:
             if not result.passed and spec.blocking and result.severity is AssetCheckSeverity.ERROR:
                 outcome.blocked.add(check_key.asset_key)
                 self.blocked.add(check_key.asset_key)
+        outcome.checked = seen
+        if enforce:
+            self._require_checks(step, seen, require_all or bool(results))
+        return outcome
+
+    def _require_checks(self, step: Step, seen: set[Any], strict: bool) -> None:
+        """Every selected check of the step must have a result.
+
+        Raises:
+            ExecutionError: naming the checks without one.
+        """
         missing = [c for c in step.check_keys if c not in seen]
-        if missing and (require_all or results or step.check_keys):
+        if missing and (strict or step.check_keys):
             names = ", ".join(c.to_user_string() for c in missing)
             raise ExecutionError(
-                f"{where} did not yield a result for check(s) {names}. Return or yield an "
-                "AssetCheckResult for each declared check."
+                f"{step.definition.node_name!r} did not yield a result for check(s) {names}. "
+                "Return or yield an AssetCheckResult for each declared check."
             )
-        return outcome
 
 
 def call_user_function(
@@ -710,6 +779,11 @@ def call_user_function(
             )
         kwargs[name] = resources[name]
     return fn(**kwargs)
+
+
+def _single(item: Any) -> Any:
+    """A one-item generator, so that one yielded item is read as a generator's would be."""
+    yield item
 
 
 def _declared(step: Step) -> list[Any]:
