@@ -164,3 +164,27 @@ def test_a_locked_warehouse_fails_the_dbt_step_with_duckdbs_reason(dbt_project: 
     assert out.returncode == 1
     assert "lock" in out.stdout.lower() and "Traceback" not in out.stderr
     assert assettui("materialize", "--select", "order_count", cwd=dbt_project).returncode == 0
+
+
+def test_dbt_selections_and_schedules(dbt_project: Path, monkeypatch) -> None:
+    monkeypatch.setenv(DBT_EXECUTABLE_ENV, DBT)
+    monkeypatch.syspath_prepend(str(dbt_project))
+    import assettui as dg
+    from assettui.dbt import build_dbt_asset_selection, build_schedule_from_dbt_selection
+    from assettui.project import find_project, load_project
+
+    defs = load_project(find_project(dbt_project)).defs
+    graph = defs.resolve_asset_graph()
+    dbt_def = graph.get(dg.AssetKey("orders")).assets_def
+    marts = build_dbt_asset_selection([dbt_def], dbt_select="tag:mart")
+    assert marts.resolve(graph) == {dg.AssetKey("order_count")}
+    upstream = build_dbt_asset_selection(
+        [dbt_def], dbt_select="+order_count", dbt_exclude="tag:mart"
+    )
+    assert upstream.resolve(graph) == {dg.AssetKey("orders")}
+    schedule = build_schedule_from_dbt_selection(
+        [dbt_def], job_name="marts_daily", cron_schedule="0 6 * * *", dbt_select="tag:mart"
+    )
+    assert schedule.name == "marts_daily_schedule" and schedule.cron_schedule == "0 6 * * *"
+    assert schedule.job.selection.resolve(graph) == {dg.AssetKey("order_count")}
+    sys.modules.pop("definitions", None)

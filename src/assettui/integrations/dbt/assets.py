@@ -13,6 +13,9 @@ from assettui.model.asset_key import AssetKey
 from assettui.model.assets.decorator import multi_asset
 from assettui.model.assets.definition import AssetCheckSpec, AssetsDefinition
 from assettui.model.assets.spec import AssetSpec
+from assettui.model.automation.schedules import DefaultScheduleStatus, ScheduleDefinition
+from assettui.model.jobs import define_asset_job
+from assettui.model.selection.asset_selection import AssetSelection
 
 UNIQUE_ID_KEY = "dagster_dbt/unique_id"
 
@@ -142,8 +145,6 @@ def build_dbt_asset_selection(
     dbt_exclude: str | None = None,
 ) -> Any:
     """The assets of ``dbt_assets`` that a dbt selection picks, as an ``AssetSelection``."""
-    from assettui.model.selection.asset_selection import AssetSelection
-
     chosen: set[AssetKey] = set()
     for adef in dbt_assets:
         info = dbt_info(adef)
@@ -169,9 +170,6 @@ def build_schedule_from_dbt_selection(
     default_status: Any = None,
 ) -> Any:
     """A schedule of a job materializing the dbt selection (dagster-dbt's helper)."""
-    from assettui.model.automation.schedules import DefaultScheduleStatus, ScheduleDefinition
-    from assettui.model.jobs import define_asset_job
-
     job = define_asset_job(
         job_name,
         selection=build_dbt_asset_selection(dbt_assets, dbt_select, dbt_exclude),
