@@ -42,27 +42,9 @@ class StepResults:
     logged: list[Any] = field(default_factory=list)
 
 
-class PartialStepResults(Exception):
-    """A generator asset function raised after yielding ``items``: those are recorded (as
-    Dagster records each event as it is yielded), then the step fails with ``error``."""
-
-    def __init__(self, items: list[Any], error: Exception):
-        super().__init__(str(error))
-        self.items = items
-        self.error = error
-
-
 def _items(result: Any) -> list[Any]:
     if inspect.isgenerator(result):
-        items: list[Any] = []
-        try:
-            for item in result:
-                items.append(item)
-        except Exception as exc:
-            if not items:
-                raise
-            raise PartialStepResults(items, exc) from exc
-        return items
+        return list(result)
     return [result]
 
 

@@ -30,7 +30,6 @@ from assettui.execution.event_sink import EventSink
 from assettui.execution.io_managers.base import InputContext, OutputContext
 from assettui.execution.outputs import (
     NO_VALUE,
-    PartialStepResults,
     StepResults,
     collect_asset_results,
     collect_check_results,
@@ -493,23 +492,18 @@ class StepRunner:
             if step.is_check_step:
                 results = collect_check_results(step.definition, result)
                 return self._record_checks(step, results, require_all=True)
-            try:
-                return self._handle_asset_results(step, context, result)
-            except PartialStepResults as partial:
-                # what was yielded before the failure stands; then the step fails
-                with contextlib.suppress(ExecutionError):  # e.g. a required output missing
-                    self._handle_asset_results(step, context, (i for i in partial.items))
-                raise partial.error from None
+            return self._handle_asset_results(step, context, result)
 
     def _handle_asset_results(
         self, step: Step, context: AssetExecutionContext, result: Any
     ) -> StepOutcome:
         adef = step.definition
         outcome = StepOutcome(StepStatus.SUCCESS)
-        streamed = inspect.isgenerator(result) and len(adef.keys) > 1
+        streamed = inspect.isgenerator(result)
         if streamed:
-            # a multi-asset yielding its assets one by one (dbt, dlt): each is recorded as it
-            # is yielded, as Dagster does, so the UI sees them while the step runs
+            # results yielded one by one (a dbt build, a dlt load) are each recorded as they
+            # come, as Dagster does: the UI sees them while the step runs, and a failure
+            # after them fails only what was not yet recorded
             results = self._stream_asset_results(step, context, result, outcome)
             for key in step.asset_keys:
                 if key not in results.produced:
