@@ -66,6 +66,7 @@ class OpStepRunner(StepRunner):
         self.mapping_keys: dict[tuple[str, str], list[str]] = {}
         # (step key with mapping suffix, output, mapping key of a dynamic output)
         self.produced: set[tuple[str, str, str | None]] = set()
+        self._produced_outputs: set[tuple[str, str]] = set()  # (step, output) of the above
         self.output_values: dict[tuple[str, str, str | None], Any] = {}
         self._mapping_key: str | None = None
         self.not_run: set[str] = set()  # steps not run because a step upstream failed
@@ -87,7 +88,8 @@ class OpStepRunner(StepRunner):
         }
 
     def absorb_child_state(self, state: Mapping[str, Any]) -> None:
-        self.produced |= {(s, o, k) for s, o, k in state.get("produced", ())}
+        for s, o, k in state.get("produced", ()):
+            self._mark_produced((s, o, k))
         for step_key, output, keys in state.get("mapping_keys", ()):
             self.mapping_keys[(step_key, output)] = list(keys)
         self.not_run |= set(state.get("not_run", ()))
@@ -123,7 +125,7 @@ class OpStepRunner(StepRunner):
                         return f"output {part.output!r} of {part.step!r} was not produced"
         return None
 
-    def _skip(self, step: Any, reason: str) -> None:
+    def skip(self, step: Any, reason: str) -> None:
         """A step not run: after a failure upstream, an engine event as in Dagster (no step
         events); for an output not produced, a skipped step."""
         if reason.startswith("upstream step") and reason.endswith("failed"):
@@ -134,12 +136,18 @@ class OpStepRunner(StepRunner):
                 level="ERROR",
                 payload={"step": step.key},
             )
-            self.outcomes[step.key] = StepOutcome(StepStatus.SKIPPED)
+            self.record_outcome(step, StepOutcome(StepStatus.SKIPPED))
             return
         super().skip(step, reason)
+        if getattr(step, "mapped_from", None) is not None:
+            self.record_outcome(step, self.outcomes[step.key])
 
     def _produced_somehow(self, step_key: str, output: str) -> bool:
-        return any(k[0] == step_key and k[1] == output for k in self.produced)
+        return (step_key, output) in self._produced_outputs
+
+    def _mark_produced(self, stored: tuple[str, str, str | None]) -> None:
+        self.produced.add(stored)
+        self._produced_outputs.add((stored[0], stored[1]))
 
     # ---- running -----------------------------------------------------------------------
 
@@ -168,7 +176,7 @@ class OpStepRunner(StepRunner):
         for step_key, origin in done.items():
             self.reused[step_key] = origin
             for output, mapping_key in outputs.get(step_key, ()):
-                self.produced.add((step_key, output, mapping_key))
+                self._mark_produced((step_key, output, mapping_key))
                 if mapping_key is not None:
                     self.mapping_keys.setdefault((step_key, output), []).append(mapping_key)
 
@@ -206,22 +214,9 @@ class OpStepRunner(StepRunner):
             failed = [o for o in siblings if o is not None and o.status is StepStatus.FAILURE]
             self.outcomes[parent] = failed[0] if failed else StepOutcome(StepStatus.SUCCESS)
 
-    def skip(self, step: Any, reason: str) -> None:
-        super_skip = self._skip
-        super_skip(step, reason)
-        if getattr(step, "mapped_from", None) is not None:
-            self.record_outcome(step, self.outcomes[step.key])
-
     def run_step(self, step: Any) -> StepOutcome:
         if step.key in self.reused:
             return self._reuse(step)
-        if step.is_mapped and step.mapping_key is None:  # an executor that does not expand
-            outcome = StepOutcome(StepStatus.SUCCESS)
-            for key in self._keys_of(step):
-                one = self._run_one(replace(step, key=f"{step.key}[{key}]"), key)
-                if one.status is StepStatus.FAILURE and outcome.status is StepStatus.SUCCESS:
-                    outcome = one
-            return outcome
         return self._run_one(step, step.mapping_key)
 
     def _keys_of(self, step: OpStep) -> list[str]:
@@ -568,7 +563,7 @@ class OpStepRunner(StepRunner):
                     "metadata": metadata_to_json(context.output_metadata),
                 },
             )
-        self.produced.add(stored)
+        self._mark_produced(stored)
         if self.keep_values:
             self.output_values[stored] = value
 
