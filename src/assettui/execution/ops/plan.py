@@ -110,11 +110,13 @@ def build_op_plan(
     input_values: Mapping[str, Any] | None = None,
     *,
     node_path: tuple[str, ...] = (),
+    for_display: bool = False,
 ) -> OpPlan:
     """The steps of a run of op job ``job`` with ``run_config``.
 
     ``node_path`` places the graph below a node of the run (a graph-backed asset): its step
-    keys start with that node's name, and its ops' config sits under it.
+    keys start with that node's name, and its ops' config sits under it. ``for_display``
+    plans the steps to draw them: an input the run config would give is left unresolved.
 
     Raises:
         DagsterInvalidDefinitionError: for an input with no source.
@@ -130,6 +132,8 @@ def build_op_plan(
             top_inputs[name] = StepInput(VALUE, value=given[name])
         elif name in config_inputs:
             top_inputs[name] = StepInput(VALUE, value=_config_value(config_inputs[name]))
+        elif for_display:
+            top_inputs[name] = StepInput(ORDER_ONLY)
         else:
             raise DagsterInvalidDefinitionError(
                 f"Job {job.name!r} has input {name!r} with no value: pass input_values="
@@ -139,7 +143,9 @@ def build_op_plan(
         _refuse_unknown_ops(graph_def, run_config, job.name)
     steps: list[OpStep] = []
     prefix = "".join(f"{name}." for name in node_path)
-    outputs = _flatten(graph_def, prefix, node_path, top_inputs, run_config, steps, job)
+    outputs = _flatten(
+        graph_def, prefix, node_path, top_inputs, run_config, steps, job, for_display
+    )
     by_key = {s.key: s for s in steps}
     if op_selection:
         steps = _select(steps, op_selection, job.name, by_key)
@@ -191,6 +197,7 @@ def _flatten(
     run_config: Mapping[str, Any],
     steps: list[OpStep],
     job: Any,
+    for_display: bool = False,
 ) -> dict[str, _Ref]:
     """Add the steps of ``graph``'s ops to ``steps``; return its outputs' step outputs."""
     refs: dict[tuple[str, str], _Ref] = {}
@@ -208,7 +215,14 @@ def _flatten(
         key = f"{prefix}{node_name}"
         if isinstance(definition, GraphDefinition):
             inner = _flatten(
-                definition, f"{key}.", (*path, node_name), inputs, run_config, steps, job
+                definition,
+                f"{key}.",
+                (*path, node_name),
+                inputs,
+                run_config,
+                steps,
+                job,
+                for_display,
             )
             for out_name, ref in inner.items():
                 refs[(node_name, out_name)] = ref
@@ -230,6 +244,8 @@ def _flatten(
                 inputs[input_name] = StepInput(ORDER_ONLY)
             elif spec.has_default_value:
                 inputs[input_name] = StepInput(VALUE, value=spec.default_value)
+            elif for_display:
+                inputs[input_name] = StepInput(ORDER_ONLY)
             else:
                 raise DagsterInvalidDefinitionError(
                     f"Input {input_name!r} of op {key!r} in job {job.name!r} has no source: wire "

@@ -1,6 +1,6 @@
-"""A job as a graph the asset graph pane can draw: an op job's ops (nested graphs
-flattened, a dynamic fan-out and its mapped ops marked), or an asset job's assets; and the
-state of each node in a run, from the run's step events. Pure: no Textual."""
+"""A job as a graph the asset graph pane can draw: an op job's steps as a run plans them
+(nested graphs flattened, a dynamic fan-out and its mapped ops marked), or an asset job's
+assets; and the state of each node in a run, from the run's step events. Pure: no Textual."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from assettui.execution.ops.plan import COLLECTED, OpStep, build_op_plan
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.assets.spec import AssetSpec
-from assettui.model.ops.composition import FROM_COLLECTED, FROM_GRAPH_INPUT, FROM_MAPPED
-from assettui.model.ops.graph import GraphDefinition
 from assettui.model.records.events import DagsterEventType as E
 
 
@@ -41,49 +40,24 @@ def job_graph(job: Any) -> tuple[AssetGraph, dict[AssetKey, JobNode]]:
         return AssetGraph.from_assets(specs), {
             k: JobNode(k.to_user_string(), "asset") for k in keys
         }
-    nodes: dict[str, tuple[JobNode, set[str]]] = {}
-    _walk(job.graph_def, "", {}, nodes)
-    specs = [
-        AssetSpec(node_key(step), deps=[node_key(d) for d in sorted(deps)])
-        for step, (_node, deps) in nodes.items()
-    ]
-    return AssetGraph.from_assets(specs), {node_key(s): n for s, (n, _d) in nodes.items()}
-
-
-def _walk(
-    graph: GraphDefinition,
-    prefix: str,
-    graph_inputs: dict[str, set[str]],
-    nodes: dict[str, tuple[JobNode, set[str]]],
-) -> dict[str, str]:
-    """Add ``graph``'s ops to ``nodes``; return its outputs' step keys."""
-    produced: dict[tuple[str, str], str] = {}  # (node, output) -> step key
-    for name in graph.node_order():
-        node = graph.nodes[name]
-        deps: set[str] = set()
-        mapped = collects = False
-        for source in node.inputs.values():
-            for one in source.sources or (source,):
-                if one.kind == FROM_GRAPH_INPUT:
-                    deps |= graph_inputs.get(one.graph_input or "", set())
-                elif (one.node or "", one.output or "") in produced:
-                    deps.add(produced[(one.node or "", one.output or "")])
-                mapped = mapped or one.kind == FROM_MAPPED
-                collects = collects or one.kind == FROM_COLLECTED
-        step = f"{prefix}{name}"
-        definition = node.definition
-        if isinstance(definition, GraphDefinition):
-            inputs = {n: set(deps) for n in definition.ins}
-            outputs = _walk(definition, f"{step}.", inputs, nodes)
-            for out_name, inner_step in outputs.items():
-                produced[(name, out_name)] = inner_step
-            continue
-        dynamic = any(out.is_dynamic for out in definition.outs.values())
-        kind = "fan-out" if dynamic else "mapped" if mapped else "collect" if collects else "op"
-        nodes[step] = (JobNode(step, kind), deps)
-        for out_name in definition.outs:
-            produced[(name, out_name)] = step
-    return {n: produced[(m.node, m.output)] for n, m in graph.output_mappings.items()}
+    plan = build_op_plan(job, {}, for_display=True)  # the steps a run would have
+    nodes: dict[AssetKey, JobNode] = {}
+    specs = []
+    for step in plan.steps:
+        assert isinstance(step, OpStep)
+        if any(out.is_dynamic for out in step.definition.outs.values()):
+            kind = "fan-out"
+        elif step.is_mapped:
+            kind = "mapped"
+        elif any(source.kind == COLLECTED for source in step.op_inputs.values()):
+            kind = "collect"
+        else:
+            kind = "op"
+        nodes[node_key(step.key)] = JobNode(step.key, kind)
+        specs.append(
+            AssetSpec(node_key(step.key), deps=[node_key(d) for d in sorted(step.upstream_steps)])
+        )
+    return AssetGraph.from_assets(specs), nodes
 
 
 @dataclass(frozen=True, slots=True)
