@@ -6,7 +6,6 @@ record the run and its events in the instance (an ephemeral one when none is giv
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,12 +24,12 @@ from assettui.execution.ops.in_process import (
 from assettui.execution.ops.plan import build_op_plan, op_job_run_config
 from assettui.execution.resources import check_resource_config
 from assettui.execution.result import ExecuteInProcessResult
-from assettui.execution.run_lifecycle import execute_stored_run
+from assettui.execution.run_lifecycle import run_here
 from assettui.model.asset_graph import AssetGraph, missing_upstream_message
 from assettui.model.asset_key import AssetKey
 from assettui.model.config import build_config, op_config_value, run_config_dict
 from assettui.model.definitions import Definitions
-from assettui.model.records.runs import ASSET_JOB_NAME, IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
+from assettui.model.records.runs import ASSET_JOB_NAME
 from assettui.model.results import AssetCheckKey
 from assettui.model.selection.asset_selection import AssetSelection
 from assettui.storage.instance import DagsterInstance
@@ -64,33 +63,20 @@ def run_in_process(
     check_asset_config(graph, asset_keys, check_keys, config)
     check_resource_config(resources, config)
     inst, _ephemeral = _instance(instance)
-    fields: dict[str, Any] = {}
-    if run_id:
-        fields["run_id"] = run_id
-    run = DagsterRun.for_partitions(
+    stored, outcome, sink = run_here(
+        inst,
+        job_name=job_name,
+        run_config=config,
+        tags=dict(tags or {}),
         partition_key=partition_key,
         partition_range=partition_range,
-        tags={**(tags or {}), IN_PROCESS_TAG: "true"},
-        job_name=job_name,
-        status=DagsterRunStatus.NOT_STARTED,
         asset_selection=asset_keys,
         asset_check_selection=check_keys,
-        run_config=config,
-        # The pid lets the run monitor fail this run if this process dies before finishing it.
-        pid=os.getpid(),
-        **fields,
-    )
-    run = inst.storage.runs.create_run(run)
-    outcome, sink = execute_stored_run(
-        instance=inst,
+        run_id=run_id,
         graph=graph,
-        run=run,
         resources=resources,
-        run_config=config,
-        keep_values=True,
         op_retry_policy=op_retry_policy,
     )
-    stored = inst.storage.runs.get_run(run.run_id) or run
     node_keys: dict[str, list[AssetKey]] = {}
     output_names: dict[str, dict[str, AssetKey]] = {}
     for key in asset_keys:

@@ -5,6 +5,7 @@ Shared by in-process ``materialize`` and by run worker subprocesses.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -30,7 +31,12 @@ from assettui.model.asset_graph import AssetGraph
 from assettui.model.executor import ExecutorDefinition
 from assettui.model.partitions.definitions import PartitionKeyRange
 from assettui.model.records.events import DagsterEventType as E, NewEvent
-from assettui.model.records.runs import RESUME_RETRY_TAG, DagsterRun, DagsterRunStatus
+from assettui.model.records.runs import (
+    IN_PROCESS_TAG,
+    RESUME_RETRY_TAG,
+    DagsterRun,
+    DagsterRunStatus,
+)
 
 
 def run_partition_keys(graph: AssetGraph, run: DagsterRun, store: Any) -> list[str]:
@@ -158,6 +164,41 @@ def execute_stored_run(
     finally:
         sink.close()
     return outcome, sink
+
+
+def run_here(
+    instance: Any,
+    *,
+    job_name: str,
+    run_config: Mapping[str, Any],
+    tags: Mapping[str, Any],
+    partition_key: str | None = None,
+    partition_range: tuple[str, str] | None = None,
+    asset_selection: Any = None,
+    asset_check_selection: Any = None,
+    run_id: str | None = None,
+    **execute: Any,
+) -> tuple[DagsterRun, RunOutcome, EventSink]:
+    """Store a run made in this process and execute it here, keeping its values (in-process
+    ``materialize`` and ``execute_in_process``); returns the stored run as it ended."""
+    run = DagsterRun.for_partitions(
+        partition_key=partition_key,
+        partition_range=partition_range,
+        tags={**tags, IN_PROCESS_TAG: "true"},
+        job_name=job_name,
+        status=DagsterRunStatus.NOT_STARTED,
+        asset_selection=asset_selection,
+        asset_check_selection=asset_check_selection,
+        run_config=dict(run_config),
+        # The pid lets the run monitor fail this run if this process dies before finishing it.
+        pid=os.getpid(),
+        **({"run_id": run_id} if run_id else {}),
+    )
+    run = instance.storage.runs.create_run(run)
+    outcome, sink = execute_stored_run(
+        instance=instance, run=run, run_config=run_config, keep_values=True, **execute
+    )
+    return instance.storage.runs.get_run(run.run_id) or run, outcome, sink
 
 
 def _asset_plan(graph: AssetGraph, run: DagsterRun, instance: Any) -> ExecutionPlan:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,10 +16,9 @@ from assettui.execution.ops.plan import (
 )
 from assettui.execution.ops.result import OpJobExecutionResult
 from assettui.execution.resources import check_resource_config
-from assettui.execution.run_lifecycle import execute_stored_run
+from assettui.execution.run_lifecycle import run_here
 from assettui.model.config import build_config
 from assettui.model.config_schema import process_config
-from assettui.model.records.runs import IN_PROCESS_TAG, DagsterRun, DagsterRunStatus
 from assettui.storage.instance import DagsterInstance
 
 
@@ -79,35 +77,22 @@ def execute_op_job_in_process(
     run_resources.setdefault("io_manager", InMemoryIOManager())
     check_resource_config(run_resources, config)
     inst = instance if instance is not None else DagsterInstance.ephemeral()
-    run_tags = {**job.run_tags, **(tags or {}), IN_PROCESS_TAG: "true"}
+    run_tags = {**job.run_tags, **(tags or {})}
     if partition_key is not None:
         run_tags = {**run_tags, **job.tags_for_partition_key(partition_key)}
-    fields: dict[str, Any] = {"run_id": run_id} if run_id else {}
-    run = DagsterRun.for_partitions(
-        partition_key=partition_key,
-        partition_range=None,
-        tags=run_tags,
+    stored, outcome, sink = run_here(
+        inst,
         job_name=job.name,
-        status=DagsterRunStatus.NOT_STARTED,
-        asset_selection=None,
-        asset_check_selection=None,
         run_config=config,
-        pid=os.getpid(),
-        **fields,
-    )
-    run = inst.storage.runs.create_run(run)
-    outcome, sink = execute_stored_run(
-        instance=inst,
+        tags=run_tags,
+        partition_key=partition_key,
+        run_id=run_id,
         graph=None,
-        run=run,
         resources=run_resources,
-        run_config=config,
-        keep_values=True,
         op_retry_policy=job.op_retry_policy,
         job=job,
         op_plan=plan,
     )
-    stored = inst.storage.runs.get_run(run.run_id) or run
     result = OpJobExecutionResult(
         run=stored,
         success=outcome.success,
