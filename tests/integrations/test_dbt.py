@@ -188,3 +188,59 @@ def test_dbt_selections_and_schedules(dbt_project: Path, monkeypatch) -> None:
     assert schedule.name == "marts_daily_schedule" and schedule.cron_schedule == "0 6 * * *"
     assert schedule.job.selection.resolve(graph) == {dg.AssetKey("order_count")}
     sys.modules.pop("definitions", None)
+
+
+def test_materializations_carry_the_adapters_response_and_row_counts(dbt_project: Path) -> None:
+    definitions = dbt_project / "definitions.py"
+    source = definitions.read_text()
+    definitions.write_text(source.replace(".stream()", ".stream().fetch_row_counts()"))
+    out = assettui("materialize", cwd=dbt_project)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "NodeFinished" not in out.stdout and "Began running node" not in out.stdout  # debug
+    import assettui as dg
+
+    with dg.DagsterInstance.from_home(dbt_project / ".assettui") as instance:
+        for key, rows in (("orders", 3), ("order_count", 1)):
+            event = instance.get_latest_materialization_event(dg.AssetKey(key))
+            assert event is not None and event.asset_materialization is not None
+            metadata = event.asset_materialization.metadata
+            assert metadata["dagster/row_count"].value == rows
+            assert metadata["Execution Duration"].value > 0
+            assert "select" in metadata["compiled_sql"].value
+
+
+def test_the_adapters_response_becomes_metadata_as_dagster_dbt_records_it(
+    tmp_path: Path,
+) -> None:
+    """dbt-duckdb reports no rows affected, so a recorded dbt-postgres log (its two events
+    of one model) is replayed through a process printing it."""
+    import json
+
+    import assettui as dg
+    from assettui.integrations.dbt.assets import DbtAssetsInfo
+    from assettui.integrations.dbt.cli import DbtCliInvocation
+    from assettui.integrations.dbt.translator import DagsterDbtTranslator
+
+    uid = "model.shop.orders"
+    node = {"unique_id": uid, "node_status": "success", "materialized": "table",
+            "node_relation": {"relation_name": '"db"."public"."orders"'}}  # fmt: skip
+    events = [
+        {"info": {"name": "LogModelResult", "level": "info", "msg": "1 of 1 OK orders"},
+         "data": {"node_info": node, "status": "success", "execution_time": 0.5}},
+        {"info": {"name": "NodeFinished", "level": "debug", "msg": "Finished running orders"},
+         "data": {"node_info": node, "run_result": {"execution_time": 0.52, "adapter_response": {
+             "_message": "SELECT 42", "code": "SELECT", "rows_affected": 42}}}},
+    ]  # fmt: skip
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(event) + "\n" for event in events))
+    process = subprocess.Popen(
+        [sys.executable, "-c", f"print(open({str(log)!r}).read(), end='')"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    info = DbtAssetsInfo({}, DagsterDbtTranslator(), {uid: dg.AssetKey("orders")})
+    invocation = DbtCliInvocation(process, ["dbt"], tmp_path, info, None, True, ["build"])
+    [result] = list(invocation.stream())
+    assert result.metadata["rows_affected"].value == 42
+    assert result.metadata["code"].value == "SELECT"
+    assert result.metadata["Execution Duration"].value == 0.52
+    assert invocation.relations == {dg.AssetKey("orders"): '"db"."public"."orders"'}

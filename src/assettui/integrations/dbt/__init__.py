@@ -10,6 +10,7 @@ from assettui.integrations.dbt.cli import (
     DagsterDbtCliRuntimeError,
     DbtCliInvocation,
     DbtCliResource,
+    DbtEventIterator,
 )
 from assettui.integrations.dbt.project import DbtProject
 from assettui.integrations.dbt.translator import DagsterDbtTranslator, DagsterDbtTranslatorSettings
@@ -20,6 +21,7 @@ __all__ = [
     "DagsterDbtTranslatorSettings",
     "DbtAssetsInfo",
     "DbtCliInvocation",
+    "DbtEventIterator",
     "DbtCliResource",
     "DbtProject",
     "build_dbt_asset_selection",
