@@ -30,3 +30,11 @@ def test_automation_start_name_inside_the_project_folder(project: Path) -> None:
     assert started.returncode == 2
     assert "no_such_schedule" in started.stderr
     assert "Missing argument" not in started.stderr
+
+
+def test_project_before_the_subcommand_as_the_readme_writes_it(project: Path) -> None:
+    listed = assettui("automation", str(project), "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == assettui("automation", "list", str(project)).stdout
+    jobs = assettui("job", str(project), "list")
+    assert jobs.returncode == 0, jobs.stderr

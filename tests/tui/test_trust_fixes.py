@@ -79,3 +79,22 @@ async def test_calendar_footer_offers_no_m_escape_leaves_and_page_label_is_stabl
         await pilot.press("escape")  # nothing to clear: escape leaves the calendar
         await wait_until(pilot, lambda: not app.screen.query(PartitionCalendar))
         assert app.check_action("materialize", ()) is True
+
+
+async def test_no_color_draws_the_partition_calendar(project_dir, target, home, monkeypatch):
+    """NO_COLOR's monochrome filter needs every segment styled; an unstyled one crashed."""
+    from assettui.tui.app import AssetTuiApp
+    from assettui.tui.widgets.partition_calendar import PartitionCalendar
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    (project_dir / "definitions.py").write_text(PARTITIONED_MONTH)
+    app = AssetTuiApp(target, home, run_scheduler=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        assert app.no_color
+        await pilot.press("p")
+        await wait_until(pilot, lambda: bool(app.screen.query(PartitionCalendar)))
+        await pilot.pause(0.3)
+        screen = app.export_screenshot()
+        assert app.is_running and "2025-12-31" in screen.replace("&#160;", " ")
+    assert app.return_code in (0, None) and app._exception is None

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assettui.errors import DagsterUnknownPartitionError, PartitionError, SelectionError
+from assettui.execution.launch_checks import check_range_readers
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.partitions.mapping import (
@@ -154,7 +155,8 @@ def plan_backfill(
 
     Raises:
         SelectionError: an unknown or external asset, or an empty selection.
-        PartitionError: no selected asset is partitioned, or a key is not a partition.
+        PartitionError: no selected asset is partitioned, a key is not a partition, or a range
+            run would go to an asset that reads ``context.partition_key``.
     """
     if policy not in POLICIES:
         raise PartitionError(f"Unknown backfill policy {policy!r}; use one of {POLICIES}.")
@@ -165,7 +167,11 @@ def plan_backfill(
     planner.assign_partitions()
     planner.assign_stages()
     wanted = _filter(policy, statuses or {})
-    return BackfillPlan(planner.runs(wanted), tuple(keys), policy)
+    runs = planner.runs(wanted)
+    check_range_readers(
+        graph, {k for run in runs if len(run.partition_keys) > 1 for k in run.asset_keys}
+    )
+    return BackfillPlan(runs, tuple(keys), policy)
 
 
 def _selected(graph: AssetGraph, asset_keys: Iterable[AssetKey]) -> list[AssetKey]:

@@ -27,7 +27,6 @@ from assettui.storage.automation_state import InstigatorType, TickRecord, TickSt
 from assettui.storage.instance_storage import Storage
 
 RUN_KEY_TAG = "dagster/run_key"
-SCHEDULED_TIME_TAG = "dagster/scheduled_execution_time"
 
 
 @dataclass(frozen=True)

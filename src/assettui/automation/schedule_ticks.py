@@ -15,7 +15,6 @@ from typing import Any
 
 from assettui.automation.cron import get_zone, next_tick, ticks_between
 from assettui.automation.run_requests import (
-    SCHEDULED_TIME_TAG,
     RunOrigin,
     TickGuard,
     TickOutcome,
@@ -26,6 +25,7 @@ from assettui.automation.run_requests import (
 )
 from assettui.model.automation.schedules import (
     SCHEDULE_NAME_TAG,
+    SCHEDULED_TIME_TAG,
     DefaultScheduleStatus,
     ScheduleDefinition,
     ScheduleEvaluationContext,

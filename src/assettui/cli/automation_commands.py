@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from assettui.cli.common import ProjectContext, fail, load, project_options
+from assettui.cli.common import ProjectContext, ProjectFirstGroup, fail, load, project_options
 from assettui.errors import AssettuiError
 
 
@@ -113,7 +113,7 @@ def daemon(
     click.echo("daemon stopped.")
 
 
-@click.group()
+@click.group(cls=ProjectFirstGroup)
 def automation() -> None:
     """Schedules and sensors: list, start, stop, reset-cursor."""
 

@@ -32,6 +32,22 @@ def project_options(fn: F) -> F:
     return fn
 
 
+class ProjectFirstGroup(click.Group):
+    """A command group that also takes PROJECT before its subcommand, as the README writes
+    it (``assettui automation PROJECT list``): PROJECT moves behind the subcommand, where the
+    subcommand's own optional ``[PROJECT]`` takes it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if (
+            len(args) >= 2
+            and args[0] not in self.commands
+            and args[1] in self.commands
+            and not args[0].startswith("-")
+        ):
+            args = [args[1], args[0], *args[2:]]
+        return super().parse_args(ctx, args)
+
+
 @dataclass(frozen=True)
 class ProjectContext:
     """A loaded project with its instance folder."""

@@ -6,11 +6,11 @@ import json
 
 import click
 
-from assettui.cli.common import load, project_options
+from assettui.cli.common import ProjectFirstGroup, load, project_options
 from assettui.cli.run_commands import execute_job, parse_tags
 
 
-@click.group("job")
+@click.group("job", cls=ProjectFirstGroup)
 def job_group() -> None:
     """List the project's jobs, or execute one (asset jobs and op jobs)."""
 

@@ -249,6 +249,7 @@ def materialize(
     With --job NAME, run that job (its assets, or its ops) with --config and --partition.
     """
     from assettui.execution.in_process import check_asset_config
+    from assettui.execution.launch_checks import check_partition_choice
     from assettui.execution.launcher import RunLauncher
     from assettui.execution.plan import build_plan
     from assettui.execution.resources import check_resource_config
@@ -273,6 +274,7 @@ def materialize(
     launcher = RunLauncher(ctx.home, ctx.target)
     instance = DagsterInstance(launcher.storage)
     try:  # check the partition and the config before starting a process, as Dagster does
+        check_partition_choice(graph, keys, partition, prange)
         if partition:
             build_plan(graph, keys, checks, [partition], dynamic_partitions_store=instance)
         check_asset_config(graph, frozenset(keys), frozenset(checks or ()), run_config or {})

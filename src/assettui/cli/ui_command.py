@@ -26,6 +26,8 @@ def ui(
         theme_name=theme,
     )
     app.run()
+    if app.return_code:  # an error inside the app: Textual printed it; the exit code says so
+        raise SystemExit(app.return_code)
 
 
 COMMANDS = [ui]

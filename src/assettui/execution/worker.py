@@ -15,7 +15,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +78,27 @@ def end_step_processes(grace: float = STEP_PROCESS_GRACE_SECONDS) -> None:
             time.sleep(0.02)
 
 
+def scheduled_later_than_now(tags: Mapping[str, str]) -> datetime | None:
+    """A scheduled run's time when it lies ahead of the clock (``daemon --once --now T``):
+    the run's partitions are those that exist at T, as its schedule saw them."""
+    from assettui.model.automation.schedules import SCHEDULED_TIME_TAG
+
+    try:
+        scheduled = datetime.fromisoformat(tags[SCHEDULED_TIME_TAG])
+    except (KeyError, ValueError):
+        return None
+    if scheduled.tzinfo is None:
+        scheduled = scheduled.replace(tzinfo=UTC)
+    return scheduled if scheduled > datetime.now(UTC) else None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     # Imports after parsing so `--help` is instant; the worker never imports Textual.
     from assettui.execution.errors_info import error_info
     from assettui.execution.run_lifecycle import execute_stored_run
     from assettui.execution.step_runner import RunInterrupted
+    from assettui.model.partitions.loading_context import partition_loading_context
     from assettui.model.records.events import error_payload
     from assettui.model.records.runs import DagsterRunStatus
     from assettui.project import LoadFailure, ProjectTarget, load_project
@@ -155,19 +171,20 @@ def main(argv: list[str] | None = None) -> int:
         return _capture_fds(paths.stdout, paths.stderr)
 
     try:
-        outcome, _sink = execute_stored_run(
-            instance=instance,
-            graph=graph,
-            run=run,
-            resources={**defs.resources, **(job.resources if job and job.is_op_job else {})},
-            run_config=run.run_config,
-            live=True,
-            cancel=cancel,
-            step_capture=capture,
-            op_retry_policy=job.op_retry_policy if job else None,
-            executor_def=(job.executor_def if job else None) or defs.executor,
-            job=job if job is not None and job.is_op_job else None,
-        )
+        with partition_loading_context(effective_dt=scheduled_later_than_now(run.tags)):
+            outcome, _sink = execute_stored_run(
+                instance=instance,
+                graph=graph,
+                run=run,
+                resources={**defs.resources, **(job.resources if job and job.is_op_job else {})},
+                run_config=run.run_config,
+                live=True,
+                cancel=cancel,
+                step_capture=capture,
+                op_retry_policy=job.op_retry_policy if job else None,
+                executor_def=(job.executor_def if job else None) or defs.executor,
+                job=job if job is not None and job.is_op_job else None,
+            )
     except RunInterrupted:
         with contextlib.suppress(Exception):
             storage.end_run(

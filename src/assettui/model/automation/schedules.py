@@ -26,6 +26,7 @@ from assettui.model.resources import Resources
 from assettui.model.timezones import find_timezone
 
 SCHEDULE_NAME_TAG = "dagster/schedule_name"
+SCHEDULED_TIME_TAG = "dagster/scheduled_execution_time"
 
 
 class DefaultScheduleStatus(Enum):

@@ -118,20 +118,22 @@ class CalendarGrid(Widget, can_focus=True):
         layout = self.layout_
         width = self.size.width
         label_width = layout.label_width
+        base = self.rich_style  # every segment styled: NO_COLOR's filter needs a style
         if y == 0:
             heading = "".join(
                 c[: layout.cell_width].ljust(layout.cell_width) for c in layout.columns
             )
             text = " " * label_width + heading
-            return Strip([Segment(text[:width], Style(dim=True))]).extend_cell_length(width)
+            heading_strip = Strip([Segment(text[:width], base + Style(dim=True))])
+            return heading_strip.extend_cell_length(width, base)
         row_index = self.page * self.page_size + y - 1
         if row_index >= len(layout.rows):
-            return Strip.blank(width)
+            return Strip.blank(width, base)
         row = layout.rows[row_index]
-        segments = [Segment(row.label.ljust(label_width), Style(color="blue"))]
+        segments = [Segment(row.label.ljust(label_width), base + Style(color="blue"))]
         for column, key in enumerate(row.cells):
             if key is None:
-                segments.append(Segment(" " * layout.cell_width))
+                segments.append(Segment(" " * layout.cell_width, base))
                 continue
             glyph, style = PARTITION_STYLES[self.statuses.get(key, MISSING)]
             text = glyph
@@ -143,9 +145,9 @@ class CalendarGrid(Widget, can_focus=True):
                 style = style + Style(reverse=True, bold=True)
             elif self.is_selected(position):
                 style = style + Style(underline=True, bgcolor="grey23")
-            segments.append(Segment(text, style))
-            segments.append(Segment(" "))
-        return Strip(segments).crop(0, width).extend_cell_length(width)
+            segments.append(Segment(text, base + style))
+            segments.append(Segment(" ", base))
+        return Strip(segments).crop(0, width).extend_cell_length(width, base)
 
 
 class PartitionCalendar(Vertical):
