@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -81,3 +82,15 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool], deadline: floa
 async def wait_loaded(pilot: Pilot, app: AssetTuiApp, loads: int = 1) -> None:
     await wait_until(pilot, lambda: app.load_count >= loads)
     await pilot.pause()
+
+
+def screen_text(app: AssetTuiApp) -> str:
+    """What the screen shows, as plain text (as export_screenshot renders it)."""
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width, height=height, file=io.StringIO(), color_system=None, record=True
+    )
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.tui.conftest import wait_loaded, wait_until
+from tests.tui.conftest import screen_text, wait_loaded, wait_until
 from textual.widgets import DataTable
 
 from assettui.model.asset_key import AssetKey
@@ -98,3 +98,44 @@ async def test_no_color_draws_the_partition_calendar(project_dir, target, home, 
         screen = app.export_screenshot()
         assert app.is_running and "2025-12-31" in screen.replace("&#160;", " ")
     assert app.return_code in (0, None) and app._exception is None
+
+
+FLAKY_DAILY = """
+import assettui as dg
+
+
+@dg.asset(partitions_def=dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-11"))
+def daily_orders(context):
+    if context.partition_key == "2024-01-01":
+        raise ValueError("bad day")
+    return context.partition_key
+"""
+
+
+async def test_a_partitioned_asset_shows_counts_and_a_health_bar_not_failed(
+    project_dir, target, home
+):
+    """One failed partition, two later ones materialized: counts and a bar tell it as it is."""
+    import assettui as dg
+    from assettui.project import load_project
+    from assettui.tui.app import AssetTuiApp
+
+    (project_dir / "definitions.py").write_text(FLAKY_DAILY)
+    defs = load_project(target).defs
+    asset = defs.resolve_asset_graph().get(K("daily_orders")).assets_def
+    with dg.DagsterInstance.from_home(home) as instance:
+        for day in ("2024-01-01", "2024-01-02", "2024-01-03"):
+            dg.materialize([asset], partition_key=day, instance=instance, raise_on_error=False)
+    app = AssetTuiApp(target, home, run_scheduler=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        app.graph_pane.select(K("daily_orders"))
+        details = app.details_pane
+        await wait_until(pilot, lambda: details.data is not None and bool(details.data.partitions))
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "the last materialization failed" not in text
+        assert "1 of 10 partitions failed" in text
+        assert "2 materialized · 1 failed · 7" in text and "missing" in text
+        assert "✘●●·······" in text  # the health bar: partitions in order
+        assert "2/10 ✘1" in text  # the graph node's counts

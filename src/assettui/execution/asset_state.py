@@ -162,7 +162,10 @@ def _status(
     if counts["in_progress"]:
         return RUNNING, None
     if counts["failed"]:
-        return FAILED, "the last materialization failed"
+        if not node.is_partitioned:
+            return FAILED, "the last materialization failed"
+        failed = counts["failed"]
+        return FAILED, f"{failed} of {total} partition{'s' if total != 1 else ''} failed"
     if last is None or (node.is_partitioned and counts["materialized"] < total):
         if node.is_external and last is None:
             return FRESH, None  # external assets are not materialized here

@@ -5,13 +5,16 @@ Every status has a glyph as well as a colour, so the graph reads with ``NO_COLOR
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
 
 from assettui.execution.asset_state import asset_states
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
-from assettui.storage import Storage
+from assettui.storage import AssetPartitionStatus, Storage
 
 STATUSES = ("fresh", "stale", "missing", "failed", "running", "queued", "external")
 
@@ -54,6 +57,33 @@ ROLE_STYLES: Mapping[str, str] = {
 }
 
 
+PARTITION_MISSING = "missing"
+# Glyph and colour per partition status (calendar and health bar): the glyph alone must say
+# it (NO_COLOR).
+PARTITION_STYLES: dict[str, tuple[str, Style]] = {
+    AssetPartitionStatus.MATERIALIZED.value: ("●", Style(color="green")),
+    AssetPartitionStatus.FAILED.value: ("✘", Style(color="red", bold=True)),
+    AssetPartitionStatus.IN_PROGRESS.value: ("◐", Style(color="yellow")),
+    PARTITION_MISSING: ("·", Style(color="grey50")),
+}
+# A health bar's cell covering several partitions shows the one that needs attention most.
+_BAR_PRIORITY = ("failed", "in_progress", PARTITION_MISSING, "materialized")
+
+
+def health_bar(statuses: Sequence[str], width: int) -> Text:
+    """Partitions in order as at most ``width`` glyphs, as Dagster's partition health bar."""
+    if not statuses or width <= 0:
+        return Text()
+    cells = min(width, len(statuses))
+    text = Text()
+    for cell in range(cells):
+        bucket = set(statuses[cell * len(statuses) // cells : (cell + 1) * len(statuses) // cells])
+        status = next((s for s in _BAR_PRIORITY if s in bucket), PARTITION_MISSING)
+        glyph, style = PARTITION_STYLES[status]
+        text.append(glyph, style)
+    return text
+
+
 @dataclass(frozen=True)
 class NodeState:
     """What the graph shows of one asset's state.
@@ -78,9 +108,33 @@ class NodeState:
     def glyph(self) -> str:
         return GLYPHS.get(self.status, "?")
 
+    @property
+    def missing(self) -> int:
+        if self.total is None:
+            return 0
+        return max(0, self.total - self.materialized - self.failed - self.in_progress)
+
     def counts_label(self) -> str:
-        """``"3/7"`` for a partitioned asset, ``""`` otherwise."""
-        return f"{self.materialized}/{self.total}" if self.total is not None else ""
+        """``"3/7 ✘1 ◐1"`` for a partitioned asset (materialized of all, then failed and in
+        progress when there are any), ``""`` otherwise."""
+        if self.total is None:
+            return ""
+        label = f"{self.materialized}/{self.total}"
+        if self.failed:
+            label += f" {PARTITION_STYLES['failed'][0]}{self.failed}"
+        if self.in_progress:
+            label += f" {PARTITION_STYLES['in_progress'][0]}{self.in_progress}"
+        return label
+
+    def counts_sentence(self) -> str:
+        """``"30 materialized · 1 failed · 306 missing"`` (partitioned assets)."""
+        counts = (
+            (self.materialized, "materialized"),
+            (self.failed, "failed"),
+            (self.in_progress, "in progress"),
+            (self.missing, "missing"),
+        )
+        return " · ".join(f"{n} {what}" for n, what in counts if n) or "no partitions"
 
 
 MISSING = NodeState("missing")

@@ -41,6 +41,9 @@ class GraphView:
     height: int
 
 
+PARTITION_COUNTS_WIDTH = 12
+
+
 def scope_keys(graph: AssetGraph, request: ViewRequest) -> list[AssetKey]:
     """The assets in view, in topological order."""
     keys: set[AssetKey] | None = None
@@ -67,7 +70,11 @@ def graph_view(graph: AssetGraph, request: ViewRequest) -> GraphView:
             LANE_WIDTH * 2 + 2 + names + 30, len(scope),
         )  # fmt: skip
     parents = {k: [p for p in graph.get(k).parent_keys if p in row_of] for k in scope}
-    titles = {k: k.to_user_string() for k in scope}
+    # A partitioned asset's box is wide enough for its counts ("337/337 ✘12") as well.
+    titles = {
+        k: k.to_user_string().ljust(PARTITION_COUNTS_WIDTH if graph.get(k).is_partitioned else 0)
+        for k in scope
+    }
     layered = layered_layout(scope, parents, titles)
     return GraphView(
         graph, request, scope, row_of, layered, None, layered.width + 1, layered.height

@@ -24,7 +24,8 @@ from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.metadata.values import metadata_from_json
 from assettui.storage import CheckResultRecord, EventRecord, RunsFilter, Storage
-from assettui.tui.status import COLOURS, MISSING, NodeState
+from assettui.storage.instance import DagsterInstance
+from assettui.tui.status import COLOURS, MISSING, PARTITION_MISSING, NodeState, health_bar
 
 HISTORY_PAGE = 20  # materializations per page of history (`o` loads the next page)
 HISTORY_MAX = 200  # never more than this many rows in the pane
@@ -42,6 +43,7 @@ class DetailsData:
         has_older: more materializations exist than ``history`` holds.
         run_times: ``run id -> (started, ended)`` of the runs in ``history``.
         checks: the latest result of each of its checks.
+        partitions: each partition's status, in the definition's order (partitioned assets).
     """
 
     key: AssetKey
@@ -49,6 +51,7 @@ class DetailsData:
     checks: tuple[CheckResultRecord, ...]
     has_older: bool = False
     run_times: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    partitions: tuple[str, ...] = ()
 
 
 def sparkline(values: list[float]) -> str:
@@ -224,8 +227,25 @@ class AssetDetails(VerticalScroll, can_focus=True):
             tuple(checks),
             has_older=len(history) > wanted,
             run_times={r.run_id: (r.started_at, r.ended_at) for r in runs},
+            partitions=self._partition_statuses(key),
         )
         self.app.call_from_thread(self._loaded, data)
+
+    def _partition_statuses(self, key: AssetKey) -> tuple[str, ...]:
+        graph = self.graph
+        if graph is None or not graph.has(key) or not graph.get(key).is_partitioned:
+            return ()
+        try:
+            keys = graph.get(key).partitions_def.get_partition_keys(
+                dynamic_partitions_store=DagsterInstance(self.storage)
+            )
+        except Exception:  # a definition that cannot list its keys: no bar, counts stay
+            return ()
+        stored = {
+            row.partition or "": row.status.value
+            for row in self.storage.asset_status.partition_statuses(key)
+        }
+        return tuple(stored.get(partition, PARTITION_MISSING) for partition in keys)
 
     def _loaded(self, data: DetailsData) -> None:
         if data.key == self.key and data != self.data:
@@ -273,9 +293,11 @@ class AssetDetails(VerticalScroll, can_focus=True):
             facts.add_row("owners", ", ".join(node.owners))
         facts.add_row("code version", node.code_version or "—")
         if node.partitions_def is not None:
-            facts.add_row(
-                "partitions", f"{type(node.partitions_def).__name__} · {state.counts_label()}"
-            )
+            facts.add_row("partitions", type(node.partitions_def).__name__)
+            facts.add_row("", state.counts_sentence())
+            if self.data is not None and self.data.partitions:
+                width = max(10, min(48, self.size.width - 16))
+                facts.add_row("", health_bar(self.data.partitions, width))
         for name, value in node.metadata.items():
             facts.add_row(name, _plain(value))
         parts: list[Any] = [title]

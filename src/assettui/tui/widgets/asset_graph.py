@@ -223,7 +223,7 @@ class AssetGraph(ScrollView, can_focus=True):
         node = self.graph.get(key)
         state = self.states.get(key, MISSING)
         kinds = ",".join(sorted(node.kinds))
-        parts = [node.group_name, kinds, state.counts_label()]
+        parts = [state.counts_label(), node.group_name, kinds]  # counts before what is cut
         return NodeLabel(
             key.to_user_string(), " · ".join(p for p in parts if p), state.glyph, state.status
         )

@@ -33,20 +33,13 @@ from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.partitions.definitions import DynamicPartitionsDefinition, PartitionsDefinition
 from assettui.model.partitions.multi import MultiPartitionsDefinition
-from assettui.storage import AssetPartitionStatus, Storage
+from assettui.storage import Storage
 from assettui.tui.instance_poller import InstanceChanged, poller_of
 from assettui.tui.layout.calendar import CalendarLayout, build_layout
 from assettui.tui.screens.backfill_dialog import BackfillChoice, BackfillDialog
+from assettui.tui.status import PARTITION_MISSING as MISSING, PARTITION_STYLES
 
 _REFRESH_SECONDS = 1.0  # a big calendar's statuses are re-read at most this often
-MISSING = "missing"
-# Glyph and colour per partition status: the glyph alone must say it (NO_COLOR).
-PARTITION_STYLES: dict[str, tuple[str, Style]] = {
-    AssetPartitionStatus.MATERIALIZED.value: ("●", Style(color="green")),
-    AssetPartitionStatus.FAILED.value: ("✘", Style(color="red", bold=True)),
-    AssetPartitionStatus.IN_PROGRESS.value: ("◐", Style(color="yellow")),
-    MISSING: ("·", Style(color="grey50")),
-}
 
 
 class StorageDynamicPartitions:
