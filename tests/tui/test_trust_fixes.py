@@ -139,3 +139,36 @@ async def test_a_partitioned_asset_shows_counts_and_a_health_bar_not_failed(
         assert "2 materialized · 1 failed · 7" in text and "missing" in text
         assert "✘●●·······" in text  # the health bar: partitions in order
         assert "2/10 ✘1" in text  # the graph node's counts
+
+
+async def test_the_runs_list_and_the_log_follow_the_run_just_launched(make_app, home):
+    """With the cursor far down an older list, `m` brings the new run into view, selected,
+    and `L` opens its log rather than the older run's."""
+    from assettui.tui.widgets.log_view import LogView
+
+    with Storage(home) as storage:
+        for _ in range(40):
+            storage.runs.create_run(DagsterRun(asset_selection=frozenset({K("raw_orders")})))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("r")
+        runs = app.query_one(RunsPane)
+        await wait_until(pilot, lambda: len(runs.runs) == 40)
+        table = runs.query_one(DataTable)
+        for _ in range(35):
+            await pilot.press("j")
+        old = runs.selected_run_id
+        await pilot.press("L")
+        log = app.query_one(LogView)
+        await wait_until(pilot, lambda: log.run_id == old)
+        app.graph_pane.select(K("raw_customers"))
+        app.graph_pane.focus()
+        await pilot.press("m")
+        await wait_until(pilot, lambda: len(runs.runs) == 41 and bool(app.watched_runs))
+        [new] = list(app.watched_runs)
+        await wait_until(pilot, lambda: runs.selected_run_id == new and table.cursor_row == 0)
+        await pilot.pause(0.2)
+        assert table.scroll_offset.y == 0  # the new run is in view
+        await pilot.press("L")
+        assert log.run_id == new

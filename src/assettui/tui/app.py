@@ -419,6 +419,7 @@ class AssetTuiApp(App[None]):
             return
         self.watched_runs[run_id] = names
         self.instance_poller.poke()
+        self.call_from_thread(self.follow_run, run_id)
         self.call_from_thread(self.notify, f"Run {run_id[:8]} launched: {names}.", timeout=3)
 
     # ---- filter -------------------------------------------------------------------------
@@ -506,6 +507,16 @@ class AssetTuiApp(App[None]):
         for view in self.query("#log-view"):
             view.show_run(run_id)  # type: ignore[attr-defined]
 
+    def follow_run(self, run_id: str) -> None:
+        """A run was just launched from here: the runs list selects it (in view) and the
+        log view shows it, so ``L`` and ``r`` open on it."""
+        for pane in self.query(RunsPane):
+            pane.follow(run_id)
+        self._show_run(run_id)
+
+    def on_runs_pane_run_launched(self, event: RunsPane.RunLaunched) -> None:
+        self.follow_run(event.run_id)
+
     def on_runs_pane_run_selected(self, event: Any) -> None:
         self._show_run(event.run_id)
 
@@ -563,6 +574,7 @@ class AssetTuiApp(App[None]):
         )
         self.watched_runs[run_id] = f"job {job.name}"
         self.instance_poller.poke()
+        self.follow_run(run_id)
         self.notify(f"Launched job {job.name} (run {run_id[:8]}).")
 
     def action_graph_depth(self, step: int) -> None:

@@ -201,6 +201,7 @@ class RunsPane(Vertical):
         self.runs: list[DagsterRun] = []
         self._signature: tuple[object, ...] = ()
         self._selected: str | None = None
+        self._scroll_to_selected = False
         self._any_running = False
 
     def compose(self) -> ComposeResult:
@@ -226,6 +227,13 @@ class RunsPane(Vertical):
 
     def refresh_now(self) -> None:
         """Read storage right away (after a launch, say)."""
+        self._load()
+
+    def follow(self, run_id: str) -> None:
+        """Select ``run_id`` (just launched) and scroll it into view once it is listed."""
+        self._selected = run_id
+        self._scroll_to_selected = True
+        self._signature = ()  # redraw even if the list read next is the one shown
         self._load()
 
     # ------------------------------------------------------------ loading (worker)
@@ -261,7 +269,7 @@ class RunsPane(Vertical):
         same_rows = [r.run_id for r in runs] == [r.run_id for r in self.runs]
         self.runs = list(runs)
         self._signature = signature
-        if same_rows:
+        if same_rows and not self._scroll_to_selected:
             for run in runs:
                 table.update_cell(run.run_id, "status", status_text(run.status))
                 table.update_cell(run.run_id, "start", format_start(run))
@@ -280,7 +288,8 @@ class RunsPane(Vertical):
             )
         ids = [r.run_id for r in runs]
         if self._selected in ids:
-            table.move_cursor(row=ids.index(self._selected), scroll=False)
+            follow, self._scroll_to_selected = self._scroll_to_selected, False
+            table.move_cursor(row=ids.index(self._selected), scroll=follow)
         elif ids:
             table.move_cursor(row=0)
             self._select(ids[0])
