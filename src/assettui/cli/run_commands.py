@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import signal
 import sys
@@ -99,8 +100,8 @@ class RunLogReader:
     """A run's log as printed lines: its events and (optionally) its steps' captured output.
 
     Captured stdout/stderr (Dagster's compute logs) are shown as the TUI's log view shows
-    them: after the events read in the same poll, as level ``STDOUT``/``STDERR``, passing
-    a ``--level`` filter up to INFO (``print`` has no level).
+    them: at the time each line was written, among the events, as level ``STDOUT``/``STDERR``,
+    passing a ``--level`` filter up to INFO (``print`` has no level).
 
     Args:
         storage: the instance storage.
@@ -128,11 +129,13 @@ class RunLogReader:
         self._steps: dict[str, None] = {}  # steps seen, in order: their output files to read
 
     def read_new(self, *, final: bool = False) -> Iterator[str]:
-        """Lines for everything stored or written since the previous call.
+        """Lines for everything stored or written since the previous call, in time order.
 
         Args:
             final: the run has ended: read to the end and flush unterminated output lines.
         """
+        horizon = time.time()  # captured output after it waits for the events before it
+        events: list[tuple[float, str]] = []
         while True:
             page = self.storage.event_log.events_after(
                 self.last_id, run_id=self.run_id, limit=_EVENT_PAGE
@@ -144,16 +147,18 @@ class RunLogReader:
                 if self.step and event.step_key != self.step:
                     continue
                 if _level_ok(event.level, self.level):
-                    yield format_event(event)
+                    events.append((event.timestamp, format_event(event)))
             if len(page) < _EVENT_PAGE:
                 break
-        if self.captured is None or not _level_ok("INFO", self.level):
-            return
-        for step_key in list(self._steps):
-            if self.step and step_key != self.step:
-                continue
-            for stream, text in self.captured.new_lines(step_key, final=final):
-                yield f"{_stamp(time.time())} {stream:<7} [{step_key}] {text}"
+        captured: list[tuple[float, str]] = []
+        if self.captured is not None and _level_ok("INFO", self.level):
+            steps = [s for s in self._steps if not self.step or s == self.step]
+            captured = [
+                (line.timestamp, f"{_stamp(line.timestamp)} {line.stream:<7} [{step}] {line.text}")
+                for step, line in self.captured.lines_until(steps, horizon, final=final)
+            ]
+        for _, text in heapq.merge(events, captured, key=lambda entry: entry[0]):
+            yield text
 
 
 def stream_run(

@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,26 +33,6 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--file", default=None)
     parser.add_argument("--attribute", default=None)
     return parser.parse_args(argv)
-
-
-@contextlib.contextmanager
-def _capture_fds(out_path: Path, err_path: Path) -> Iterator[None]:
-    """Point file descriptors 1 and 2 (so also C extensions and subprocesses) at files."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved_out, saved_err = os.dup(1), os.dup(2)
-    with out_path.open("ab") as out, err_path.open("ab") as err:
-        os.dup2(out.fileno(), 1)
-        os.dup2(err.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved_out, 1)
-            os.dup2(saved_err, 2)
-            os.close(saved_out)
-            os.close(saved_err)
 
 
 def end_step_processes(grace: float = STEP_PROCESS_GRACE_SECONDS) -> None:
@@ -95,6 +75,7 @@ def scheduled_later_than_now(tags: Mapping[str, str]) -> datetime | None:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     # Imports after parsing so `--help` is instant; the worker never imports Textual.
+    from assettui.execution.capture import capture_fds
     from assettui.execution.errors_info import error_info
     from assettui.execution.run_lifecycle import execute_stored_run
     from assettui.execution.step_runner import RunInterrupted
@@ -168,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def capture(step_key: str) -> Any:
         paths = storage.step_log_paths(run.run_id, step_key)
-        return _capture_fds(paths.stdout, paths.stderr)
+        return capture_fds(paths.stdout, paths.stderr)
 
     try:
         with partition_loading_context(effective_dt=scheduled_later_than_now(run.tags)):

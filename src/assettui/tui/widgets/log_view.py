@@ -10,6 +10,7 @@ by byte offset) and posts the batch to the view.
 from __future__ import annotations
 
 import bisect
+import heapq
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -118,7 +119,8 @@ class RunTail:
         self._captured = CapturedOutput(storage, run_id)
 
     def poll(self) -> list[LogLine]:
-        """New lines since the previous poll (events first, then captured output)."""
+        """New lines since the previous poll: events and captured output, in time order."""
+        horizon = time.time()  # captured output after it waits for the events before it
         lines: list[LogLine] = []
         while True:
             events = self.storage.event_log.events_after(
@@ -133,13 +135,11 @@ class RunTail:
                 lines.extend(event_lines(event))
             if len(events) < _EVENT_PAGE:
                 break
-        stamp = time.time()
-        for step in self._steps:
-            lines.extend(
-                LogLine(text, stream, step, stamp)
-                for stream, text in self._captured.new_lines(step)
-            )
-        return lines
+        captured = [
+            LogLine(line.text, line.stream, step, line.timestamp)
+            for step, line in self._captured.lines_until(self._steps, horizon, final=self.finished)
+        ]
+        return list(heapq.merge(lines, captured, key=lambda line: line.timestamp or 0.0))
 
 
 @dataclass(frozen=True, slots=True)
