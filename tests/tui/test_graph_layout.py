@@ -122,3 +122,80 @@ def test_lane_layout_is_linear_enough_for_five_thousand_assets():
     # lanes may outgrow the gutter; every node still shows its glyph in it
     for row in rows[::97]:
         assert "●" in "".join(t for t, _ in lane_gutter(row, 12, "●", "fresh"))
+
+
+_HEAVY_DIRECTIONS = {
+    "┃": "NS", "━": "EW", "┏": "SE", "┓": "SW", "┗": "NE", "┛": "NW",
+    "┣": "NSE", "┫": "NSW", "┳": "EWS", "┻": "EWN", "╋": "NESW",
+}  # fmt: skip
+_STEP = {"N": (0, -1), "S": (0, 1), "E": (1, 0), "W": (-1, 0)}
+_OPPOSITE = {"N": "S", "S": "N", "E": "W", "W": "E"}
+
+
+def _lit_paths(layout, selected) -> set[tuple[str, str]]:
+    """The (source, target) pairs the heavy drawing connects, read back from the text only."""
+    from assettui.tui.layout.graph import ATTACH_ROW
+
+    lit = {i for i, (p, c) in enumerate(layout.edges) if selected in (p, c)}
+    grid: dict[tuple[int, int], str] = {}
+    for y in range(layout.height):
+        x = 0
+        for text, role in layout.render_row(y, 0, layout.width, _label, selected, lit_edges=lit):
+            for ch in text:
+                if role == "edge.lit":
+                    grid[(x, y)] = "A" if ch == "▶" else _HEAVY_DIRECTIONS[ch]
+                x += 1
+    starts = {(b.x + b.width, b.y + ATTACH_ROW): k for k, b in layout.boxes.items()}
+    ends = {(b.x - 1, b.y + ATTACH_ROW): k for k, b in layout.boxes.items()}
+    pairs, seen = set(), set()
+    for cell in grid:
+        if cell in seen:
+            continue
+        component, todo = set(), [cell]
+        while todo:
+            here = todo.pop()
+            if here in component:
+                continue
+            component.add(here)
+            directions = "EW" if grid[here] == "A" else grid[here]
+            for d in directions:
+                dx, dy = _STEP[d]
+                there = (here[0] + dx, here[1] + dy)
+                if there in grid and (grid[there] == "A" or _OPPOSITE[d] in grid[there]):
+                    todo.append(there)
+        seen |= component
+        sources = {starts[c] for c in component if c in starts}
+        targets = {ends[c] for c in component if c in ends and grid[c] == "A"}
+        pairs |= {(s, t) for s in sources for t in targets}
+    return pairs
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(3, 14), st.integers(0, 10_000))
+def test_the_selected_assets_lit_paths_are_exactly_its_true_edges(n: int, seed: int) -> None:
+    keys, parents = _random_dag(n, seed)
+    layout = layered_layout(keys, parents, {k: k for k in keys})
+    for selected in keys:
+        true_edges = {(p, selected) for p in parents[selected]}
+        true_edges |= {(k, c) for c in keys for k in parents[c] if k == selected}
+        assert _lit_paths(layout, selected) == true_edges, selected
+
+
+def test_shared_trunks_of_other_assets_do_not_join_the_selected_assets_edges() -> None:
+    """The sample project's shape: a fan-out trunk next to unrelated edges."""
+    parents = {
+        "clean_customers": ["raw_customers"], "clean_products": ["raw_products"],
+        "clean_orders": ["raw_orders", "clean_products"],
+        "daily_revenue": ["clean_orders"], "customer_ltv": ["clean_orders", "clean_customers"],
+        "top_products": ["clean_orders", "clean_products"],
+        "warehouse": ["clean_customers"],
+    }  # fmt: skip
+    keys = ["raw_customers", "raw_orders", "raw_products", "clean_customers",
+            "clean_products", "clean_orders", "warehouse", "daily_revenue",
+            "customer_ltv", "top_products"]  # fmt: skip
+    layout = layered_layout(keys, {k: parents.get(k, []) for k in keys}, {k: k for k in keys})
+    assert _lit_paths(layout, "raw_orders") == {("raw_orders", "clean_orders")}
+    assert _lit_paths(layout, "clean_products") == {
+        ("raw_products", "clean_products"), ("clean_products", "clean_orders"),
+        ("clean_products", "top_products"),
+    }  # fmt: skip

@@ -172,3 +172,37 @@ async def test_the_runs_list_and_the_log_follow_the_run_just_launched(make_app, 
         assert table.scroll_offset.y == 0  # the new run is in view
         await pilot.press("L")
         assert log.run_id == new
+
+
+CHAIN = (
+    "import assettui as dg\n"
+    + "".join(
+        f"\n\n@dg.asset(deps={[f'step_number_{i - 1}'] if i else []})\ndef step_number_{i}():\n    pass\n"
+        for i in range(10)
+    )
+    + "\n\ndefs = dg.Definitions(assets=["
+    + ", ".join(f"step_number_{i}" for i in range(10))
+    + "])\n"
+)
+
+
+async def test_a_wide_graph_is_fitted_with_narrower_boxes_and_pans(project_dir, target, home):
+    from assettui.tui.app import AssetTuiApp
+    from assettui.tui.layout.graph_view import COMPACT_BOX_WIDTH
+
+    (project_dir / "definitions.py").write_text(CHAIN)
+    app = AssetTuiApp(target, home, run_scheduler=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_loaded(pilot, app)
+        pane = app.graph_pane
+        layout = pane._layered
+        assert layout is not None
+        assert max(box.width for box in layout.boxes.values()) <= COMPACT_BOX_WIDTH[1]
+        pane.focus()
+        selected, start = pane.selected, pane.scroll_offset.x
+        await pilot.press("shift+right")
+        await pilot.pause(0.1)
+        assert pane.scroll_offset.x == start + 8 and pane.selected == selected
+        await pilot.press("home")
+        await pilot.pause(0.1)
+        assert pane.scroll_offset.x == start

@@ -25,13 +25,20 @@ Row = list[Segment]
 
 SLOT_HEIGHT = 5  # box of 4 rows + 1 blank row
 ATTACH_ROW = 1  # edges meet a box on its title row
-MAX_CHANNELS = 6
+MAX_CHANNELS = 16  # beyond this many sources in one gap, sources share vertical channels
 SWEEPS = 4
 N, E, S, W = 1, 2, 4, 8
 _BOX_CHARS = {
     N | S: "│", E | W: "─", S | E: "╭", S | W: "╮", N | E: "╰", N | W: "╯",
     N | S | E: "├", N | S | W: "┤", E | W | S: "┬", E | W | N: "┴", N | E | S | W: "┼",
     N: "│", S: "│", E: "─", W: "─",
+}  # fmt: skip
+# The selected asset's edges are drawn from their own directions only, in heavy lines, so a
+# highlighted path never branches into an edge of other assets (and shows without colour).
+_HEAVY_CHARS = {
+    N | S: "┃", E | W: "━", S | E: "┏", S | W: "┓", N | E: "┗", N | W: "┛",
+    N | S | E: "┣", N | S | W: "┫", E | W | S: "┳", E | W | N: "┻", N | E | S | W: "╋",
+    N: "┃", S: "┃", E: "━", W: "━",
 }  # fmt: skip
 
 
@@ -63,9 +70,9 @@ class LayeredLayout:
     layers: list[list[Hashable]]  # real nodes per layer, top to bottom
     boxes: dict[Hashable, _Box]
     edges: list[tuple[Hashable, Hashable]]
-    # row -> x -> (direction bits, indices of the edges through the cell)
-    cells: dict[int, dict[int, tuple[int, frozenset[int]]]] = field(default_factory=dict)
-    arrows: dict[tuple[int, int], int] = field(default_factory=dict)
+    # row -> x -> edge index -> the directions that edge takes through the cell
+    cells: dict[int, dict[int, dict[int, int]]] = field(default_factory=dict)
+    arrows: dict[tuple[int, int], set[int]] = field(default_factory=dict)  # cell -> edges
     _by_band: dict[int, list[_Box]] = field(default_factory=dict)
 
     def box_at(self, key: Hashable) -> tuple[int, int, int]:
@@ -85,13 +92,20 @@ class LayeredLayout:
     ) -> Row:
         """Segments of canvas row ``y`` between columns ``x0`` and ``x1``."""
         chars: list[tuple[str, str]] = [(" ", "")] * (x1 - x0)
-        for x, (bits, through) in self.cells.get(y, {}).items():
-            if x0 <= x < x1:
-                role = "edge.lit" if through & lit_edges else "edge"
-                chars[x - x0] = (_BOX_CHARS.get(bits, "·"), role)
-        for (ax, ay), edge in self.arrows.items():
+        for x, through in self.cells.get(y, {}).items():
+            if not x0 <= x < x1:
+                continue
+            lit = 0
+            for edge, bits in through.items():
+                if edge in lit_edges:
+                    lit |= bits
+            if lit:
+                chars[x - x0] = (_HEAVY_CHARS.get(lit, "·"), "edge.lit")
+            else:
+                chars[x - x0] = (_BOX_CHARS.get(_union(through), "·"), "edge")
+        for (ax, ay), edges in self.arrows.items():
             if ay == y and x0 <= ax < x1:
-                chars[ax - x0] = ("▶", "edge.lit" if edge in lit_edges else "edge")
+                chars[ax - x0] = ("▶", "edge.lit" if edges & lit_edges else "edge")
         for box in self._by_band.get(y // SLOT_HEIGHT, ()):
             row = y - box.y
             if not 0 <= row < SLOT_HEIGHT - 1:
@@ -274,14 +288,20 @@ def layered_layout(
             turn = layer_x[lay] + widths[lay] + 1 + channel.get(a, 0)
             _route(out, start, ya, turn, end, yb, index)
             if b in inside:
-                out.arrows[(end, yb)] = index
+                out.arrows.setdefault((end, yb), set()).add(index)
     return out
 
 
+def _union(through: Mapping[int, int]) -> int:
+    bits = 0
+    for edge_bits in through.values():
+        bits |= edge_bits
+    return bits
+
+
 def _mark(out: LayeredLayout, x: int, y: int, bits: int, edge: int) -> None:
-    row = out.cells.setdefault(y, {})
-    old_bits, through = row.get(x, (0, frozenset()))
-    row[x] = (old_bits | bits, through | {edge})
+    through = out.cells.setdefault(y, {}).setdefault(x, {})
+    through[edge] = through.get(edge, 0) | bits
 
 
 def _hline(out: LayeredLayout, y: int, xa: int, xb: int, edge: int) -> None:

@@ -19,12 +19,14 @@ LANE_WIDTH = 12
 
 @dataclass(frozen=True, slots=True)
 class ViewRequest:
-    """What to show: the selected asset, a filter, a neighbourhood depth, list or drawing."""
+    """What to show: the selected asset, a filter, a neighbourhood depth, list or drawing,
+    and the pane's width, which a drawing too wide for it is fitted to with narrower boxes."""
 
     selected: AssetKey | None
     filter_keys: frozenset[AssetKey] | None
     depth: int | None
     force_list: bool
+    fit_width: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,7 @@ class GraphView:
 
 
 PARTITION_COUNTS_WIDTH = 12
+COMPACT_BOX_WIDTH = (12, 18)  # the narrowest and widest boxes when fitting a wide graph
 
 
 def scope_keys(graph: AssetGraph, request: ViewRequest) -> list[AssetKey]:
@@ -76,6 +79,9 @@ def graph_view(graph: AssetGraph, request: ViewRequest) -> GraphView:
         for k in scope
     }
     layered = layered_layout(scope, parents, titles)
+    if request.fit_width and layered.width > request.fit_width:
+        compact = layered_layout(scope, parents, titles, box_width=COMPACT_BOX_WIDTH)
+        layered = compact if compact.width < layered.width else layered
     return GraphView(
         graph, request, scope, row_of, layered, None, layered.width + 1, layered.height
     )

@@ -70,6 +70,11 @@ class AssetGraph(ScrollView, can_focus=True):
             tooltip="Navigator list or layered drawing",
         ),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("shift+left", "pan(-8, 0)", "Pan left", show=False),
+        Binding("shift+right", "pan(8, 0)", "Pan right", show=False),
+        Binding("shift+up", "pan(0, -5)", "Pan up", show=False),
+        Binding("shift+down", "pan(0, 5)", "Pan down", show=False),
+        Binding("home", "reveal", "Back to selection", show=False),
     ]
 
     class AssetSelected(Message):
@@ -121,7 +126,10 @@ class AssetGraph(ScrollView, can_focus=True):
         if selected is None or not graph.has(selected):
             order = graph.toposorted_asset_keys
             selected = order[0] if order else None
-        return ViewRequest(selected, filter_keys, self.depth, self.force_list)
+        return ViewRequest(selected, filter_keys, self.depth, self.force_list, self._fit_width())
+
+    def _fit_width(self) -> int | None:
+        return self.size.width or None
 
     def set_graph(self, graph: DefGraph, view: GraphView | None = None) -> None:
         """Show ``graph``, keeping the selection (and filter) where the keys still exist.
@@ -179,7 +187,9 @@ class AssetGraph(ScrollView, can_focus=True):
         if graph is None:
             return
         if view is None:
-            request = ViewRequest(self.selected, self.filter_keys, self.depth, self.force_list)
+            request = ViewRequest(
+                self.selected, self.filter_keys, self.depth, self.force_list, self._fit_width()
+            )
             view = graph_view(graph, request)
         self.scope, self._row_of = view.scope, view.row_of
         self._layered, self._lanes = view.layered, view.lanes
@@ -199,10 +209,11 @@ class AssetGraph(ScrollView, can_focus=True):
             down = self.graph.downstream([self.selected])
             self._lit_nodes = frozenset(up | down)
             if self._layered is not None:
+                # Its own edges only: drawn apart from the others (heavy lines), each lit
+                # path is one of its true dependencies, never a trunk shared with others.
+                selected = self.selected
                 self._lit_edges = frozenset(
-                    i
-                    for i, (p, c) in enumerate(self._layered.edges)
-                    if (p in up and c in up) or (p in down and c in down)
+                    i for i, (p, c) in enumerate(self._layered.edges) if selected in (p, c)
                 )
         self.refresh()
 
@@ -275,6 +286,18 @@ class AssetGraph(ScrollView, can_focus=True):
         return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
 
     # ---- keys and mouse -----------------------------------------------------------------
+
+    def action_pan(self, dx: int, dy: int) -> None:
+        """Move the view without moving the selection."""
+        self.scroll_relative(dx, dy, animate=False)
+
+    def action_reveal(self) -> None:
+        self._reveal()
+
+    def on_resize(self) -> None:
+        # A wide drawing is fitted to the pane: lay it out again for the new width.
+        if self.graph is not None and self._layered is not None:
+            self._rebuild()
 
     def action_move(self, direction: str) -> None:
         target = self._neighbour(direction)
