@@ -15,7 +15,7 @@ import assettui as dg
 
 daily = dg.DailyPartitionsDefinition(start_date="2026-01-01", end_date="2026-02-01")
 
-@dg.asset(partitions_def=daily)
+@dg.asset(partitions_def=daily, backfill_policy=dg.BackfillPolicy.single_run())
 def events(context):
     # a range run returns one value per partition
     return {key: f"events of {key}" for key in context.partition_keys}
