@@ -32,6 +32,7 @@ from assettui.storage import (
 )
 from assettui.tui.screens.automation import AutomationScreen
 from assettui.tui.screens.backfills import BackfillsScreen
+from assettui.tui.screens.confirm import ConfirmDialog
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC).timestamp()
 
@@ -308,9 +309,14 @@ async def test_backfills_screen_progress_and_cancel(storage):
         assert str(table.get_cell(backfill_id, "progress")).endswith("2/4")
         assert str(table.get_cell(backfill_id, "counts")) == "1 / 1 / 1 / 1"
         await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "confirmation")
+        assert "Cancel backfill" in app.screen.question
+        await pilot.press("y")
         await wait_for(
             pilot, lambda: launcher.cancelled == [runs[2].run_id], "queued run cancelled"
         )
+        screen = app.screen
+        assert isinstance(screen, BackfillsScreen)
         await wait_for(
             pilot, lambda: screen.rows[0].record.status is BulkActionStatus.CANCELED, "status"
         )

@@ -10,6 +10,7 @@ from textual.app import App, ComposeResult
 
 from assettui.model.asset_key import AssetKey
 from assettui.storage import DagsterEventType, DagsterRun, DagsterRunStatus, NewEvent, Storage
+from assettui.tui.screens.confirm import ConfirmDialog
 from assettui.tui.widgets.log_view import LogFilter, LogLines, LogView
 from assettui.tui.widgets.runs_pane import ReexecuteDialog, RunsPane
 
@@ -147,7 +148,16 @@ async def test_cancel_and_reexecute_go_through_the_launcher(storage):
         pane = app.query_one(RunsPane)
         await wait_for(pilot, lambda: pane.selected_run_id == running, "running run selected")
         pane.query_one("DataTable").focus()
+        await pilot.press("c")  # asks first: n keeps the run going
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "confirmation")
+        assert "Cancel run" in app.screen.question
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "declined")
+        await pilot.pause(0.2)
+        assert launcher.cancelled == []
         await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "asked again")
+        await pilot.press("y")
         await wait_for(pilot, lambda: launcher.cancelled == [running], "cancel reached launcher")
         await pilot.press("down")
         await wait_for(pilot, lambda: pane.selected_run_id == failed, "failed run selected")
@@ -353,3 +363,18 @@ def test_log_lines_is_a_line_api_widget():
     # Only visible rows are drawn: the widget must stay on the line API.
     assert hasattr(LogLines, "render_line")
     _ = time  # time is imported for ad-hoc measuring in this module
+
+
+async def test_re_executing_a_successful_run_asks_first(storage):
+    done = make_run(storage, DagsterRunStatus.SUCCESS)
+    launcher = RecordingLauncher(storage)
+    app = RunsHost(storage, launcher)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(RunsPane)
+        await wait_for(pilot, lambda: pane.selected_run_id == done, "run selected")
+        pane.query_one("DataTable").focus()
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "confirmation")
+        assert launcher.reexecuted == []
+        await pilot.press("y")
+        await wait_for(pilot, lambda: launcher.reexecuted == [(done, False)], "re-executed")

@@ -206,3 +206,35 @@ async def test_a_wide_graph_is_fitted_with_narrower_boxes_and_pans(project_dir, 
         await pilot.press("home")
         await pilot.pause(0.1)
         assert pane.scroll_offset.x == start
+
+
+async def test_quitting_with_a_run_going_asks_and_says_runs_survive(make_app, home):
+    from assettui.storage import DagsterRunStatus
+    from assettui.tui.screens.confirm import ConfirmDialog
+
+    with Storage(home) as storage:
+        run = storage.runs.create_run(DagsterRun(asset_selection=frozenset({K("raw_orders")})))
+        storage.runs.update_run_status(run.run_id, DagsterRunStatus.STARTING)
+        storage.runs.update_run_status(run.run_id, DagsterRunStatus.STARTED)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "1 run is still going" in app.screen.question
+        assert "Runs survive a quit" in app.screen.detail
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
+        assert app.is_running
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running)
+
+
+async def test_quitting_with_nothing_running_does_not_ask(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running)

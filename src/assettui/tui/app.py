@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,13 @@ from assettui.model.records.runs import IN_PROGRESS_STATUSES
 from assettui.model.run_config_yaml import config_targets
 from assettui.project import LoadedProject, LoadResult, ProjectTarget, load_project
 from assettui.project.watcher import ProjectWatcher
-from assettui.storage import DagsterRun, DagsterRunStatus, Storage
+from assettui.storage import DagsterRun, DagsterRunStatus, RunsFilter, Storage
 from assettui.tui.commands import AssetCommands, action_commands
 from assettui.tui.instance_poller import InstanceChanged, InstancePoller
 from assettui.tui.layout.graph_view import GraphView, ViewRequest, graph_view
 from assettui.tui.screens.automation import AutomationScreen
 from assettui.tui.screens.backfills import BackfillsScreen
+from assettui.tui.screens.confirm import ConfirmDialog
 from assettui.tui.screens.help import HelpScreen, binding_rows
 from assettui.tui.screens.jobs import JobsScreen
 from assettui.tui.screens.launch_dialog import LaunchDialog
@@ -582,6 +584,31 @@ class AssetTuiApp(App[None]):
 
     def action_graph_toggle_list(self) -> None:
         self.graph_pane.action_toggle_list()
+
+    async def action_quit(self) -> None:
+        """Quit; with runs still going, first say that they go on without the UI."""
+        active = await asyncio.to_thread(
+            self.storage.runs.count_runs, RunsFilter(statuses=list(IN_PROGRESS_STATUSES))
+        )
+        if not active:
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        plural = "s are" if active != 1 else " is"
+        self.push_screen(
+            ConfirmDialog(
+                f"{active} run{plural} still going. Quit?",
+                "Runs survive a quit: each has its own worker process and keeps running. "
+                "Open assettui again (or `assettui runs`, `assettui logs latest`) to follow "
+                "them.",
+                yes="Quit",
+            ),
+            answered,
+        )
 
     def action_help(self) -> None:
         sections = {

@@ -29,6 +29,7 @@ from assettui.automation.backfill import (
 from assettui.errors import StorageError
 from assettui.storage import BackfillRecord, BulkActionStatus, Storage
 from assettui.tui.instance_poller import InstanceChanged, poller_of
+from assettui.tui.screens.confirm import ConfirmDialog
 
 BACKFILL_STYLES: dict[BulkActionStatus, tuple[str, str]] = {
     BulkActionStatus.REQUESTED: ("▶", "yellow"),
@@ -188,7 +189,20 @@ class BackfillsScreen(Screen[None]):
         if row.record.is_finished:
             self.notify(f"Backfill {backfill_id} has finished; nothing to cancel.")
             return
-        self._cancel(row.record.backfill_id)
+        chosen = row.record.backfill_id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._cancel(chosen)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Cancel backfill {chosen}?",
+                "It launches no more runs, and its runs still going are canceled.",
+                yes="Cancel backfill",
+            ),
+            answered,
+        )
 
     @work(thread=True, group="backfills-cancel", exit_on_error=False)
     def _cancel(self, backfill_id: str) -> None:

@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 
 from assettui.storage import DagsterRun, DagsterRunStatus, Storage
 from assettui.tui.instance_poller import InstanceChanged, poller_of
+from assettui.tui.screens.confirm import ConfirmDialog
 
 RUN_LIST_LIMIT = 200
 
@@ -336,8 +337,21 @@ class RunsPane(Vertical):
         if self.launcher is None:
             self.notify("No run launcher: cannot cancel from here.", severity="warning")
             return
-        self._control(run.run_id, cancel=True)
-        self.notify(f"Cancelling run {run.run_id[:8]}…")
+        run_id = run.run_id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._control(run_id, cancel=True)
+                self.notify(f"Cancelling run {run_id[:8]}…")
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Cancel run {run_id[:8]} ({describe_selection(run)})?",
+                "Its worker is stopped; the steps not finished end CANCELED.",
+                yes="Cancel run",
+            ),
+            answered,
+        )
 
     def action_reexecute(self) -> None:
         run = self._run(self._selected)
@@ -358,7 +372,19 @@ class RunsPane(Vertical):
 
             self.app.push_screen(ReexecuteDialog(run_id), chosen)
         else:
-            self._control(run_id, from_failure=False)
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._control(run_id, from_failure=False)
+
+            self.app.push_screen(
+                ConfirmDialog(
+                    f"Re-execute run {run_id[:8]} ({describe_selection(run)})?",
+                    "A new run of the same selection, config and partition starts now.",
+                    yes="Re-execute",
+                ),
+                answered,
+            )
 
     @work(thread=True, group="runs-control", exit_on_error=False)
     def _control(self, run_id: str, *, cancel: bool = False, from_failure: bool = False) -> None:
