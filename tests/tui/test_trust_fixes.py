@@ -238,3 +238,37 @@ async def test_quitting_with_nothing_running_does_not_ask(make_app):
         await wait_loaded(pilot, app)
         await pilot.press("q")
         await wait_until(pilot, lambda: not app.is_running)
+
+
+async def test_marked_assets_materialize_together_and_missing_ones_in_a_filter(make_app, home):
+    from assettui.tui.screens.confirm import ConfirmDialog
+
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        graph = app.graph_pane
+        graph.focus()
+        for name in ("raw_orders", "raw_customers"):
+            graph.select(K(name))
+            await pilot.press("space")
+        assert graph.marked == {K("raw_orders"), K("raw_customers")}
+        assert "2 marked" in graph.border_title
+        await pilot.press("m")
+        await wait_until(pilot, lambda: len(app.watched_runs) == 1)
+        assert not graph.marked  # used, so cleared
+        with Storage(home) as storage:
+            [run] = storage.runs.list_runs()
+        assert run.asset_selection == {K("raw_orders"), K("raw_customers")}
+        await wait_until(pilot, lambda: app.states.get(K("raw_orders")) is not None
+                         and app.states[K("raw_orders")].status == "fresh", 60)  # fmt: skip
+
+        graph.set_filter(frozenset({K("raw_orders"), K("clean_orders"), K("orders_report")}), "x")
+        await pilot.press("A")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "2 missing or stale assets in the current filter" in app.screen.question
+        await pilot.press("y")
+        await wait_until(pilot, lambda: len(app.watched_runs) >= 1 and len(
+            Storage(home).runs.list_runs()) == 2)  # fmt: skip
+        with Storage(home) as storage:
+            newest = storage.runs.list_runs()[0]
+        assert newest.asset_selection == {K("clean_orders"), K("orders_report")}

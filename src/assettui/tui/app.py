@@ -82,6 +82,13 @@ class AssetTuiApp(App[None]):
             key_display="/",
             tooltip="Filter by part of a name or a selection (group:raw, +key:x); enter selects the first match",
         ),
+        Binding(
+            "A",
+            "materialize_missing",
+            "Missing/stale",
+            show=False,
+            tooltip="Materialize every missing or stale asset in view (the current filter)",
+        ),
         Binding("r", "runs", "Runs", tooltip="Show the runs list (again: hide it)"),
         Binding(
             "L",
@@ -112,7 +119,7 @@ class AssetTuiApp(App[None]):
     # calendar, automation, backfills) they would act on something not shown, so they are
     # neither offered in that screen's footer nor run from it.
     MAIN_SCREEN_ACTIONS = frozenset(
-        {"materialize", "materialize_upstream", "filter", "logs", "zoom"}
+        {"materialize", "materialize_upstream", "materialize_missing", "filter", "logs", "zoom"}
     )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -366,6 +373,11 @@ class AssetTuiApp(App[None]):
         key = self.graph_pane.selected
         if self.asset_graph is None or key is None:
             return
+        marked = self.graph_pane.marked_in_order()
+        if marked:
+            self._launch_many(marked, "marked")
+            self.graph_pane.action_clear_filter()  # the marks were used: clear them
+            return
         node = self.asset_graph.get(key)
         if node.is_external:
             self.notify(
@@ -377,6 +389,54 @@ class AssetTuiApp(App[None]):
             self.action_partitions()
         else:
             self.launch_with_config([key])
+
+    def action_materialize_missing(self) -> None:
+        graph = self.asset_graph
+        if graph is None:
+            return
+        wanted = [
+            k
+            for k in self.graph_pane.scope
+            if self.states.get(k, MISSING).status in ("missing", "stale")
+        ]
+        runnable = self._runnable(wanted)
+        if not runnable:
+            self.notify("Nothing missing or stale to materialize here (partitioned: use p).")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._launch_many(wanted, "missing or stale")
+
+        where = "in the current filter" if self.graph_pane.filter_keys is not None else "in view"
+        self.push_screen(
+            ConfirmDialog(
+                f"Materialize {len(runnable)} missing or stale assets {where}?",
+                ", ".join(k.to_user_string() for k in runnable[:8])
+                + (" …" if len(runnable) > 8 else ""),
+                yes="Materialize",
+            ),
+            answered,
+        )
+
+    def _runnable(self, keys: list[AssetKey]) -> list[AssetKey]:
+        graph = self.asset_graph
+        assert graph is not None
+        return [k for k in keys if not graph.get(k).is_external and not graph.get(k).is_partitioned]
+
+    def _launch_many(self, keys: list[AssetKey], what: str) -> None:
+        """One run of the unpartitioned, materializable ``keys``; says what it left out."""
+        runnable = self._runnable(keys)
+        left = [k.to_user_string() for k in keys if k not in runnable]
+        if left:
+            self.notify(
+                f"Left out (partitioned or external: use p for partitions): {', '.join(left)}",
+                severity="warning",
+            )
+        if runnable:
+            self.launch_with_config(runnable)
+        else:
+            self.notify(f"None of the {what} assets can run as one run here.")
 
     def action_materialize_upstream(self) -> None:
         key = self.graph_pane.selected

@@ -69,7 +69,13 @@ class AssetGraph(ScrollView, can_focus=True):
             show=False,
             tooltip="Navigator list or layered drawing",
         ),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            tooltip="Mark the asset (m materializes the marked ones)",
+        ),
+        Binding("escape", "clear_filter", "Clear marks, then filter", show=False),
         Binding("shift+left", "pan(-8, 0)", "Pan left", show=False),
         Binding("shift+right", "pan(8, 0)", "Pan right", show=False),
         Binding("shift+up", "pan(0, -5)", "Pan up", show=False),
@@ -107,6 +113,7 @@ class AssetGraph(ScrollView, can_focus=True):
         self._lit_nodes: frozenset[Hashable] = frozenset()
         self._lit_edges: frozenset[int] = frozenset()
         self._styles: dict[str, Style] = {}
+        self.marked: set[AssetKey] = set()  # space marks; m materializes them together
 
     # ---- public API ---------------------------------------------------------------------
 
@@ -194,10 +201,7 @@ class AssetGraph(ScrollView, can_focus=True):
         self.scope, self._row_of = view.scope, view.row_of
         self._layered, self._lanes = view.layered, view.lanes
         self.virtual_size = Size(view.width, view.height)
-        mode = "list" if self._lanes is not None else "graph"
-        depth = "all" if self.depth is None else f"depth {self.depth}"
-        what = f" · {self.filter_label}" if self.filter_label else ""
-        self.border_title = f"Assets ({len(self.scope)}/{len(graph)}) · {mode} · {depth}{what}"
+        self._retitle()
         self._relight()
         self.call_after_refresh(self._reveal)
 
@@ -235,9 +239,8 @@ class AssetGraph(ScrollView, can_focus=True):
         state = self.states.get(key, MISSING)
         kinds = ",".join(sorted(node.kinds))
         parts = [state.counts_label(), node.group_name, kinds]  # counts before what is cut
-        return NodeLabel(
-            key.to_user_string(), " · ".join(p for p in parts if p), state.glyph, state.status
-        )
+        title = ("✓ " if key in self.marked else "") + key.to_user_string()
+        return NodeLabel(title, " · ".join(p for p in parts if p), state.glyph, state.status)
 
     def _style(self, role: str) -> Style:
         style = self._styles.get(role)
@@ -348,8 +351,37 @@ class AssetGraph(ScrollView, can_focus=True):
         self._rebuild()
 
     def action_clear_filter(self) -> None:
-        if self.filter_keys is not None:
+        if self.marked:
+            self.marked.clear()
+            self._retitle()
+        elif self.filter_keys is not None:
             self.set_filter(None)
+
+    def action_toggle_mark(self) -> None:
+        key = self.selected
+        if key is None:
+            return
+        self.marked.symmetric_difference_update({key})
+        self._retitle()
+
+    def marked_in_order(self) -> list[AssetKey]:
+        """The marked assets that still exist, parents before children."""
+        if self.graph is None:
+            return []
+        return self.graph.toposort({k for k in self.marked if self.graph.has(k)})
+
+    def _retitle(self) -> None:
+        graph = self.graph
+        if graph is None:
+            return
+        mode = "list" if self._lanes is not None else "graph"
+        depth = "all" if self.depth is None else f"depth {self.depth}"
+        what = f" · {self.filter_label}" if self.filter_label else ""
+        marks = f" · {len(self.marked)} marked" if self.marked else ""
+        self.border_title = (
+            f"Assets ({len(self.scope)}/{len(graph)}) · {mode} · {depth}{what}{marks}"
+        )
+        self.refresh()
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
