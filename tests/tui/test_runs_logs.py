@@ -287,7 +287,7 @@ async def test_search_next_and_previous(storage):
         view.show_run(run_id)
         await wait_for(pilot, lambda: len(view.log_lines.lines) == 50, "loaded")
         view.log_lines.focus()
-        await pilot.press("home")
+        await pilot.press("ctrl+home")  # home goes left; ctrl+home to the top
         await pilot.press("slash", *"NEEDLE", "enter")
         lines = view.log_lines
         assert lines.match_row == 0 and not lines.follow
@@ -351,7 +351,7 @@ async def test_hundred_thousand_lines(storage):
         assert lines.virtual_size.height == 100_000
         assert lines.render_line(lines.size.height - 1).text.rstrip().endswith("line 99999")
         lines.focus()
-        await pilot.press("home")
+        await pilot.press("ctrl+home")
         assert "line 0" in lines.render_line(0).text
         await pilot.press("e")  # re-filtering 100k lines
         assert lines.rows == []
@@ -378,3 +378,33 @@ async def test_re_executing_a_successful_run_asks_first(storage):
         assert launcher.reexecuted == []
         await pilot.press("y")
         await wait_for(pilot, lambda: launcher.reexecuted == [(done, False)], "re-executed")
+
+
+async def test_long_lines_wrap_on_w_and_home_goes_back_left(storage):
+    run_id = make_run(storage, DagsterRunStatus.SUCCESS)
+    long = "start " + "x" * 150 + " END"
+    storage.event_log.store_events([log_event(run_id, long), log_event(run_id, "short one")])
+    app = LogHost(storage)
+    async with app.run_test(size=(100, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.show_run(run_id)
+        await wait_for(pilot, lambda: len(view.log_lines.lines) == 2, "loaded")
+        lines = view.log_lines
+        lines.focus()
+        assert lines.virtual_size.height == 2
+        lines.scroll_to(x=40, animate=False)
+        await pilot.pause(0.1)
+        assert lines.scroll_offset.x == 40
+        await pilot.press("home")
+        await pilot.pause(0.1)
+        assert lines.scroll_offset.x == 0
+        await pilot.press("w")
+        await pilot.pause(0.1)
+        assert lines.wrap and lines.virtual_size.height > 2  # the long line takes rows
+        shown = [lines.render_line(y).text for y in range(lines.virtual_size.height)]
+        assert shown[0].lstrip().startswith("INFO") and "start" in shown[0]
+        assert any(row.rstrip().endswith("END") for row in shown[1:])
+        assert shown[-1].strip().endswith("short one")
+        assert "wrap" in str(view.query_one("#log-status").render())
+        await pilot.press("w")
+        assert not lines.wrap and lines.virtual_size.height == 2

@@ -272,3 +272,44 @@ async def test_marked_assets_materialize_together_and_missing_ones_in_a_filter(m
         with Storage(home) as storage:
             newest = storage.runs.list_runs()[0]
         assert newest.asset_selection == {K("clean_orders"), K("orders_report")}
+
+
+DOCUMENTED = '''
+import assettui as dg
+
+
+@dg.asset(metadata={"query": "select " + ", ".join(f"column_{i}" for i in range(40)) + " from t"})
+def documented():
+    """Orders, **cleaned**.
+
+    - one row per order
+    - amounts in cents
+    """
+    return 1
+
+
+defs = dg.Definitions(assets=[documented])
+'''
+
+
+async def test_docstrings_render_as_markdown_and_values_open_in_full(project_dir, target, home):
+    from assettui.tui.app import AssetTuiApp
+    from assettui.tui.screens.full_text import FullTextScreen
+
+    (project_dir / "definitions.py").write_text(DOCUMENTED)
+    app = AssetTuiApp(target, home, run_scheduler=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        app.graph_pane.select(K("documented"))
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "• one row per order" in text and "**cleaned**" not in text
+        assert "column_39" not in text  # shortened in the pane
+        app.details_pane.focus()
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FullTextScreen))
+        await pilot.pause(0.2)
+        full = screen_text(app)
+        assert "column_39" in full
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, FullTextScreen))

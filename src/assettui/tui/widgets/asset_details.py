@@ -3,6 +3,7 @@ and the materialization history (paged)."""
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from rich.console import Group
+from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -25,6 +27,7 @@ from assettui.model.asset_key import AssetKey
 from assettui.model.metadata.values import metadata_from_json
 from assettui.storage import CheckResultRecord, EventRecord, RunsFilter, Storage
 from assettui.storage.instance import DagsterInstance
+from assettui.tui.screens.full_text import FullTextScreen, full_value
 from assettui.tui.status import COLOURS, MISSING, PARTITION_MISSING, NodeState, health_bar
 
 HISTORY_PAGE = 20  # materializations per page of history (`o` loads the next page)
@@ -132,6 +135,9 @@ class AssetDetails(VerticalScroll, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "older", "Older history", tooltip="Load older materializations"),
+        Binding(
+            "f", "full_text", "In full", tooltip="Description and every metadata value, unshortened"
+        ),
     ]
 
     class AssetChosen(Message):
@@ -203,6 +209,20 @@ class AssetDetails(VerticalScroll, can_focus=True):
         """Focus the upstream/downstream list (the pane itself when it is empty)."""
         lineage = self.query_one("#details-lineage", OptionList)
         (lineage if self.lineage_keys else self).focus()
+
+    def action_full_text(self) -> None:
+        graph, key = self.graph, self.key
+        if graph is None or key is None or not graph.has(key):
+            return
+        node = graph.get(key)
+        sections = {
+            "Definition metadata": [(n, full_value(v)) for n, v in node.metadata.items()],
+        }
+        if self.data is not None and self.data.history:
+            last = metadata_from_json(self.data.history[0].payload.get("metadata"))
+            sections["Last materialization"] = [(n, full_value(v)) for n, v in last.items()]
+        description = inspect.cleandoc(node.description) if node.description else None
+        self.app.push_screen(FullTextScreen(key.to_user_string(), description, sections))
 
     def action_older(self) -> None:
         if self.key is None or self.data is None or not self.data.has_older:
@@ -304,7 +324,7 @@ class AssetDetails(VerticalScroll, can_focus=True):
         if state.reason:
             parts.append(Text(state.reason, style=colour))
         if node.description:
-            parts += [Text(node.description.strip(), style="italic")]
+            parts.append(Markdown(inspect.cleandoc(node.description)))
         parts.append(facts)
         return Group(*parts)
 

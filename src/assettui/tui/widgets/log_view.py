@@ -165,7 +165,13 @@ class LogLines(ScrollView, can_focus=True):
     LogLines { height: 1fr; }
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "left_edge", "Left edge", show=False),
+        Binding("ctrl+home", "scroll_home", "Top", show=False),
+    ]
+
     show_timestamps: reactive[bool] = reactive(False)
+    wrap: reactive[bool] = reactive(False)  # long lines continue on the rows below
 
     class FollowChanged(Message):
         """Follow turned on or off (by scrolling up, ``f`` or the end key)."""
@@ -184,6 +190,9 @@ class LogLines(ScrollView, can_focus=True):
         self.follow = True
         self._width = 0
         self._moving = False  # our own scrolling must not switch follow off
+        # wrapping: the first display row of each filtered row (one more entry: the total)
+        self._starts: list[int] = [0]
+        self._wrap_width = 0
 
     # ------------------------------------------------------------ content
 
@@ -192,6 +201,8 @@ class LogLines(ScrollView, can_focus=True):
         self.rows = []
         self._width = 0
         self.match_row = None
+        self._starts = [0]
+        self.scroll_to(x=0, animate=False, force=True)  # a new run starts at the left
         self._update_size()
 
     def append(self, new: Sequence[LogLine]) -> None:
@@ -202,6 +213,7 @@ class LogLines(ScrollView, can_focus=True):
         self.rows.extend(accepted)
         for index in accepted:
             self._width = max(self._width, len(self.lines[index].text))
+            self._starts.append(self._starts[-1] + self._height_of(index))
         self._update_size()
         if self.follow:
             self.scroll_to_end()
@@ -210,25 +222,76 @@ class LogLines(ScrollView, can_focus=True):
 
     def set_filter(self, log_filter: LogFilter) -> None:
         """Re-filter every line (keeps the line under the top of the view when it can)."""
-        top = self.rows[int(self.scroll_y)] if self.rows and not self.follow else None
+        top = self.rows[self.row_at(int(self.scroll_y))] if self.rows and not self.follow else None
         self.filter = log_filter
         self.rows = [i for i, line in enumerate(self.lines) if log_filter.accepts(line)]
         self._width = max((len(self.lines[i].text) for i in self.rows), default=0)
         self.match_row = None
-        self._update_size()
+        self.scroll_to(x=0, animate=False, force=True)
+        self._restart_wrap()
         if self.follow or top is None:
             self.scroll_to_end()
         else:
             self._scroll_to_row(bisect.bisect_left(self.rows, top))
         self.refresh()
 
+    @property
+    def prefix_width(self) -> int:
+        """Columns before a line's text: level, step (and time)."""
+        return 31 + (13 if self.show_timestamps else 0)
+
     def _update_size(self) -> None:
-        prefix = 32 + (13 if self.show_timestamps else 0)
-        self.virtual_size = Size(self._width + prefix, len(self.rows))
+        if self.wrap:
+            self.virtual_size = Size(self.scrollable_content_region.width, self._starts[-1])
+        else:
+            self.virtual_size = Size(self._width + self.prefix_width + 1, len(self.rows))
+
+    def _height_of(self, line_index: int) -> int:
+        if not self.wrap:
+            return 1
+        return max(1, -(-len(self.lines[line_index].text) // max(1, self._wrap_width)))
+
+    def _restart_wrap(self) -> None:
+        """Recount the display rows of every line (wrap turned on, resize, new filter)."""
+        self._wrap_width = max(1, self.scrollable_content_region.width - self.prefix_width)
+        starts = [0]
+        for index in self.rows:
+            starts.append(starts[-1] + self._height_of(index))
+        self._starts = starts
+        self._update_size()
+
+    def row_at(self, display_row: int) -> int:
+        """The filtered row shown at ``display_row`` (they differ when lines wrap)."""
+        if not self.wrap:
+            return display_row
+        return max(0, bisect.bisect_right(self._starts, display_row) - 1)
+
+    def display_row_of(self, row: int) -> int:
+        return self._starts[row] if self.wrap and row < len(self._starts) else row
+
+    def action_left_edge(self) -> None:
+        """``home``: back to the start of the lines (horizontal scroll reset)."""
+        self.scroll_to(x=0, animate=False, force=True)
 
     def watch_show_timestamps(self) -> None:
-        self._update_size()
+        self._restart_wrap()
         self.refresh()
+
+    def watch_wrap(self) -> None:
+        top = self.row_at(int(self.scroll_y)) if self.rows else 0
+        self.scroll_to(x=0, animate=False, force=True)
+        self._restart_wrap()
+        if self.follow:
+            self.scroll_to_end()
+        else:
+            self._scroll_to_row(top)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self.wrap:
+            self._restart_wrap()
+            if self.follow:
+                self.scroll_to_end()
 
     # ------------------------------------------------------------ scrolling and follow
 
@@ -243,7 +306,7 @@ class LogLines(ScrollView, can_focus=True):
     def _scroll_to_row(self, row: int) -> None:
         self._moving = True
         try:
-            target = max(0, row - self.scrollable_content_region.height // 3)
+            target = max(0, self.display_row_of(row) - self.scrollable_content_region.height // 3)
             self.scroll_to(y=target, animate=False, force=True)
         finally:
             self._moving = False
@@ -278,7 +341,11 @@ class LogLines(ScrollView, can_focus=True):
             return None
         count = len(self.rows)
         if from_row is None:
-            current = self.match_row if self.match_row is not None else int(self.scroll_y) - 1
+            current = (
+                self.match_row
+                if self.match_row is not None
+                else self.row_at(int(self.scroll_y)) - 1
+            )
             from_row = current + (1 if forward else -1)
         step = 1 if forward else -1
         for offset in range(count):
@@ -295,21 +362,34 @@ class LogLines(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        row = scroll_y + y
         width = self.scrollable_content_region.width
+        display = scroll_y + y
+        row, part = display, 0
+        if self.wrap:
+            row = self.row_at(display)
+            part = display - self._starts[row] if row < len(self.rows) else 0
         if row >= len(self.rows):
             return Strip.blank(width, self.rich_style)
         line = self.lines[self.rows[row]]
         segments: list[Segment] = []
-        if self.show_timestamps and line.timestamp is not None:
-            stamp = datetime.fromtimestamp(line.timestamp).strftime("%H:%M:%S.%f")[:12]
-            segments.append(Segment(stamp + " ", Style(dim=True)))
-        tag, tag_style = _LEVEL_TAGS.get(line.level, (line.level[:5].ljust(5), Style()))
-        segments.append(Segment(tag + " ", tag_style))
-        step = (line.step_key or "")[:24].ljust(24)
-        segments.append(Segment(step + " ", Style(color="blue")))
+        if part:  # a continuation row: the prefix column stays empty
+            segments.append(Segment(" " * self.prefix_width, self.rich_style))
+        else:
+            if self.show_timestamps and line.timestamp is not None:
+                stamp = datetime.fromtimestamp(line.timestamp).strftime("%H:%M:%S.%f")[:12]
+                segments.append(Segment(stamp + " ", Style(dim=True)))
+            elif self.show_timestamps:
+                segments.append(Segment(" " * 13, self.rich_style))
+            tag, tag_style = _LEVEL_TAGS.get(line.level, (line.level[:5].ljust(5), Style()))
+            segments.append(Segment(tag + " ", tag_style))
+            step = (line.step_key or "")[:24].ljust(24)
+            segments.append(Segment(step + " ", Style(color="blue")))
+        text = line.text
+        if self.wrap:
+            text = text[part * self._wrap_width : (part + 1) * self._wrap_width]
+            scroll_x = 0
         text_style = Style(color="red") if line.is_error else Style()
-        segments.extend(self._highlight(line.text, text_style, row == self.match_row))
+        segments.extend(self._highlight(text, text_style, row == self.match_row))
         strip = Strip(segments).crop(scroll_x, scroll_x + width)
         return strip.extend_cell_length(width, self.rich_style)
 
@@ -351,6 +431,7 @@ class LogView(Vertical):
         Binding("f", "follow", "Follow"),
         Binding("e", "errors_only", "Errors only"),
         Binding("t", "timestamps", "Timestamps"),
+        Binding("w", "wrap", "Wrap", tooltip="Wrap long lines (again: one row per line)"),
         Binding("v", "cycle_level", "Level"),
         Binding("s", "cycle_step", "Step"),
         Binding("slash", "search", "Search"),
@@ -505,6 +586,11 @@ class LogView(Vertical):
         view.show_timestamps = not view.show_timestamps
         self._update_status()
 
+    def action_wrap(self) -> None:
+        view = self.log_lines
+        view.wrap = not view.wrap
+        self._update_status()
+
     def action_cycle_level(self) -> None:
         view = self.log_lines
         current = view.filter
@@ -575,6 +661,8 @@ class LogView(Vertical):
                 parts.append(f"step {view.filter.step_key}")
             if view.filter.errors_only:
                 parts.append("errors only")
+            if view.wrap:
+                parts.append("wrap")
             if view.search:
                 found = "no match" if view.match_row is None else f"match @{view.match_row + 1}"
                 parts.append(f"/{view.search} {found}")
