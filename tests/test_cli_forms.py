@@ -38,3 +38,15 @@ def test_project_before_the_subcommand_as_the_readme_writes_it(project: Path) ->
     assert listed.stdout == assettui("automation", "list", str(project)).stdout
     jobs = assettui("job", str(project), "list")
     assert jobs.returncode == 0, jobs.stderr
+
+
+def test_runs_filter_and_launched_by(project: Path) -> None:
+    import json
+
+    assert assettui("materialize", str(project), "--select", "orders").returncode == 0
+    listed = json.loads(assettui("runs", str(project), "--json", "--filter", "by:cli").stdout)
+    assert len(listed) == 1 and listed[0]["launched_by"] == "cli"
+    none = json.loads(assettui("runs", str(project), "--json", "--filter", "by:ui").stdout)
+    assert none == []
+    bad = assettui("runs", str(project), "--filter", "status:nope")
+    assert bad.returncode == 2 and "status:nope?" in bad.stderr

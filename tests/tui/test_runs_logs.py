@@ -408,3 +408,48 @@ async def test_long_lines_wrap_on_w_and_home_goes_back_left(storage):
         assert "wrap" in str(view.query_one("#log-status").render())
         await pilot.press("w")
         assert not lines.wrap and lines.virtual_size.height == 2
+
+
+async def test_the_runs_list_filters_by_status_launcher_partition_tag_and_words(storage):
+    failed = make_run(storage, DagsterRunStatus.FAILURE, asset="orders")
+    ok = make_run(storage, DagsterRunStatus.SUCCESS, asset="customers")
+    storage.runs.add_run_tags(failed, {"dagster/schedule_name": "nightly", "team": "data"})
+    storage.runs.add_run_tags(ok, {"dagster/backfill": "bf1", "dagster/partition": "2024-01-02"})
+    app = RunsHost(storage)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(RunsPane)
+        await wait_for(pilot, lambda: len(pane.runs) == 2, "listed")
+        pane.query_one("DataTable").focus()
+
+        async def search(text: str) -> list[str]:
+            await pilot.press("slash")
+            box = pane.query_one("#runs-search")
+            box.value = text
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            return [r.run_id for r in pane.runs]
+
+        assert await search("status:failure") == [failed]
+        assert "filter: status:failure" in str(pane.query_one("#runs-filter").render())
+        assert await search("by:backfill") == [ok]
+        assert await search("by:schedule") == [failed]
+        assert await search("partition:2024-01-02") == [ok]
+        assert await search("tag:team=data") == [failed]
+        assert await search("nightly") == [failed]
+        assert await search("asset:customers") == [ok]
+        assert await search("status:nope") == [ok]  # refused: the last filter stays
+        await pilot.press("escape")  # closes the search box
+        await pilot.press("escape")  # clears the filter
+        await wait_for(pilot, lambda: len(pane.runs) == 2, "all again")
+
+
+def test_run_queries_parse_and_say_what_is_wrong():
+    from assettui.model.records.run_query import RunQueryError, parse_run_query
+
+    query = parse_run_query("status:failure,canceled job:nightly_job tag:team words")
+    assert query.runs_filter.statuses == [DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
+    assert query.runs_filter.job_name == "nightly_job" and query.words == ("words",)
+    assert query.any_value_tags == {"team"}
+    for bad, said in (("status:nah", "status:nah?"), ("by:robot", "by:robot?"), ("x:y", "x:")):
+        with pytest.raises(RunQueryError, match=said):
+            parse_run_query(bad)

@@ -22,12 +22,11 @@ from assettui.automation.backfill_plan import BackfillPlan, PlannedRun, plan_bac
 from assettui.errors import PartitionError, StorageError
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
-from assettui.model.records.runs import DagsterRun, DagsterRunStatus, RunsFilter
+from assettui.model.records.runs import BACKFILL_ID_TAG, DagsterRun, DagsterRunStatus, RunsFilter
 from assettui.storage.backfills import BackfillRecord, BulkActionStatus
 from assettui.storage.instance import DagsterInstance
 from assettui.storage.instance_storage import Storage
 
-BACKFILL_ID_TAG = "dagster/backfill"
 BACKFILL_JOB_TAG = "assettui/backfill_job"  # a job backfill: every run is of this job
 PLANNED_RUN_TAG = "assettui/backfill_run"
 DEFAULT_MAX_CONCURRENT = 4

@@ -20,6 +20,8 @@ from assettui.execution.errors_info import format_error
 from assettui.model.asset_graph import AssetGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.records.events import DagsterEventType, EventRecord
+from assettui.model.records.launched_by import LAUNCHED_BY_TAG, launched_by_text
+from assettui.model.records.run_query import RunQueryError, parse_run_query
 from assettui.model.records.runs import DagsterRun
 from assettui.project import resolve_home
 from assettui.storage.compute_logs import CapturedOutput
@@ -400,6 +402,7 @@ def launch_and_follow(
     signal.signal(signal.SIGTERM, on_signal)
     if job_name is not None:
         launch["job_name"] = job_name
+    launch["tags"] = {**(launch.get("tags") or {}), LAUNCHED_BY_TAG: "cli"}
     run_id = launcher.launch(asset_keys, **launch)
     launched.append(run_id)
     click.echo(f"Launched run {run_id} ({what})", err=True)
@@ -430,6 +433,7 @@ def run_json(run: DagsterRun) -> dict[str, Any]:
         "start_time": run.started_at,
         "end_time": run.ended_at,
         "failure_reason": run.failure_reason,
+        "launched_by": launched_by_text(run),
     }
 
 
@@ -442,12 +446,32 @@ def _storage(project: str | None, module: str | None, home: str | None) -> Stora
 @project_options
 @click.option("--limit", default=20, show_default=True, help="How many runs, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option(
+    "--filter",
+    "query_text",
+    default=None,
+    help="As the UI's runs filter: status:failure job:x asset:y tag:k=v partition:p by:schedule.",
+)
 def runs(
-    project: str | None, module: str | None, home: str | None, limit: int, as_json: bool
+    project: str | None,
+    module: str | None,
+    home: str | None,
+    limit: int,
+    as_json: bool,
+    query_text: str | None,
 ) -> None:
     """List runs, newest first."""
     storage = _storage(project, module, home)
-    found = storage.runs.list_runs(limit=limit)
+    if query_text:
+        try:
+            query = parse_run_query(query_text)
+        except RunQueryError as exc:
+            fail(str(exc), 2)
+            raise
+        candidates = storage.runs.list_runs(query.runs_filter, limit=limit * 10)
+        found = [run for run in candidates if query.matches(run)][:limit]
+    else:
+        found = storage.runs.list_runs(limit=limit)
     if as_json:
         click.echo(json.dumps([run_json(r) for r in found], indent=2))
         return

@@ -23,6 +23,7 @@ from assettui.execution.launcher import QueuedRunLauncher, RunLauncher, monitor_
 from assettui.model.asset_graph import AssetGraph as DefGraph
 from assettui.model.asset_key import AssetKey
 from assettui.model.definitions import Definitions
+from assettui.model.records.launched_by import LAUNCHED_BY_TAG
 from assettui.model.records.runs import IN_PROGRESS_STATUSES
 from assettui.model.run_config_yaml import config_targets
 from assettui.project import LoadedProject, LoadResult, ProjectTarget, load_project
@@ -475,7 +476,7 @@ class AssetTuiApp(App[None]):
         """Start a run of ``keys`` in a worker process and watch it to the end."""
         names = ", ".join(k.to_user_string() for k in keys[:3]) + (" …" if len(keys) > 3 else "")
         try:
-            run_id = self.launcher.launch(keys, run_config=run_config)
+            run_id = self.launcher.launch(keys, run_config=run_config, tags={LAUNCHED_BY_TAG: "ui"})
         except AssettuiError as exc:
             self.call_from_thread(self.notify, str(exc), title="Launch failed", severity="error")
             return
@@ -631,7 +632,7 @@ class AssetTuiApp(App[None]):
             job_name=job.name,
             run_config=run_config,
             partition_key=partition_key,
-            tags={k: str(v) for k, v in job.run_tags.items()},
+            tags={**{k: str(v) for k, v in job.run_tags.items()}, LAUNCHED_BY_TAG: "ui"},
             check_keys=None if job.graph_def is not None else job.asset_check_keys,
         )
         self.watched_runs[run_id] = f"job {job.name}"

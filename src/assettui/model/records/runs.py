@@ -29,6 +29,7 @@ from assettui.model.results import AssetCheckKey
 ASSET_JOB_NAME = "__ASSET_JOB"
 # Marks a run executed inside the calling process (``materialize()``), not by a worker.
 IN_PROCESS_TAG = "assettui/in_process"
+BACKFILL_ID_TAG = "dagster/backfill"  # the backfill a run belongs to
 RESUME_RETRY_TAG = "dagster/is_resume_retry"  # Dagster's tag on a retry from failure
 
 

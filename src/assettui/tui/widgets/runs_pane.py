@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual import on, work
@@ -19,9 +19,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label
+from textual.widgets import Button, DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
+from assettui.model.records.run_query import RunQuery, RunQueryError, parse_run_query
 from assettui.storage import DagsterRun, DagsterRunStatus, Storage
 from assettui.tui.instance_poller import InstanceChanged, poller_of
 from assettui.tui.screens.confirm import ConfirmDialog
@@ -144,6 +145,10 @@ class RunsPane(Vertical):
     DEFAULT_CSS = """
     RunsPane { height: 1fr; }
     RunsPane > DataTable { height: 1fr; }
+    RunsPane > #runs-search { display: none; height: 3; }
+    RunsPane.-searching > #runs-search { display: block; }
+    RunsPane > #runs-filter { display: none; height: 1; background: $boost; padding: 0 1; }
+    RunsPane.-filtered > #runs-filter { display: block; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -152,6 +157,13 @@ class RunsPane(Vertical):
         ),
         Binding("c", "cancel_run", "Cancel run"),
         Binding("R", "reexecute", "Re-execute"),
+        Binding(
+            "slash",
+            "search",
+            "Filter runs",
+            key_display="/",
+            tooltip="status:failure job:x asset:y tag:k=v partition:p by:schedule, or words",
+        ),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
@@ -204,8 +216,13 @@ class RunsPane(Vertical):
         self._selected: str | None = None
         self._scroll_to_selected = False
         self._any_running = False
+        self.run_query = RunQuery()
 
     def compose(self) -> ComposeResult:
+        yield Static("", id="runs-filter")
+        yield Input(
+            placeholder="filter runs: status:failure by:schedule orders …", id="runs-search"
+        )
         table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_column("status", key="status", width=11)
         table.add_column("run", key="run", width=8)
@@ -253,7 +270,12 @@ class RunsPane(Vertical):
 
     @work(thread=True, exclusive=True, group="runs-read", exit_on_error=False)
     def _load(self) -> None:
-        runs = self._storage.runs.list_runs(limit=self._limit)
+        query = self.run_query
+        if query.is_empty:
+            runs = self._storage.runs.list_runs(limit=self._limit)
+        else:  # what the storage cannot filter is checked here, on more runs than shown
+            found = self._storage.runs.list_runs(query.runs_filter, limit=self._limit * 10)
+            runs = [run for run in found if query.matches(run)][: self._limit]
         if not get_current_worker().is_cancelled:  # a newer read supersedes this one
             self.post_message(self.RunsRead(runs))
 
@@ -320,6 +342,46 @@ class RunsPane(Vertical):
         return next((r for r in self.runs if r.run_id == run_id), None)
 
     # ------------------------------------------------------------ actions
+
+    def action_search(self) -> None:
+        self.add_class("-searching")
+        box = self.query_one("#runs-search", Input)
+        box.value = self.run_query.text
+        box.focus()
+
+    @on(Input.Submitted, "#runs-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            self.set_query(event.value)
+        except RunQueryError as exc:
+            self.notify(str(exc), title="Runs filter", severity="error")
+            return
+        self.remove_class("-searching")
+        self.query_one(DataTable).focus()
+
+    def on_key(self, event: Any) -> None:
+        box = self.query_one("#runs-search", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            self.remove_class("-searching")
+            self.query_one(DataTable).focus()
+        elif event.key == "escape" and not self.run_query.is_empty:
+            event.stop()
+            self.set_query("")
+
+    def set_query(self, text: str) -> None:
+        """Show only the runs matching ``text`` (see :mod:`assettui.model.records.run_query`).
+
+        Raises:
+            RunQueryError: the text is not a runs search.
+        """
+        self.run_query = parse_run_query(text)
+        self.set_class(not self.run_query.is_empty, "-filtered")
+        label = f"filter: {text.strip()}  (/ to change, escape to clear)"
+        self.query_one("#runs-filter", Static).update(label)
+        self._signature = ()
+        self._load()
 
     def action_open_run(self) -> None:
         # The table's own enter binding usually wins (RowSelected, then RunOpened); this
