@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from assettui.errors import InvalidRunTransitionError, RunNotFoundError
+from assettui.errors import ExecutionError, InvalidRunTransitionError, RunNotFoundError
 from assettui.model.asset_key import AssetKey
 from assettui.model.records.events import DagsterEventType, NewEvent, error_payload
 from assettui.model.records.runs import (
@@ -359,12 +359,27 @@ class RunLauncher:
         time.sleep(0.2)
         fail_run(self.storage, run_id, "canceled")
 
-    def reexecute(self, run_id: str, from_failure: bool = False) -> str:
-        """Launch a new run of the same selection (or only what failed or was skipped)."""
+    def reexecute(
+        self,
+        run_id: str,
+        from_failure: bool = False,
+        asset_keys: Iterable[AssetKey] | None = None,
+    ) -> str:
+        """Launch a new run of the same selection (or only what failed or was skipped, or
+        only ``asset_keys`` of it: the steps a user picked)."""
         parent = self.storage.runs.get_run(run_id)
         if parent is None:
             raise RunNotFoundError(f"No run with id {run_id!r}.")
         keys = set(parent.asset_selection or ())
+        if asset_keys is not None:
+            chosen = set(asset_keys)
+            if not chosen or not chosen <= keys:
+                raise ExecutionError(
+                    f"Re-execute picks among run {run_id[:8]}'s assets; "
+                    f"{sorted(k.to_user_string() for k in chosen - keys) or 'nothing'} "
+                    "is not one of them."
+                )
+            keys = chosen
         tags = {**parent.tags, "dagster/parent_run_id": run_id}
         if from_failure and not keys:  # an op job: the new run reuses what succeeded
             tags[RESUME_RETRY_TAG] = "true"

@@ -39,6 +39,7 @@ from assettui.tui.screens.help import HelpScreen, binding_rows
 from assettui.tui.screens.jobs import JobsScreen
 from assettui.tui.screens.launch_dialog import LaunchDialog
 from assettui.tui.screens.pane import HeaderBar, as_screen
+from assettui.tui.screens.run_detail import RunDetailScreen
 from assettui.tui.status import MISSING, NodeState, load_states
 from assettui.tui.widgets.asset_details import AssetDetails
 from assettui.tui.widgets.asset_graph import AssetGraph, resolve_filter
@@ -580,6 +581,9 @@ class AssetTuiApp(App[None]):
     def on_runs_pane_run_launched(self, event: RunsPane.RunLaunched) -> None:
         self.follow_run(event.run_id)
 
+    def on_runs_pane_detail_requested(self, event: RunsPane.DetailRequested) -> None:
+        self.push_screen(RunDetailScreen(self.storage, self.launcher, event.run_id))
+
     def on_runs_pane_run_selected(self, event: Any) -> None:
         self._show_run(event.run_id)
 
@@ -698,6 +702,7 @@ _OTHER_PANES: tuple[tuple[type[Widget], str], ...] = (
     (PartitionCalendar, "Partition calendar"),
     (AutomationScreen, "Automation"),
     (JobsScreen, "Jobs"),
+    (RunDetailScreen, "Run detail"),
 )
 
 

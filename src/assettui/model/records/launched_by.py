@@ -15,14 +15,14 @@ def launched_by(run: DagsterRun) -> tuple[str, str]:
     """``(kind, detail)``: kind is one of :data:`LAUNCHERS` (or ``"unknown"``), detail names
     the schedule, sensor, backfill or parent run."""
     tags = run.tags
+    if run.parent_run_id:  # it carries its parent's tags: it is first a re-execution
+        return "re-execution", run.parent_run_id
     if BACKFILL_ID_TAG in tags:
         return "backfill", tags[BACKFILL_ID_TAG]
     if SCHEDULE_NAME_TAG in tags:
         return "schedule", tags[SCHEDULE_NAME_TAG]
     if SENSOR_NAME_TAG in tags:
         return "sensor", tags[SENSOR_NAME_TAG]
-    if run.parent_run_id:
-        return "re-execution", run.parent_run_id
     person = tags.get(LAUNCHED_BY_TAG)
     if person in ("ui", "cli"):
         return person, ""

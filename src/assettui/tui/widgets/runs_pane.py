@@ -47,7 +47,7 @@ class RunControl(Protocol):
 
     def cancel(self, run_id: str) -> None: ...
 
-    def reexecute(self, run_id: str, from_failure: bool = False) -> str: ...
+    def reexecute(self, run_id: str, from_failure: bool = False, asset_keys: Any = None) -> str: ...
 
 
 def status_text(status: DagsterRunStatus) -> Text:
@@ -145,8 +145,7 @@ class RunsPane(Vertical):
     DEFAULT_CSS = """
     RunsPane { height: 1fr; }
     RunsPane > DataTable { height: 1fr; }
-    RunsPane > #runs-search { display: none; height: 3; }
-    RunsPane.-searching > #runs-search { display: block; }
+    RunsPane > #runs-search { height: 3; }
     RunsPane > #runs-filter { display: none; height: 1; background: $boost; padding: 0 1; }
     RunsPane.-filtered > #runs-filter { display: block; }
     """
@@ -155,6 +154,7 @@ class RunsPane(Vertical):
         Binding(
             "enter", "open_run", "Open log", tooltip="Show the log of the run under the cursor"
         ),
+        Binding("d", "detail", "Detail", tooltip="Run detail: step timeline, tags, config, log"),
         Binding("c", "cancel_run", "Cancel run"),
         Binding("R", "reexecute", "Re-execute"),
         Binding(
@@ -190,6 +190,13 @@ class RunsPane(Vertical):
             super().__init__()
             self.run_id = run_id
 
+    class DetailRequested(Message):
+        """``d`` on a run: open its detail."""
+
+        def __init__(self, run_id: str) -> None:
+            super().__init__()
+            self.run_id = run_id
+
     class RunLaunched(Message):
         """A re-execution was launched from the pane."""
 
@@ -220,9 +227,6 @@ class RunsPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="runs-filter")
-        yield Input(
-            placeholder="filter runs: status:failure by:schedule orders …", id="runs-search"
-        )
         table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_column("status", key="status", width=11)
         table.add_column("run", key="run", width=8)
@@ -343,9 +347,19 @@ class RunsPane(Vertical):
 
     # ------------------------------------------------------------ actions
 
+    def action_detail(self) -> None:
+        if self._selected is not None:
+            self.post_message(self.DetailRequested(self._selected))
+
     def action_search(self) -> None:
-        self.add_class("-searching")
-        box = self.query_one("#runs-search", Input)
+        """``/``: the filter box (mounted only while open: never the pane's first focus)."""
+        found = self.query("#runs-search")
+        box = found.first(Input) if found else None
+        if box is None:
+            box = Input(
+                placeholder="filter runs: status:failure by:schedule orders …", id="runs-search"
+            )
+            self.mount(box, before=self.query_one(DataTable))
         box.value = self.run_query.text
         box.focus()
 
@@ -357,15 +371,18 @@ class RunsPane(Vertical):
         except RunQueryError as exc:
             self.notify(str(exc), title="Runs filter", severity="error")
             return
-        self.remove_class("-searching")
+        self._close_search()
+
+    def _close_search(self) -> None:
+        for box in self.query("#runs-search"):
+            box.remove()
         self.query_one(DataTable).focus()
 
     def on_key(self, event: Any) -> None:
-        box = self.query_one("#runs-search", Input)
-        if event.key == "escape" and box.has_focus:
+        boxes = self.query("#runs-search")
+        if event.key == "escape" and boxes and boxes.first().has_focus:
             event.stop()
-            self.remove_class("-searching")
-            self.query_one(DataTable).focus()
+            self._close_search()
         elif event.key == "escape" and not self.run_query.is_empty:
             event.stop()
             self.set_query("")
