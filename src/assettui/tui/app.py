@@ -25,6 +25,7 @@ from assettui.model.asset_key import AssetKey
 from assettui.model.definitions import Definitions
 from assettui.model.records.launched_by import LAUNCHED_BY_TAG
 from assettui.model.records.runs import IN_PROGRESS_STATUSES
+from assettui.model.results import AssetCheckKey
 from assettui.model.run_config_yaml import config_targets
 from assettui.project import LoadedProject, LoadResult, ProjectTarget, load_project
 from assettui.project.watcher import ProjectWatcher
@@ -34,6 +35,7 @@ from assettui.tui.instance_poller import InstanceChanged, InstancePoller
 from assettui.tui.layout.graph_view import GraphView, ViewRequest, graph_view
 from assettui.tui.screens.automation import AutomationScreen
 from assettui.tui.screens.backfills import BackfillsScreen
+from assettui.tui.screens.checks import ChecksScreen
 from assettui.tui.screens.confirm import ConfirmDialog
 from assettui.tui.screens.help import HelpScreen, binding_rows
 from assettui.tui.screens.jobs import JobsScreen
@@ -102,6 +104,13 @@ class AssetTuiApp(App[None]):
             "p", "partitions", "Partitions", tooltip="Partition calendar of the selected asset"
         ),
         Binding("a", "automation", "Automation", tooltip="Schedules and sensors"),
+        Binding(
+            "C",
+            "checks",
+            "Checks",
+            show=False,
+            tooltip="The selected asset's checks: history, metadata, run one alone",
+        ),
         Binding("B", "backfills", "Backfills", show=False),
         Binding(
             "J",
@@ -121,7 +130,15 @@ class AssetTuiApp(App[None]):
     # calendar, automation, backfills) they would act on something not shown, so they are
     # neither offered in that screen's footer nor run from it.
     MAIN_SCREEN_ACTIONS = frozenset(
-        {"materialize", "materialize_upstream", "materialize_missing", "filter", "logs", "zoom"}
+        {
+            "materialize",
+            "materialize_upstream",
+            "materialize_missing",
+            "filter",
+            "logs",
+            "zoom",
+            "checks",
+        }
     )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -473,11 +490,21 @@ class AssetTuiApp(App[None]):
         self.push_screen(LaunchDialog(keys, targets), chosen)
 
     @work(thread=True, group="launch")
-    def launch(self, keys: list[AssetKey], run_config: dict[str, Any] | None = None) -> None:
-        """Start a run of ``keys`` in a worker process and watch it to the end."""
+    def launch(
+        self,
+        keys: list[AssetKey],
+        run_config: dict[str, Any] | None = None,
+        check_keys: list[AssetCheckKey] | None = None,
+    ) -> None:
+        """Start a run of ``keys`` (or of ``check_keys`` alone) in a worker process and
+        watch it to the end."""
         names = ", ".join(k.to_user_string() for k in keys[:3]) + (" …" if len(keys) > 3 else "")
+        if check_keys and not keys:
+            names = "check " + ", ".join(c.name for c in check_keys)
         try:
-            run_id = self.launcher.launch(keys, run_config=run_config, tags={LAUNCHED_BY_TAG: "ui"})
+            run_id = self.launcher.launch(
+                keys, run_config=run_config, tags={LAUNCHED_BY_TAG: "ui"}, check_keys=check_keys
+            )
         except AssettuiError as exc:
             self.call_from_thread(self.notify, str(exc), title="Launch failed", severity="error")
             return
@@ -675,6 +702,17 @@ class AssetTuiApp(App[None]):
             answered,
         )
 
+    def action_checks(self) -> None:
+        key, graph = self.graph_pane.selected, self.asset_graph
+        if graph is None or key is None:
+            return
+        if not graph.get(key).check_keys:
+            self.notify(f"{key.to_user_string()} has no checks.")
+            return
+        self.push_screen(
+            ChecksScreen(self.storage, graph, key, lambda check: self.launch([], None, [check]))
+        )
+
     def action_help(self) -> None:
         sections = {
             "Everywhere": binding_rows(self.BINDINGS),
@@ -703,6 +741,7 @@ _OTHER_PANES: tuple[tuple[type[Widget], str], ...] = (
     (AutomationScreen, "Automation"),
     (JobsScreen, "Jobs"),
     (RunDetailScreen, "Run detail"),
+    (ChecksScreen, "Checks"),
 )
 
 

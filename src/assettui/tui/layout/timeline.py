@@ -81,6 +81,8 @@ def bar(span: StepSpan, origin: float, until: float, width: int) -> str:
 def format_seconds(seconds: float | None) -> str:
     if seconds is None:
         return "—"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
     if seconds < 60:
         return f"{seconds:.1f}s"
     if seconds < 3600:
