@@ -346,3 +346,43 @@ async def test_the_automation_condition_sensor_is_listed_and_can_be_turned_off(s
         await wait_for(pilot, lambda: not screen.rows[0].running, "turned off")
         state = storage.automation.get_state(row.name, InstigatorType.SENSOR)
         assert state is not None and state.status is InstigatorStatus.STOPPED
+
+
+async def test_the_screen_shows_sensor_log_lines_and_condition_evaluations(storage):
+    @dg.asset(automation_condition=dg.AutomationCondition.missing())
+    def waiting() -> int:
+        return 1
+
+    @dg.asset
+    def plain() -> int:
+        return 1
+
+    job = dg.define_asset_job("plain_job", selection=[plain])
+
+    @sensor(job=job, minimum_interval_seconds=1)
+    def chatty(context):
+        context.log.info("looked at 3 files")
+        context.log.warning("one was empty")
+        return SkipReason("nothing new")
+
+    defs = Definitions(assets=[waiting, plain], jobs=[job], sensors=[chatty])
+    clock = ManualClock(datetime.fromtimestamp(NOW, UTC))
+    start_instigator(storage, defs, "chatty", clock.now())
+    Scheduler(storage, defs, clock=clock, monitor_runs=False).run_once()
+    [tick] = storage.automation.list_ticks("chatty", InstigatorType.SENSOR)
+    assert tick.log_lines == ("INFO looked at 3 files", "WARNING one was empty")
+
+    app = ScreenHost(lambda: AutomationScreen(storage, defs, clock=lambda: NOW))
+    async with app.run_test(size=(140, 44)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen.rows) == 2, "listed")
+        detail = screen.query_one("#automation-detail")
+        names = [r.name for r in screen.rows]
+        listing = screen.query_one("#automation-list")
+        listing.move_cursor(row=names.index("chatty"))
+        await wait_for(pilot, lambda: "looked at 3 files" in str(detail.render()), "log lines")
+        assert "WARNING one was empty" in str(detail.render())
+        listing.move_cursor(row=names.index("default_automation_condition_sensor"))
+        await wait_for(pilot, lambda: "waiting:" in str(detail.render()), "conditions")
+        text = str(detail.render())
+        assert "✔" in text and "requested" in text  # missing: true, so it was requested

@@ -227,6 +227,7 @@ def commit_tick(
     set_cursor: bool = False,
     dynamic_requests: Sequence[Any] = (),
     guard: TickGuard | None = None,
+    log_lines: Sequence[str] = (),
 ) -> TickOutcome:
     """Store a tick with its runs (QUEUED), run keys, partition changes and cursor, atomically.
 
@@ -288,6 +289,7 @@ def commit_tick(
             run_keys=run_keys,
             skip_reason=None if run_ids else skip_reason,
             cursor=cursor if set_cursor else None,
+            log_lines=log_lines,
         )
     return TickOutcome.from_record(record)
 
@@ -301,6 +303,7 @@ def commit_failed_tick(
     guard: TickGuard | None = None,
     cursor: str | None = None,
     set_cursor: bool = False,
+    log_lines: Sequence[str] = (),
 ) -> TickOutcome:
     """Store a FAILURE tick carrying ``error`` (its traceback included).
 
@@ -319,6 +322,7 @@ def commit_failed_tick(
             status=TickStatus.FAILURE,
             error=error,
             cursor=cursor if set_cursor else None,
+            log_lines=log_lines,
         )
     return TickOutcome.from_record(record)
 

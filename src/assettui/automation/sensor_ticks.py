@@ -9,6 +9,7 @@ write happens on the scheduler thread, so a late result is simply dropped.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Mapping
@@ -149,9 +150,11 @@ class SensorRunner:
             last_tick_completion_time=previous.timestamp if previous else None,
             last_run_key=previous.run_keys[-1] if previous and previous.run_keys else None,
         )
+        logged = _LogLines(context.log)
         try:
             evaluate = self._evaluation_fn(sensor, context, cursor)
-            evaluation = self._call_with_timeout(sensor.name, evaluate)
+            with logged:
+                evaluation = self._call_with_timeout(sensor.name, evaluate)
             return commit_tick(
                 self.storage,
                 origin,
@@ -163,9 +166,17 @@ class SensorRunner:
                 set_cursor=evaluation.cursor_updated and evaluation.cursor != cursor,
                 dynamic_requests=evaluation.dynamic_partitions_requests,
                 guard=guard,
+                log_lines=logged.lines,
             )
         except Exception as exc:
-            return commit_failed_tick(self.storage, origin, timestamp, error_text(exc), guard=guard)
+            return commit_failed_tick(
+                self.storage,
+                origin,
+                timestamp,
+                error_text(exc),
+                guard=guard,
+                log_lines=logged.lines,
+            )
 
     def _evaluation_fn(
         self, sensor: SensorDefinition, context: SensorEvaluationContext, cursor: str | None
@@ -215,6 +226,32 @@ class SensorRunner:
             ) from evaluation.error
         assert evaluation.result is not None
         return evaluation.result
+
+
+class _LogLines(logging.Handler):
+    """Collects what a sensor logs through ``context.log`` during one evaluation."""
+
+    LIMIT = 200  # lines kept per tick
+
+    def __init__(self, logger: logging.Logger):
+        super().__init__(logging.DEBUG)
+        self.logger = logger
+        self.lines: list[str] = []
+        self._level = logger.level
+        self.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.lines) < self.LIMIT:
+            self.lines.append(self.format(record))
+
+    def __enter__(self) -> _LogLines:
+        self.logger.setLevel(logging.DEBUG)
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self)
+        self.logger.setLevel(self._level)
 
 
 class _Worker:

@@ -70,9 +70,12 @@ class TickRecord:
     skip_reason: str | None
     error: str | None
     cursor: str | None
+    log_lines: tuple[str, ...] = ()  # what the sensor logged (context.log) during the tick
 
 
-_TICK_COLUMNS = "id, name, kind, timestamp, status, run_ids, run_keys, skip_reason, error, cursor"
+_TICK_COLUMNS = (
+    "id, name, kind, timestamp, status, run_ids, run_keys, skip_reason, error, cursor, log_lines"
+)
 _UNSET: Any = object()
 
 
@@ -156,16 +159,18 @@ class AutomationStorage:
         skip_reason: str | None = None,
         error: str | None = None,
         cursor: str | None = None,
+        log_lines: Sequence[str] = (),
     ) -> TickRecord:
         """Record a tick (usually ``STARTED``, then finished with :meth:`update_tick`)."""
         db = self._db()
         with write_transaction(db):
             tick_id = db.conn.execute(
                 "INSERT INTO ticks (name, kind, timestamp, status, run_ids, run_keys, "
-                "skip_reason, error, cursor, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "skip_reason, error, cursor, log_lines, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (name, InstigatorType(kind).value, timestamp, TickStatus(status).value,
                  encode_json(list(run_ids)), encode_json(list(run_keys)), skip_reason, error,
-                 cursor, now()),
+                 cursor, encode_json(list(log_lines)), now()),
             ).lastrowid  # fmt: skip
         tick = self.get_tick(int(tick_id or 0))
         assert tick is not None
@@ -302,7 +307,7 @@ def _state(row: tuple[Any, ...]) -> InstigatorState:
 
 
 def _tick(row: tuple[Any, ...]) -> TickRecord:
-    tick_id, name, kind, timestamp, status, run_ids, run_keys, skip_reason, error, cursor = row
+    tick_id, name, kind, timestamp, status, run_ids, run_keys, skip_reason, error, cursor = row[:10]
     return TickRecord(
         tick_id=tick_id,
         name=name,
@@ -314,4 +319,5 @@ def _tick(row: tuple[Any, ...]) -> TickRecord:
         skip_reason=skip_reason,
         error=error,
         cursor=cursor,
+        log_lines=tuple(json.loads(row[10] or "[]")),
     )

@@ -190,6 +190,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m002_tick_log_lines(db: sqlite_utils.Database) -> None:
+    _run(db, "ALTER TABLE ticks ADD COLUMN log_lines TEXT NOT NULL DEFAULT '[]'")
+
+
 @dataclass(frozen=True, slots=True)
 class SchemaState:
     """How a database's schema compares with the code's migrations."""

@@ -33,6 +33,7 @@ from assettui.automation.control import (
     start_instigator,
     stop_instigator,
 )
+from assettui.automation.declarative import AUTOMATION_SENSOR_NAME, automated_asset_keys, explain
 from assettui.storage import InstigatorType, Storage, TickRecord, TickStatus
 from assettui.tui.instance_poller import InstanceChanged, poller_of
 
@@ -73,7 +74,7 @@ class AutomationScreen(Screen[None]):
 
     DEFAULT_CSS = """
     AutomationScreen #automation-list { height: 1fr; }
-    AutomationScreen #automation-detail { height: auto; max-height: 6; padding: 0 1;
+    AutomationScreen #automation-detail { height: auto; max-height: 45%; padding: 0 1;
         background: $boost; }
     AutomationScreen #automation-ticks { height: 1fr; }
     """
@@ -109,6 +110,7 @@ class AutomationScreen(Screen[None]):
         self.rows: list[InstigatorRow] = []
         self.ticks: list[TickRecord] = []
         self._selected: str | None = None
+        self._tick_id: int | None = None  # the tick highlighted in the ticks table
 
     def set_definitions(self, defs: Any) -> None:
         """Show the schedules and sensors of newly loaded definitions."""
@@ -249,7 +251,40 @@ class AutomationScreen(Screen[None]):
         tick = row.last_tick
         if tick is not None and tick.error:
             lines.append(f"last error: {tick.error.strip().splitlines()[-1]}")
+        shown = next((t for t in self.ticks if t.tick_id == self._tick_id), None) or tick
+        if shown is not None and shown.log_lines:
+            lines.append(f"log of the tick at {format_time(shown.timestamp)}:")
+            lines += [f"  {line}" for line in shown.log_lines[-8:]]
+        if row.name == AUTOMATION_SENSOR_NAME:
+            lines += self._condition_lines(row.cursor)
         detail.update("\n".join(lines))
+
+    def _condition_lines(self, cursor: str | None) -> list[str]:
+        """Each automated asset's condition at the last evaluation: which parts held."""
+        try:
+            graph = self._defs.resolve_asset_graph()
+        except Exception:  # definitions that do not resolve: nothing to explain
+            return []
+        keys = automated_asset_keys(graph)
+        if not keys:
+            return ["no asset has an automation condition"]
+        if cursor is None:
+            return ["conditions: not evaluated yet"]
+        lines = ["conditions at the last evaluation (✔ true · ✘ false, with how many partitions):"]
+        for key in keys:
+            condition = graph.get(key).automation_condition
+            partitioned = graph.get(key).is_partitioned
+            for path, depth, label, count in explain(condition, cursor, key):
+                if count is None:
+                    mark = "·"
+                else:
+                    mark = "✔" if count else "✘"
+                if count is not None and partitioned:
+                    mark += f" {count}"
+                head = f"{key.to_user_string()}: " if path == "0" else "  " * depth
+                requested = "  → requested" if path == "0" and count else ""
+                lines.append(f"  {head}{mark} {label}{requested}")
+        return lines
 
     # ------------------------------------------------------------ selection and actions
 
@@ -263,6 +298,12 @@ class AutomationScreen(Screen[None]):
             self.query_one("#automation-ticks", DataTable).clear()
             self._show_detail()
             self._read()
+
+    @on(DataTable.RowHighlighted, "#automation-ticks")
+    def _tick_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        value = event.row_key.value
+        self._tick_id = int(value) if value is not None else None
+        self._show_detail()
 
     def action_toggle_status(self) -> None:
         row = self.selected
