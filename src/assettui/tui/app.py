@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +12,11 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
+from textual.filter import LineFilter
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from assettui.automation.scheduler import Scheduler, SchedulerThread
 from assettui.errors import AssettuiError
@@ -43,11 +44,13 @@ from assettui.tui.screens.launch_dialog import LaunchDialog
 from assettui.tui.screens.pane import HeaderBar, as_screen
 from assettui.tui.screens.run_detail import RunDetailScreen
 from assettui.tui.status import MISSING, NodeState, load_states
+from assettui.tui.terminal import SIXTEEN_COLOUR_THEME, AsciiFilter, sixteen_colours, wants_ascii
 from assettui.tui.widgets.asset_details import AssetDetails
 from assettui.tui.widgets.asset_graph import AssetGraph, resolve_filter
 from assettui.tui.widgets.load_error import LoadErrorPanel
 from assettui.tui.widgets.log_view import LogView
 from assettui.tui.widgets.partition_calendar import PartitionCalendar
+from assettui.tui.widgets.responsive import FooterBar, RunsArea
 from assettui.tui.widgets.runs_pane import RunsPane
 
 MONITOR_SECONDS = 5.0  # between dead-worker checks when no scheduler runs
@@ -122,8 +125,8 @@ class AssetTuiApp(App[None]):
         Binding("z", "zoom", "Zoom", tooltip="Maximize the focused pane (again: restore)"),
         Binding("tab", "focus_next", "Next pane", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?", show=False),
+        Binding("q", "quit", "Quit", show=False),
     ]
 
     # These act on the main screen's graph selection; over a pushed screen (the partition
@@ -154,7 +157,9 @@ class AssetTuiApp(App[None]):
         super().__init__()
         self.target = target
         self.home = Path(home)
-        self.theme_name = theme_name
+        # A 16-colour terminal gets the ANSI theme: its own palette, no rounded truecolor.
+        self.theme_name = theme_name or (SIXTEEN_COLOUR_THEME if sixteen_colours() else None)
+        self._ascii_filter = AsciiFilter() if wants_ascii() else None
         self.storage = Storage(self.home)
         self.launcher = RunLauncher(self.home, target, self.storage)
         self.defs: Definitions | None = None
@@ -181,10 +186,10 @@ class AssetTuiApp(App[None]):
         with Horizontal(id="main"):
             yield AssetGraph(id="graph")
             yield AssetDetails(self.storage, id="details")
-        with Horizontal(id="runs-area"):
+        with RunsArea(id="runs-area"):
             yield from self._runs_widgets()
         yield Input(placeholder="name or selection (group:raw, +key:x) — enter", id="filter")
-        yield Footer()
+        yield FooterBar(id="footer-bar")
 
     def _runs_widgets(self) -> Iterable[Widget]:
         yield RunsPane(self.storage, self.launcher, id="runs-pane")
@@ -545,6 +550,10 @@ class AssetTuiApp(App[None]):
             event.stop()
 
     # ---- panes and screens --------------------------------------------------------------
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = list(super().get_line_filters())
+        return [*filters, self._ascii_filter] if self._ascii_filter else filters
 
     def action_zoom(self) -> None:
         screen = self.screen

@@ -247,7 +247,9 @@ class AssetGraph(ScrollView, can_focus=True):
         if style is None:
             spec = ROLE_STYLES.get(role, "") or "none"
             if "$accent" in spec:  # the theme's accent colour
-                spec = spec.replace("$accent", self.app.current_theme.accent or "bright_cyan")
+                accent = self.app.current_theme.accent or "bright_cyan"
+                # an ANSI theme names the terminal's colours ("ansi_green"); Rich: "green"
+                spec = spec.replace("$accent", accent.removeprefix("ansi_"))
             style = self._styles[role] = Style.parse(spec)
         return style
 
