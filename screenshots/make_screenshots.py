@@ -20,6 +20,7 @@ from assettui.model.asset_key import AssetKey
 from assettui.project import find_project, load_project
 from assettui.tui.app import AssetTuiApp
 from assettui.tui.widgets.asset_graph import AssetGraph
+from browser import CHROMIUM, load_page, serving  # screenshots/browser.py
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent / "sample_project"
@@ -84,6 +85,12 @@ async def shoot(home: Path) -> list[Path]:
         await pilot.press("L")
         await pilot.pause(1.5)
         save("runs_logs")
+        runs = app.query_one("#runs-pane")
+        runs.query_one("DataTable").focus()
+        await pilot.press("d")  # the newest run's detail: its step timeline and log
+        await pilot.pause(1.5)
+        save("run_detail")
+        await pilot.press("escape")
         await pilot.press("r")
         graph.focus()
 
@@ -108,11 +115,22 @@ async def shoot(home: Path) -> list[Path]:
     return written
 
 
+def shoot_browser(home: Path) -> None:
+    """``assettui serve`` in headless Chromium (skipped, saying so, without Chromium)."""
+    if not Path(CHROMIUM).exists():
+        print("no Chromium: screenshots/serve.png left as it is")
+        return
+    with serving([str(SAMPLE), "--home", str(home), "--no-scheduler"], SAMPLE) as url:
+        asyncio.run(load_page(url, HERE / "serve.png", until="Assets ("))
+    print("wrote serve.png")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="assettui-shots-") as tmp:
         home = Path(tmp) / "home"
         materialize_some(home)
         svgs = asyncio.run(shoot(home))
+        shoot_browser(home)
     for svg in svgs:
         png = svg.with_suffix(".png")
         cairosvg.svg2png(url=str(svg), write_to=str(png))

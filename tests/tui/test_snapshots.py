@@ -47,3 +47,51 @@ def test_load_error_panel(snap_compare, make_app, project_dir):
         await wait_loaded(pilot, pilot.app)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+RUN_ID = "5e1f00d2-0000-4000-8000-000000000001"
+T0 = 1_767_261_600.0  # 2026-01-01 10:00 UTC: fixed, so the snapshot is too
+
+
+def _stored_run(home) -> None:
+    from assettui.model.records.events import DagsterEventType as E
+    from assettui.storage import DagsterRun, DagsterRunStatus, NewEvent, Storage
+
+    steps = (("raw_orders", 0.0, 1.5), ("clean_orders", 1.5, 4.0), ("orders_report", 4.0, 4.6))
+    with Storage(home) as storage:
+        storage.runs.create_run(
+            DagsterRun(
+                run_id=RUN_ID,
+                status=DagsterRunStatus.SUCCESS,
+                asset_selection=frozenset(AssetKey(s) for s, _, _ in steps),
+                tags={"assettui/launched_by": "ui", "team": "shop"},
+                run_config={"ops": {"clean_orders": {"config": {"threshold": 3}}}},
+                started_at=T0,
+                ended_at=T0 + 4.8,
+            )
+        )
+        events = [NewEvent(RUN_ID, E.RUN_START, "Started run.", "DEBUG", timestamp=T0)]
+        for step, start, end in steps:
+            events += [
+                NewEvent(RUN_ID, E.STEP_START, f"Started {step}.", "DEBUG", step, timestamp=T0 + start),
+                NewEvent(RUN_ID, E.STEP_SUCCESS, f"Finished {step}.", "DEBUG", step, timestamp=T0 + end),
+            ]  # fmt: skip
+        events.append(NewEvent(RUN_ID, E.RUN_SUCCESS, "The run finished.", timestamp=T0 + 4.8))
+        storage.event_log.store_events(events)
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)], ids=["160x48", "80x24"])
+def test_run_detail_with_its_step_timeline(snap_compare, make_app, home, size):
+    from assettui.tui.screens.run_detail import RunDetailScreen
+
+    _stored_run(home)
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await wait_loaded(pilot, app)
+        app.push_screen(RunDetailScreen(app.storage, app.launcher, RUN_ID))
+        await wait_until(pilot, lambda: getattr(app.screen, "data", None) is not None)
+        await wait_until(pilot, lambda: len(app.screen.query_one("#run-log").log_lines.lines) > 5)
+        await pilot.pause(0.3)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
