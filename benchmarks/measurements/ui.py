@@ -1,4 +1,5 @@
-"""The terminal UI: first frame, key latency, key latency under a log flood, and memory.
+"""The terminal UI: first frame, key latency, key latency under a log flood, memory, and
+opening a run's detail and filtering the runs list.
 
 Each figure comes from the real app (``AssetTuiApp``) driven headless with
 ``app.run_test(size=(120, 40))`` over the generated ``layered`` project, with a fresh
@@ -208,6 +209,10 @@ async def _drive_assettui(
                 return age
             if figure == "rss":
                 return tree_rss_mib(os.getpid())
+            if figure == "run_detail":
+                return statistics.median(await _run_detail_opens(app, presses))
+            if figure == "runs_filter":
+                return statistics.median(await _runs_filterings(app, presses))
             latencies = await _key_latencies(app, probe, presses, log_rate)
             return (
                 statistics.median(latencies)
@@ -245,6 +250,79 @@ async def _key_latencies(app: Any, probe: FrameProbe, presses: int, log_rate: in
         if feed is not None:
             feed.terminate()
             feed.wait()
+
+
+RUN_DETAIL_STEPS = 200
+FILTERED_RUNS = 2_000
+
+
+async def _until(condition: Callable[[], bool]) -> float:
+    """Let the app work until ``condition()`` holds; the time it did (perf_counter)."""
+    deadline = time.monotonic() + FRAME_TIMEOUT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("the view never showed what was waited for")
+        await asyncio.sleep(0.001)
+    return time.perf_counter()
+
+
+async def _run_detail_opens(app: Any, times: int) -> list[float]:
+    """Opening a finished run of 200 steps: until its timeline lists every step."""
+    from assettui.model.records.events import DagsterEventType as E
+    from assettui.storage import DagsterRun, DagsterRunStatus, NewEvent
+    from assettui.tui.screens.run_detail import RunDetailScreen
+
+    now = time.time()
+    run = app.storage.runs.create_run(
+        DagsterRun(status=DagsterRunStatus.SUCCESS, started_at=now - 60, ended_at=now)
+    )
+    events = []
+    for i in range(RUN_DETAIL_STEPS):
+        step = f"step_{i}"
+        events += [
+            NewEvent(run.run_id, E.STEP_START, step, "DEBUG", step, timestamp=now - 60 + i * 0.2),
+            NewEvent(run.run_id, E.STEP_SUCCESS, step, "DEBUG", step, timestamp=now - 59 + i * 0.2),
+        ]
+    app.storage.event_log.store_events(events)
+    latencies = []
+    for _ in range(max(times, 3)):
+        started = time.perf_counter()
+        screen = RunDetailScreen(app.storage, app.launcher, run.run_id)
+        app.push_screen(screen)
+        shown = await _until(
+            lambda screen=screen: (
+                screen.data is not None
+                and screen.query_one("#run-steps").row_count == RUN_DETAIL_STEPS
+            )
+        )
+        latencies.append(shown - started)
+        app.pop_screen()
+        await asyncio.sleep(0.05)
+    return latencies
+
+
+async def _runs_filterings(app: Any, times: int) -> list[float]:
+    """Filtering 2,000 runs by status and launcher: until the list holds the matches."""
+    from assettui.storage import DagsterRun, DagsterRunStatus
+    from assettui.tui.widgets.runs_pane import RunsPane
+
+    for i in range(FILTERED_RUNS):
+        status = DagsterRunStatus.FAILURE if i % 10 == 0 else DagsterRunStatus.SUCCESS
+        app.storage.runs.create_run(DagsterRun(status=status, tags={"team": f"t{i % 7}"}))
+    app.action_runs()
+    pane = app.query_one(RunsPane)
+    await _until(lambda: len(pane.runs) > 0)
+    latencies = []
+    for index in range(max(times, 3)):
+        text = "status:failure" if index % 2 == 0 else "tag:team=t3 status:success"
+        wanted = DagsterRunStatus.FAILURE if index % 2 == 0 else DagsterRunStatus.SUCCESS
+        started = time.perf_counter()
+        pane.set_query(text)
+        shown = await _until(
+            lambda wanted=wanted: bool(pane.runs) and all(r.status is wanted for r in pane.runs)
+        )
+        latencies.append(shown - started)
+    return latencies
 
 
 def _moved_from(key: Any) -> Callable[[Any], bool]:
@@ -470,6 +548,18 @@ def ui_measurements(size: int, presses: int, with_dagster: bool) -> list[Measure
             "< 100 ms",
             tools=(ASSETTUI,),
             log_rate=LOG_RATE,
+        ),
+        row(
+            f"open run detail of {RUN_DETAIL_STEPS} steps (median of {max(presses, 3)})",
+            "run_detail",
+            "< 250 ms",
+            tools=(ASSETTUI,),
+        ),
+        row(
+            f"runs filter over {FILTERED_RUNS:,} runs (median of {max(presses, 3)})",
+            "runs_filter",
+            "< 250 ms",
+            tools=(ASSETTUI,),
         ),
     ]
 
