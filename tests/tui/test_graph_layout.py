@@ -199,3 +199,35 @@ def test_shared_trunks_of_other_assets_do_not_join_the_selected_assets_edges() -
         ("raw_products", "clean_products"), ("clean_products", "clean_orders"),
         ("clean_products", "top_products"),
     }  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(3, 14), st.integers(0, 10_000), st.integers(2, 4))
+def test_groups_get_framed_bands_and_lit_paths_stay_true(n: int, seed: int, count: int) -> None:
+    keys, parents = _random_dag(n, seed)
+    groups = {k: f"g{random.Random(seed + i).randrange(count)}" for i, k in enumerate(keys)}
+    layout = layered_layout(keys, parents, {k: k for k in keys}, groups=groups)
+    if len(set(groups.values())) > 1:
+        assert len(layout.frames) == len(set(groups.values()))
+        for frame in layout.frames:  # each frame holds its group's boxes and no other box
+            for key, box in layout.boxes.items():
+                inside = (
+                    frame.x0 < box.x
+                    and box.x + box.width <= frame.x1
+                    and (frame.y0 < box.y < frame.y1)
+                )
+                assert inside == (groups[key] == frame.label), (key, frame)
+    for selected in keys:
+        true_edges = {(p, selected) for p in parents[selected]}
+        true_edges |= {(k, c) for c in keys for k in parents[c] if k == selected}
+        assert _lit_paths(layout, selected) == true_edges, selected
+
+
+def test_a_group_frame_is_drawn_with_its_label():
+    layout = layered_layout(
+        ["a", "b", "c"], {"b": ["a"], "c": ["a"]}, {k: k for k in "abc"},
+        groups={"a": "raw", "b": "raw", "c": "marts"},
+    )  # fmt: skip
+    text = "\n".join(_text(layout, y) for y in range(layout.height))
+    assert "╭ raw ┄" in text.replace("┄ raw", " raw") or " raw " in text
+    assert " marts " in text and "╰" in text

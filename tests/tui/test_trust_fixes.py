@@ -313,3 +313,20 @@ async def test_docstrings_render_as_markdown_and_values_open_in_full(project_dir
         assert "column_39" in full
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, FullTextScreen))
+
+
+async def test_groups_are_framed_and_g_toggles_the_frames(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await wait_loaded(pilot, app)
+        pane = app.graph_pane
+        assert pane._layered is not None
+        assert {f.label for f in pane._layered.frames} == {"raw", "clean", "marts"}
+        assert "┄ raw ┄" in screen_text(app)
+        pane.focus()
+        await pilot.press("g")
+        await pilot.pause(0.2)
+        assert pane._layered.frames == [] and "┄ raw ┄" not in screen_text(app)
+        await pilot.press("g")
+        await pilot.pause(0.2)
+        assert len(pane._layered.frames) == 3

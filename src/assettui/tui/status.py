@@ -50,6 +50,7 @@ ROLE_STYLES: Mapping[str, str] = {
     "title.sel": "bold reverse",
     "sub": "dim",
     "lane": "bright_black",
+    "group": "dim",
     "name": "",
     "name.sel": "bold reverse",
     "name.lit": "$accent",

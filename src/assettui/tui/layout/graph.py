@@ -60,6 +60,31 @@ class _Box:
     width: int
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """A group's frame: its label and the rectangle (inclusive corners) around its boxes."""
+
+    label: str
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    def row(self, y: int) -> dict[int, str]:
+        """The frame's characters on row ``y``, by column."""
+        if y < self.y0 or y > self.y1:
+            return {}
+        if y in (self.y0, self.y1):
+            left, right = ("╭", "╮") if y == self.y0 else ("╰", "╯")
+            line = {x: "┄" for x in range(self.x0 + 1, self.x1)}
+            line[self.x0], line[self.x1] = left, right
+            if y == self.y0:
+                for i, char in enumerate(f" {self.label} "[: max(0, self.x1 - self.x0 - 3)]):
+                    line[self.x0 + 2 + i] = char
+            return line
+        return {self.x0: "┆", self.x1: "┆"}
+
+
 @dataclass
 class LayeredLayout:
     """A layered drawing: node boxes and routed edges on a character grid."""
@@ -73,6 +98,8 @@ class LayeredLayout:
     # row -> x -> edge index -> the directions that edge takes through the cell
     cells: dict[int, dict[int, dict[int, int]]] = field(default_factory=dict)
     arrows: dict[tuple[int, int], set[int]] = field(default_factory=dict)  # cell -> edges
+    frames: list[_Frame] = field(default_factory=list)  # one per group, when grouped
+    top: int = 0  # rows above the first slot (the first frame's top line)
     _by_band: dict[int, list[_Box]] = field(default_factory=dict)
 
     def box_at(self, key: Hashable) -> tuple[int, int, int]:
@@ -92,6 +119,10 @@ class LayeredLayout:
     ) -> Row:
         """Segments of canvas row ``y`` between columns ``x0`` and ``x1``."""
         chars: list[tuple[str, str]] = [(" ", "")] * (x1 - x0)
+        for group in self.frames:  # under everything else: edges and boxes draw over them
+            for x, char in group.row(y).items():
+                if x0 <= x < x1:
+                    chars[x - x0] = (char, "group")
         for x, through in self.cells.get(y, {}).items():
             if not x0 <= x < x1:
                 continue
@@ -106,7 +137,7 @@ class LayeredLayout:
         for (ax, ay), edges in self.arrows.items():
             if ay == y and x0 <= ax < x1:
                 chars[ax - x0] = ("▶", "edge.lit" if edges & lit_edges else "edge")
-        for box in self._by_band.get(y // SLOT_HEIGHT, ()):
+        for box in self._by_band.get((y - self.top) // SLOT_HEIGHT, ()):
             row = y - box.y
             if not 0 <= row < SLOT_HEIGHT - 1:
                 continue
@@ -191,16 +222,38 @@ def _order_layers(
             slots[i] = [k for _, _, k in ranked]
 
 
-def _place(slots: list[list[Hashable]], ups: dict[Hashable, list[Hashable]]) -> dict[Hashable, int]:
-    """A vertical slot for each entry: near its upstream neighbours, order kept, no overlap."""
+def _place(
+    slots: list[list[Hashable]],
+    ups: dict[Hashable, list[Hashable]],
+    band_of: Mapping[Hashable, int] | None = None,
+) -> dict[Hashable, int]:
+    """A vertical slot for each entry: near its upstream neighbours, order kept, no overlap.
+
+    With ``band_of`` (entry -> group band, bands in order), each band's entries take slots
+    of their own, below the previous band's and one empty slot apart (room for the frame).
+    """
     y: dict[Hashable, int] = {}
-    for layer in slots:
-        last = -1
-        for key in layer:
-            near = [y[p] for p in ups.get(key, ()) if p in y]
-            want = round(sum(near) / len(near)) if near else 0
-            y[key] = max(want, last + 1)
-            last = y[key]
+    if band_of is None:
+        for layer in slots:
+            last = -1
+            for key in layer:
+                near = [y[p] for p in ups.get(key, ()) if p in y]
+                want = round(sum(near) / len(near)) if near else 0
+                y[key] = max(want, last + 1)
+                last = y[key]
+        return y
+    start = 0
+    for band in sorted(set(band_of.values())):
+        bottom = start
+        for layer in slots:
+            last = start - 1
+            for key in (k for k in layer if band_of[k] == band):
+                near = [y[p] for p in ups.get(key, ()) if p in y and band_of[p] == band]
+                want = round(sum(near) / len(near)) if near else start
+                y[key] = max(want, last + 1)
+                last = y[key]
+                bottom = max(bottom, last)
+        start = bottom + 2
     return y
 
 
@@ -209,6 +262,7 @@ def layered_layout(
     parents: Mapping[Any, Sequence[Hashable]],
     titles: Mapping[Any, str],
     box_width: tuple[int, int] = (14, 28),
+    groups: Mapping[Any, str] | None = None,
 ) -> LayeredLayout:
     """Lay out the DAG of ``keys`` (topological order) left to right.
 
@@ -217,6 +271,8 @@ def layered_layout(
         parents: each node's parents (entries outside ``keys`` are ignored).
         titles: each node's title, to size its layer's boxes.
         box_width: the smallest and largest box width.
+        groups: each node's group: with two groups or more, each group's nodes share a
+            band of rows, framed and labelled (a long edge's path runs in its target's band).
     """
     inside = set(keys)
     parents = {k: [p for p in parents.get(k, ()) if p in inside] for k in keys}
@@ -244,7 +300,19 @@ def layered_layout(
             edges.append((parent, key))
             chains.append(chain)
     _order_layers(slots, ups, downs)
-    slot_y = _place(slots, ups)
+    band_of: dict[Hashable, int] | None = None
+    group_names: list[str] = []
+    if groups is not None and len({groups.get(k, "") for k in keys}) > 1:
+        group_names = list(dict.fromkeys(groups.get(k, "") for k in keys))
+        rank = {name: i for i, name in enumerate(group_names)}
+        band_of = {k: rank[groups.get(k, "")] for k in keys}
+        for chain in chains:  # a long edge's dummies run in its target's band
+            for inner in chain[1:-1]:
+                band_of[inner] = band_of[chain[-1]]
+        for layer_slots in slots:
+            layer_slots.sort(key=band_of.__getitem__)  # stable: the barycenter order stays
+    slot_y = _place(slots, ups, band_of)
+    top = 1 if band_of is not None else 0  # a row above the first band for its frame
 
     widths = []
     for entries in slots:
@@ -257,30 +325,45 @@ def layered_layout(
             lay = layer[a]
             if slot_y[a] != slot_y[b] and a not in gap_sources[lay]:
                 gap_sources[lay].append(a)
-    x = 0
+    x = 1 if band_of is not None else 0  # room for the first frame's left line
     layer_x: list[int] = []
     gaps: list[int] = []
     for i in range(depth):
         layer_x.append(x)
         gaps.append(min(len(gap_sources[i]), MAX_CHANNELS) + 3)
         x += widths[i] + gaps[i]
-    boxes = {k: _Box(k, layer_x[layer[k]], slot_y[k] * SLOT_HEIGHT, widths[layer[k]]) for k in keys}
+    boxes = {
+        k: _Box(k, layer_x[layer[k]], top + slot_y[k] * SLOT_HEIGHT, widths[layer[k]]) for k in keys
+    }
     out = LayeredLayout(
-        width=max(x - (gaps[-1] if gaps else 0), 1),
-        height=(max(slot_y.values(), default=0) + 1) * SLOT_HEIGHT,
+        width=max(x - (gaps[-1] if gaps else 0), 1) + (1 if band_of is not None else 0),  # frame
+        height=top + (max(slot_y.values(), default=0) + 1) * SLOT_HEIGHT,
         position={k: (layer[k], slot_y[k]) for k in keys},
         layers=[[k for k in lay if k in inside] for lay in slots],
         boxes=boxes,
         edges=edges,
     )
     for box in boxes.values():
-        out._by_band.setdefault(box.y // SLOT_HEIGHT, []).append(box)
+        out._by_band.setdefault((box.y - top) // SLOT_HEIGHT, []).append(box)
+    out.top = top
+    if band_of is not None:
+        for band, name in enumerate(group_names):
+            members = [boxes[k] for k in keys if band_of[k] == band]
+            out.frames.append(
+                _Frame(
+                    name or "default",
+                    min(b.x for b in members) - 1,
+                    min(b.y for b in members) - 1,
+                    max(b.x + b.width for b in members),
+                    max(b.y for b in members) + SLOT_HEIGHT - 1,
+                )
+            )
     channel = {src: i % MAX_CHANNELS for srcs in gap_sources for i, src in enumerate(srcs)}
     for index, chain in enumerate(chains):
         for a, b in pairwise(chain):
             lay = layer[a]
-            ya = slot_y[a] * SLOT_HEIGHT + ATTACH_ROW
-            yb = slot_y[b] * SLOT_HEIGHT + ATTACH_ROW
+            ya = top + slot_y[a] * SLOT_HEIGHT + ATTACH_ROW
+            yb = top + slot_y[b] * SLOT_HEIGHT + ATTACH_ROW
             start = layer_x[lay] + widths[lay] if a in inside else layer_x[lay]
             if a not in inside:  # a dummy: the line runs through its slot
                 _hline(out, ya, layer_x[lay], layer_x[lay] + widths[lay], index)

@@ -27,6 +27,7 @@ class ViewRequest:
     depth: int | None
     force_list: bool
     fit_width: int | None = None
+    framed_groups: bool = True  # each group's assets in a band of their own, framed
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +79,10 @@ def graph_view(graph: AssetGraph, request: ViewRequest) -> GraphView:
         k: k.to_user_string().ljust(PARTITION_COUNTS_WIDTH if graph.get(k).is_partitioned else 0)
         for k in scope
     }
-    layered = layered_layout(scope, parents, titles)
+    groups = {k: graph.get(k).group_name for k in scope} if request.framed_groups else None
+    layered = layered_layout(scope, parents, titles, groups=groups)
     if request.fit_width and layered.width > request.fit_width:
-        compact = layered_layout(scope, parents, titles, box_width=COMPACT_BOX_WIDTH)
+        compact = layered_layout(scope, parents, titles, COMPACT_BOX_WIDTH, groups)
         layered = compact if compact.width < layered.width else layered
     return GraphView(
         graph, request, scope, row_of, layered, None, layered.width + 1, layered.height

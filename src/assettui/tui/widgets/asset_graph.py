@@ -76,6 +76,7 @@ class AssetGraph(ScrollView, can_focus=True):
             tooltip="Mark the asset (m materializes the marked ones)",
         ),
         Binding("escape", "clear_filter", "Clear marks, then filter", show=False),
+        Binding("g", "toggle_groups", "Groups", show=False, tooltip="Group frames on/off"),
         Binding("shift+left", "pan(-8, 0)", "Pan left", show=False),
         Binding("shift+right", "pan(8, 0)", "Pan right", show=False),
         Binding("shift+up", "pan(0, -5)", "Pan up", show=False),
@@ -114,6 +115,7 @@ class AssetGraph(ScrollView, can_focus=True):
         self._lit_edges: frozenset[int] = frozenset()
         self._styles: dict[str, Style] = {}
         self.marked: set[AssetKey] = set()  # space marks; m materializes them together
+        self.framed_groups = True  # g: groups in framed bands, or one compact drawing
 
     # ---- public API ---------------------------------------------------------------------
 
@@ -133,7 +135,14 @@ class AssetGraph(ScrollView, can_focus=True):
         if selected is None or not graph.has(selected):
             order = graph.toposorted_asset_keys
             selected = order[0] if order else None
-        return ViewRequest(selected, filter_keys, self.depth, self.force_list, self._fit_width())
+        return ViewRequest(
+            selected,
+            filter_keys,
+            self.depth,
+            self.force_list,
+            self._fit_width(),
+            self.framed_groups,
+        )
 
     def _fit_width(self) -> int | None:
         return self.size.width or None
@@ -195,7 +204,12 @@ class AssetGraph(ScrollView, can_focus=True):
             return
         if view is None:
             request = ViewRequest(
-                self.selected, self.filter_keys, self.depth, self.force_list, self._fit_width()
+                self.selected,
+                self.filter_keys,
+                self.depth,
+                self.force_list,
+                self._fit_width(),
+                self.framed_groups,
             )
             view = graph_view(graph, request)
         self.scope, self._row_of = view.scope, view.row_of
@@ -291,6 +305,10 @@ class AssetGraph(ScrollView, can_focus=True):
         return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
 
     # ---- keys and mouse -----------------------------------------------------------------
+
+    def action_toggle_groups(self) -> None:
+        self.framed_groups = not self.framed_groups
+        self._rebuild()
 
     def action_pan(self, dx: int, dy: int) -> None:
         """Move the view without moving the selection."""
