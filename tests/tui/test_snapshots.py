@@ -95,3 +95,52 @@ def test_run_detail_with_its_step_timeline(snap_compare, make_app, home, size):
         await pilot.pause(0.3)
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def _stored_check_evaluations(home) -> None:
+    from assettui.model.metadata.values import metadata_to_json, normalize_metadata
+    from assettui.model.records.events import DagsterEventType as E
+    from assettui.storage import DagsterRun, DagsterRunStatus, NewEvent, Storage
+
+    with Storage(home) as storage:
+        storage.runs.create_run(DagsterRun(run_id=RUN_ID, status=DagsterRunStatus.SUCCESS))
+        events = [
+            NewEvent(
+                RUN_ID, E.ASSET_CHECK_EVALUATION, f"Check {name}", step_key=name,
+                asset_key=AssetKey("orders"), timestamp=T0 + offset,
+                payload={"check_name": name, "passed": passed, "severity": "ERROR",
+                         "metadata": metadata_to_json(normalize_metadata(metadata))},
+            )
+            for name, passed, metadata, offset in (
+                ("orders_complete", True, {"rows": 3}, 0.0),
+                ("orders_small", False, {"largest": 3}, 1.0),
+                ("orders_complete", False, {"rows": 2}, 60.0),
+            )
+        ]  # fmt: skip
+        storage.event_log.store_events(events)
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)], ids=["160x48", "80x24"])
+def test_checks_screen(snap_compare, make_app, home, project_dir, size):
+    from tests.tui.test_checks_screen import CHECKED
+
+    (project_dir / "definitions.py").write_text(CHECKED)
+    _stored_check_evaluations(home)
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await wait_loaded(pilot, app)
+        app.query_one(AssetGraph).select(AssetKey("orders"))
+        app.action_checks()
+        await wait_until(pilot, lambda: bool(getattr(app.screen, "data", None)
+                                             and app.screen.data.history))  # fmt: skip
+        await pilot.pause(0.3)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_main_screen_with_runs_and_log_at_160x48(snap_compare, make_app, home):
+    _stored_run(home)
+    assert snap_compare(
+        make_app(), terminal_size=(160, 48), run_before=_ready("clean_orders", keys=("r",))
+    )

@@ -330,3 +330,20 @@ async def test_groups_are_framed_and_g_toggles_the_frames(make_app):
         await pilot.press("g")
         await pilot.pause(0.2)
         assert len(pane._layered.frames) == 3
+
+
+def test_an_error_inside_the_app_makes_the_command_exit_non_zero(target, monkeypatch):
+    """Textual shows the error and ends the app; the command must not then exit 0."""
+    from click.testing import CliRunner
+
+    from assettui.cli.ui_command import ui
+    from assettui.tui.app import AssetTuiApp
+
+    def broken_mount(self) -> None:
+        raise RuntimeError("a bug in a view")
+
+    real_run = AssetTuiApp.run
+    monkeypatch.setattr(AssetTuiApp, "on_mount", broken_mount)
+    monkeypatch.setattr(AssetTuiApp, "run", lambda self: real_run(self, headless=True))
+    result = CliRunner().invoke(ui, [str(target.root), "--no-scheduler"])
+    assert result.exit_code == 1
