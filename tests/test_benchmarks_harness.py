@@ -195,12 +195,14 @@ def test_ui_rows_are_defined_with_goals_and_units() -> None:
     quick = {m.name: m for m in ui.QUICK_MEASUREMENTS}
 
     assert all(name.startswith("ui: ") for name in [*rows, *quick])
-    first, rss, key, logged = ui.MEASUREMENTS
+    first, rss, key, logged, detail, filtered = ui.MEASUREMENTS
     assert (first.goal, first.unit, first.tools) == ("< 1.5 s", "s", (ASSETTUI, DAGSTER))
     assert (rss.goal, rss.unit, rss.tools) == ("< 300 MB", "MB", (ASSETTUI, DAGSTER))
     assert (key.goal, key.tools) == ("< 50 ms", (ASSETTUI,))
     assert (logged.goal, logged.tools) == ("< 100 ms", (ASSETTUI,))
     assert "5,000" in first.name and "2,000 lines/s" in logged.name
+    assert (detail.goal, filtered.goal) == ("< 250 ms", "< 250 ms")
+    assert "run detail of 200 steps" in detail.name and "2,000 runs" in filtered.name
     assert all(m.tools == (ASSETTUI,) for m in ui.QUICK_MEASUREMENTS)  # --quick skips dagster dev
 
 
