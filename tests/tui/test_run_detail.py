@@ -82,3 +82,61 @@ async def test_run_detail_shows_the_run_its_steps_and_re_executes_marked_steps(m
         await wait_until(pilot, lambda: len(children()) == 1, 60)
         [child] = children()
         assert child.asset_selection == {K("clean_orders")}
+
+
+SLOW = """
+import time
+import assettui as dg
+
+
+@dg.asset
+def slow():
+    time.sleep(3)
+    return 1
+
+
+@dg.asset
+def after(slow):
+    return slow + 1
+
+
+defs = dg.Definitions(assets=[slow, after])
+"""
+
+
+async def test_the_timeline_is_live_while_the_run_goes_and_R_re_executes_it(
+    project_dir, target, home
+):
+    from assettui.tui.app import AssetTuiApp
+
+    (project_dir / "definitions.py").write_text(SLOW)
+    app = AssetTuiApp(target, home, run_scheduler=False)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await wait_loaded(pilot, app)
+        app.graph_pane.select(K("after"))
+        app.graph_pane.focus()
+        await pilot.press("M")
+        await wait_until(pilot, lambda: len(app.watched_runs) == 1)
+        [run_id] = list(app.watched_runs)
+        app.push_screen(RunDetailScreen(app.storage, app.launcher, run_id))
+        screen = app.screen
+        assert isinstance(screen, RunDetailScreen)
+        await wait_until(
+            pilot, lambda: screen.data is not None and any(
+                s.key == "slow" and s.status == "running" for s in screen.data.spans), 60
+        )  # fmt: skip
+        assert "▶ running" in screen_text(app)
+        await wait_until(
+            pilot, lambda: screen.data is not None and screen.data.run.is_finished
+            and [s.status for s in screen.data.spans] == ["succeeded", "succeeded"], 60
+        )  # fmt: skip
+        await pilot.press("R")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+
+        def children() -> list:
+            with Storage(home) as storage:
+                return [r for r in storage.runs.list_runs() if r.parent_run_id == run_id]
+
+        await wait_until(pilot, lambda: len(children()) == 1, 60)
+        assert children()[0].asset_selection == {K("slow"), K("after")}
