@@ -64,6 +64,20 @@ class StepStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class StepExitError(ExecutionError):
+    """A step raised ``SystemExit`` (``sys.exit``) or ``KeyboardInterrupt``: that step fails
+    with it as the reason, and the run goes on as after any failed step."""
+
+    @staticmethod
+    def of(ended: BaseException) -> StepExitError:
+        name = type(ended).__name__
+        detail = f": {ended}" if str(ended) not in ("", "None") else ""
+        error = StepExitError(f"The step raised {name}{detail}.")
+        error.__cause__ = ended
+        error.__traceback__ = ended.__traceback__
+        return error
+
+
 class RunInterrupted(BaseException):
     """Raised in the worker's main thread when the run is canceled (SIGTERM)."""
 
@@ -292,6 +306,8 @@ class StepRunner:
                     outcome = self._attempt(step, attempt)
                 except RunInterrupted:
                     raise
+                except (SystemExit, KeyboardInterrupt) as ended:  # the step ends, not the run
+                    return self._step_failed(step, StepExitError.of(ended))
                 except Exception as exc:  # the user's code failed
                     max_retries = policy.max_retries if policy else 0
                     delay = policy.delay_for_attempt(attempt + 1) if policy else 0.0
