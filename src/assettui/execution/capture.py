@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from assettui.storage.compute_logs import times_path
+from assettui.storage.private import open_private
 
 _CHUNK = 1 << 16
 # After the step, output still in a pipe is copied for at most this long: a process the
@@ -34,7 +35,7 @@ class _Copier(threading.Thread):
         self.path = path
 
     def run(self) -> None:
-        with self.path.open("ab") as out, times_path(self.path).open("ab") as times:
+        with open_private(self.path) as out, open_private(times_path(self.path)) as times:
             while True:
                 try:
                     chunk = os.read(self.read_fd, _CHUNK)

@@ -28,6 +28,7 @@ from assettui.model.records.runs import (
 from assettui.model.results import AssetCheckKey
 from assettui.project.target import ProjectTarget
 from assettui.storage.instance_storage import Storage
+from assettui.storage.private import make_private_folder, open_private
 
 CANCEL_GRACE_SECONDS = 5.0
 # Only for a worker whose identity cannot be checked (see monitor_runs): longer than the
@@ -259,8 +260,8 @@ class RunLauncher:
         if run is not None and run.status is DagsterRunStatus.NOT_STARTED:
             self.storage.runs.update_run_status(run_id, DagsterRunStatus.STARTING)
         log_dir = self.home / "logs" / run_id
-        log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with (log_dir / "worker.log").open("ab") as log:
+        make_private_folder(log_dir)
+        with open_private(log_dir / "worker.log") as log:
             proc = subprocess.Popen(
                 worker_command(self.home, run_id, self.target),
                 stdin=subprocess.DEVNULL,

@@ -25,6 +25,7 @@ from assettui.storage.automation_state import AutomationStorage
 from assettui.storage.backfills import BackfillStorage
 from assettui.storage.dynamic_partitions import DynamicPartitionsStorage
 from assettui.storage.event_log import EventLog
+from assettui.storage.private import PRIVATE_FILE, narrow, open_private
 from assettui.storage.run_storage import RunStorage
 from assettui.storage.settings import SettingsStorage
 from assettui.storage.sqlite.database import (
@@ -67,6 +68,8 @@ class Storage:
         self._lock = threading.Lock()
         # (pid, opening thread, connection): closed when that thread has ended.
         self._connections: list[tuple[int, threading.Thread, sqlite_utils.Database]] = []
+        if not self.paths.database.exists():  # created private; SQLite's own files follow it
+            open_private(self.paths.database).close()
         db = connect(self.paths.database)
         try:
             # Refuse a newer database before anything (even the WAL pragma) touches it.
@@ -76,6 +79,8 @@ class Storage:
         except BaseException:
             db.close()
             raise
+        for suffix in ("", "-wal", "-shm"):
+            narrow(Path(f"{self.paths.database}{suffix}"), PRIVATE_FILE)
         self._adopt(db)
         self.runs = RunStorage(self.database)
         self.event_log = EventLog(self.database)

@@ -26,6 +26,7 @@ from assettui.execution.io_managers.base import (
 from assettui.model.asset_key import AssetKey
 from assettui.model.config_schema import Field, StringSource
 from assettui.model.metadata.values import MetadataValue
+from assettui.storage.private import make_private_folder
 
 STORAGE_DIR_NAME = "storage"
 
@@ -81,7 +82,7 @@ def atomic_write(path: Path, write: Any) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     except FileNotFoundError:  # the first value stored in this folder
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_folder(folder)
         fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:

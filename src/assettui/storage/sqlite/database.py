@@ -23,6 +23,7 @@ from typing import TypeVar
 import sqlite_utils
 
 from assettui.errors import StorageError
+from assettui.storage.private import PRIVATE_FOLDER, make_private_folder, narrow
 
 DATABASE_FILENAME = "assettui.db"
 # Writers must wait (not fail) while another process holds the lock for many seconds.
@@ -76,7 +77,8 @@ def ensure_home(home: str | os.PathLike[str]) -> InstancePaths:
     """
     paths = instance_paths(home)
     try:
-        paths.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_folder(paths.home)
+        narrow(paths.home, PRIVATE_FOLDER)  # an existing folder may have been made wider
     except OSError as exc:
         raise StorageError(
             f"Cannot create the instance folder {paths.home}: {exc}. "
@@ -94,7 +96,7 @@ def step_log_paths(home: str | os.PathLike[str], run_id: str, step_key: str) -> 
         step_key: the step (an asset step's key); ``/`` is replaced so it stays one file.
     """
     folder = instance_paths(home).logs / run_id
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_folder(folder)
     safe = step_key.replace("/", "__").replace(os.sep, "__")
     return StepLogPaths(stdout=folder / f"{safe}.out", stderr=folder / f"{safe}.err")
 
