@@ -4,6 +4,7 @@ corrupt files), custom and configurable IO managers, polars parquet, per-asset k
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -41,8 +42,10 @@ def test_partitioned_layout_adds_the_partition(instance):
         return context.partition_key
 
     dg.materialize([regional], instance=instance, partition_key="eu")
-    assert pickle.loads((storage(instance) / "regional" / "eu").read_bytes()) == "eu"
-    assert not (storage(instance) / "regional" / "us").exists()
+    assert (
+        pickle.loads((storage(instance) / "regional" / "%partitions" / "eu").read_bytes()) == "eu"
+    )
+    assert not (storage(instance) / "regional" / "%partitions" / "us").exists()
 
 
 def test_path_metadata_is_recorded(instance):
@@ -118,7 +121,7 @@ def test_corrupt_pickle_names_asset_and_partition(instance):
         return up * 2
 
     dg.materialize([up], instance=instance, partition_key="b")
-    (storage(instance) / "up" / "b").write_bytes(b"not a pickle at all")
+    (storage(instance) / "up" / "%partitions" / "b").write_bytes(b"not a pickle at all")
 
     with pytest.raises(dg.DagsterError) as info:
         dg.materialize([up, down], instance=instance, partition_key="b", selection=[down])
@@ -326,8 +329,10 @@ def test_polars_partitioned_one_file_per_partition(instance):
     resources = {"polars_io": dg.PolarsParquetIOManager()}
     dg.materialize([parts], instance=instance, partition_key="p1", resources=resources)
     dg.materialize([parts], instance=instance, partition_key="p2", resources=resources)
-    assert pl.read_parquet(storage(instance) / "parts" / "p2.parquet")["p"].to_list() == ["p2"]
-    assert (storage(instance) / "parts" / "p1.parquet").exists()
+    assert pl.read_parquet(storage(instance) / "parts" / "%partitions" / "p2.parquet")[
+        "p"
+    ].to_list() == ["p2"]
+    assert (storage(instance) / "parts" / "%partitions" / "p1.parquet").exists()
 
 
 def test_polars_refuses_non_frames(instance):
@@ -376,3 +381,47 @@ def test_the_engine_imports_without_polars():
         "assert dg.materialize([a]).success\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_an_asset_and_another_assets_partition_never_share_a_file(tmp_path) -> None:
+    """shelf/b and partition b of shelf were both stored at shelf/b (issue 18 point 6)."""
+    import assettui as dg
+    from assettui.execution.io_managers.filesystem import safe_path
+
+    parts = dg.StaticPartitionsDefinition(["b", "c"])
+
+    @dg.asset(partitions_def=parts)
+    def shelf(context):
+        return f"partition {context.partition_key} of shelf"
+
+    @dg.asset(key=["shelf", "b"])
+    def shelf_b():
+        return "the asset shelf/b"
+
+    @dg.asset(deps=[shelf_b], ins={"value": dg.AssetIn(key=["shelf", "b"])})
+    def reads_shelf_b(value):
+        return value
+
+    with dg.DagsterInstance.from_home(tmp_path / "home") as instance:
+        dg.materialize([shelf], partition_key="b", instance=instance)
+        dg.materialize([shelf_b, reads_shelf_b], instance=instance)
+        base = Path(instance.storage_directory)
+        assert safe_path(base, dg.AssetKey(["shelf", "b"]), None) != safe_path(
+            base, dg.AssetKey("shelf"), "b"
+        )
+        loaded = dg.materialize(
+            [reads_shelf_b, shelf_b], instance=instance, selection=[reads_shelf_b]
+        )
+        assert loaded.output_for_node("reads_shelf_b") == "the asset shelf/b"
+
+        # A value stored in the earlier layout (partition straight under the key) still loads.
+        legacy = base / "shelf" / "c"
+        legacy.write_bytes(pickle.dumps("stored before the layout changed"))
+
+        @dg.asset(ins={"upstream": dg.AssetIn(key="shelf")}, partitions_def=parts)
+        def downstream(upstream):
+            return upstream
+
+        result = dg.materialize([shelf, downstream], instance=instance, partition_key="c",
+                                selection=[downstream])  # fmt: skip
+        assert result.output_for_node("downstream") == "stored before the layout changed"

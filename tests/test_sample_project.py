@@ -86,7 +86,11 @@ def materialization(result: Any, node: str) -> dg.AssetMaterialization:
 
 
 def value(instance: dg.DagsterInstance, *path: str) -> pl.DataFrame:
-    return pl.read_parquet(Path(instance.storage_directory).joinpath(*path))
+    """A stored parquet: ``value(instance, "customer_ltv.parquet")``, or a partition's:
+    ``value(instance, "raw_orders", "2026-01-02.parquet")``."""
+    *key, file = path
+    folder = [*key, "%partitions"] if key else []
+    return pl.read_parquet(Path(instance.storage_directory).joinpath(*folder, file))
 
 
 def test_validate_exits_zero(folders: dict[str, Path]) -> None:
@@ -270,7 +274,9 @@ def test_cli_materializes_one_raw_partition(tmp_path: Path) -> None:
         env={},
     )
     assert out.returncode == 0, out.stderr
-    assert (tmp_path / "home" / "storage" / "raw_orders" / "2026-01-05.parquet").is_file()
+    assert (
+        tmp_path / "home" / "storage" / "raw_orders" / "%partitions" / "2026-01-05.parquet"
+    ).is_file()
 
 
 def backfill(home: Path, reports: Path, select: str) -> subprocess.CompletedProcess:

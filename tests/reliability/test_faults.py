@@ -733,7 +733,7 @@ def test_corrupt_stored_values_fail_clearly_and_harm_nothing_else(project: Fault
     for part in parts:
         run_id = launcher.launch([AssetKey("letter")], partition_key=part)
         assert launcher.wait(run_id, timeout=30).status is DagsterRunStatus.SUCCESS
-    folder = project.home / "storage" / "letter"
+    folder = project.home / "storage" / "letter" / "%partitions"
     kinds = dict(zip(parts, ["truncated", "garbage", "empty", "folder"], strict=False))
     for part, how in kinds.items():
         _corrupt(folder / part, how)
@@ -767,9 +767,15 @@ def test_corrupt_stored_values_fail_clearly_and_harm_nothing_else(project: Fault
     # a sound partition still works, and re-materializing repairs a corrupt one
     ok = launcher.launch([AssetKey("shouted")], partition_key="e")
     assert launcher.wait(ok, timeout=30).status is DagsterRunStatus.SUCCESS
-    assert pickle.loads((project.home / "storage" / "shouted" / "e").read_bytes()) == "EEE"
+    assert (
+        pickle.loads((project.home / "storage" / "shouted" / "%partitions" / "e").read_bytes())
+        == "EEE"
+    )
     repair = launcher.launch([AssetKey("letter"), AssetKey("shouted")], partition_key="b")
     assert launcher.wait(repair, timeout=30).status is DagsterRunStatus.SUCCESS
-    assert pickle.loads((project.home / "storage" / "shouted" / "b").read_bytes()) == "BBB"
+    assert (
+        pickle.loads((project.home / "storage" / "shouted" / "%partitions" / "b").read_bytes())
+        == "BBB"
+    )
     _assert_database_intact(project.home)
     storage.event_log.store_events([NewEvent("after", DagsterEventType.LOG, "still writable")])

@@ -1,4 +1,10 @@
-"""The default IO manager: pickles under ``<home>/storage/<key path>[/<partition>]``.
+"""The default IO manager: pickles under ``<home>/storage/<key path>``, a partition's under
+``<home>/storage/<key path>/%partitions/<partition>``.
+
+The layout is unambiguous: asset ``shelf/b`` and partition ``b`` of asset ``shelf`` never
+share a file (before, both were ``shelf/b``). A key part starting with ``%`` is stored with
+one more ``%``, and a partition's ``%`` and ``/`` are escaped (``%25``, ``%2F``). Values
+stored in the earlier layout are still read when the new file does not exist.
 
 Writes are atomic (a temporary file in the same folder, then ``os.replace``), so a run killed
 mid-write leaves the previous good value in place. Keys or partitions that would resolve
@@ -46,14 +52,40 @@ def _check_part(part: str, what: str, asset_key: AssetKey) -> None:
         )
 
 
-def safe_path(base: Path, asset_key: AssetKey, partition: str | None, suffix: str = "") -> Path:
-    """The file for ``asset_key`` (and ``partition``) under ``base``, refusing escapes."""
+PARTITIONS_FOLDER = "%partitions"  # no key part is stored under this name (see above)
+
+
+def _stored_key_part(part: str) -> str:
+    return "%" + part if part.startswith("%") else part
+
+
+def _stored_partition(partition: str) -> str:
+    return partition.replace("%", "%25").replace("/", "%2F")
+
+
+def safe_path(
+    base: Path,
+    asset_key: AssetKey,
+    partition: str | None,
+    suffix: str = "",
+    *,
+    legacy: bool = False,
+) -> Path:
+    """The file for ``asset_key`` (and ``partition``) under ``base``, refusing escapes.
+
+    Args:
+        legacy: the path of the layout before ``%partitions`` (read as a fallback).
+    """
     for part in asset_key.path:
         _check_part(part, "key part", asset_key)
-    parts = list(asset_key.path)
     if partition is not None:
         _check_part(partition, "partition key", asset_key)
-        parts.append(partition)
+    if legacy:
+        parts = [*asset_key.path, *([partition] if partition is not None else [])]
+    else:
+        parts = [_stored_key_part(part) for part in asset_key.path]
+        if partition is not None:
+            parts += [PARTITIONS_FOLDER, _stored_partition(partition)]
     path = base.joinpath(*parts)
     if suffix:
         path = path.with_name(path.name + suffix)
@@ -131,6 +163,16 @@ def _process_exists(pid: int) -> bool:
     except OSError:
         return True  # alive, someone else's
     return True
+
+
+def readable_path(base: Path, asset_key: AssetKey, partition: str | None, suffix: str = "") -> Path:
+    """Where a stored value is read from: its file, or the earlier layout's if only that
+    exists (values stored before the layout changed keep loading)."""
+    path = safe_path(base, asset_key, partition, suffix)
+    if path.exists():
+        return path
+    old = safe_path(base, asset_key, partition, suffix, legacy=True)
+    return old if old != path and old.is_file() else path
 
 
 def describe(asset_key: AssetKey, partition: str | None) -> str:
@@ -216,7 +258,7 @@ class FilesystemIOManager(ConfigurableIOManager):
         key = context.storage_key
 
         def load_one(partition: str | None) -> Any:
-            path = safe_path(base, key, partition)
+            path = readable_path(base, key, partition)
             if not path.exists():
                 raise ExecutionError(
                     f"No stored value for {describe(key, partition)} (looked in "

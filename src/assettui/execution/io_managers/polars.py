@@ -15,6 +15,7 @@ from assettui.execution.io_managers.filesystem import (
     atomic_write,
     describe,
     load_partitions,
+    readable_path,
     safe_path,
     write_error_message,
 )
@@ -44,10 +45,11 @@ class PolarsParquetIOManager(ConfigurableIOManager):
     base_dir: str | None = None
     extension: str = ".parquet"
 
-    def _path(self, context: Any, partition: str | None) -> Path:
+    def _path(self, context: Any, partition: str | None, *, reading: bool = False) -> Path:
         if not self.base_dir:
             raise ExecutionError("PolarsParquetIOManager has no base_dir.")
-        return safe_path(Path(self.base_dir), context.storage_key, partition, self.extension)
+        where = readable_path if reading else safe_path
+        return where(Path(self.base_dir), context.storage_key, partition, self.extension)
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         pl = _polars()
@@ -81,7 +83,7 @@ class PolarsParquetIOManager(ConfigurableIOManager):
         lazy = context.dagster_type is pl.LazyFrame or "LazyFrame" in str(context.dagster_type)
 
         def load_one(partition: str | None) -> Any:
-            path = self._path(context, partition)
+            path = self._path(context, partition, reading=True)
             if not path.exists():
                 raise ExecutionError(
                     f"No stored parquet for {describe(context.storage_key, partition)} (looked in "
