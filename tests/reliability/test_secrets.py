@@ -582,3 +582,65 @@ def test_no_command_opens_a_network_listener(tmp_path: Path, audited) -> None:
     for marker in (*(f"main_entry.py {c} " for c in commands), "worker.py --home", "-c "):
         assert marker in procs, f"no audited process with {marker!r}:\n{procs}"
     assert procs.count("worker.py") >= 4  # of materialize, daemon --once, daemon and the UI
+
+
+LEAKY = """
+import sys
+import assettui as dg
+
+
+class Db(dg.ConfigurableResource):
+    url: str
+
+
+class Inner(dg.Config):
+    key: str
+
+
+class Outer(dg.Config):
+    inner: Inner
+
+
+@dg.asset
+def leaky(context, db: Db, config: Outer):
+    print(f"connecting to {db.url}")
+    print(f"inner key {config.inner.key}", file=sys.stderr)
+    context.log.info(f"url is {db.url} and key {config.inner.key}")
+    raise RuntimeError(f"could not connect to {db.url}")
+
+
+defs = dg.Definitions(assets=[leaky], resources={"db": Db(url=dg.EnvVar("DB_URL"))})
+"""
+
+
+def test_resolved_values_are_scrubbed_from_every_text_even_when_code_prints_them(
+    tmp_path: Path,
+) -> None:
+    """The step prints, logs and raises with the values themselves (not reprs): what is
+    stored and shown has the mask instead, in messages, tracebacks, captured output, the
+    run's failure reason and every file of the instance (issue 18 point 5)."""
+    url = "postgresql://svc:" + secrets.token_hex(8) + "@db.internal/shop"
+    key = "nested" + secrets.token_hex(8)
+    root = tmp_path / "leaky"
+    root.mkdir()
+    (root / "definitions.py").write_text(LEAKY)
+    (root / "run.yaml").write_text(
+        "ops:\n  leaky:\n    config:\n      inner:\n        key: {env: KEY_X}\n"
+    )
+    env = {**os.environ, "DB_URL": url, "KEY_X": key}
+    env.pop("ASSETTUI_HOME", None)
+
+    def cli_run(*args: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "assettui.cli.main_entry", *args],
+            capture_output=True, text=True, env=env, cwd=root, timeout=120,
+        )  # fmt: skip
+        return out.stdout + out.stderr
+
+    shown = cli_run("materialize", "--config", str(root / "run.yaml"))
+    shown += cli_run("logs", "latest") + cli_run("runs", "--json")
+    for value in (url, key):
+        assert value not in shown
+        assert files_holding(root / ".assettui", value) == []
+    assert "connecting to " + MASK in shown and "inner key " + MASK in shown
+    assert "could not connect to " + MASK in shown  # the error and its traceback

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from assettui.model.secrets import known_secrets, scrub_bytes
 from assettui.storage.compute_logs import times_path
 from assettui.storage.private import open_private
 
@@ -35,7 +36,16 @@ class _Copier(threading.Thread):
         self.path = path
 
     def run(self) -> None:
+        pending = b""  # the start of a line, held while secrets are known (see below)
         with open_private(self.path) as out, open_private(times_path(self.path)) as times:
+
+            def write(data: bytes) -> None:
+                # The stamp goes first: a reader that sees the bytes also sees their time.
+                times.write(f"{out.tell()} {time.time():.6f}\n".encode())
+                times.flush()
+                out.write(scrub_bytes(data))
+                out.flush()
+
             while True:
                 try:
                     chunk = os.read(self.read_fd, _CHUNK)
@@ -43,11 +53,21 @@ class _Copier(threading.Thread):
                     break
                 if not chunk:
                     break
-                # The stamp goes first: a reader that sees the bytes also sees their time.
-                times.write(f"{out.tell()} {time.time():.6f}\n".encode())
-                times.flush()
-                out.write(chunk)
-                out.flush()
+                if not known_secrets():
+                    write(pending + chunk)
+                    pending = b""
+                    continue
+                # Whole lines only, so a secret split between two reads is still masked.
+                data = pending + chunk
+                cut = data.rfind(b"\n") + 1
+                if cut == 0 and len(data) < _CHUNK:
+                    pending = data
+                    continue
+                cut = cut or len(data)
+                write(data[:cut])
+                pending = data[cut:]
+            if pending:
+                write(pending)
         with contextlib.suppress(OSError):
             os.close(self.read_fd)
 

@@ -14,10 +14,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from assettui.errors import ConfigError
+from assettui.model.secrets import MASK, register_secret
 
 T = TypeVar("T")
-
-MASK = "**********"
 
 
 class EnvVar(str):
@@ -45,7 +44,11 @@ class EnvVar(str):
     def get_value(self, default: str | None = None) -> str | None:
         """The variable's current value, or ``default``."""
         fallback = default if default is not None else self._default
-        return os.environ.get(self.env_var_name, fallback)
+        value = os.environ.get(self.env_var_name)
+        if value is None:
+            return fallback
+        register_secret(value)  # from now on masked wherever this process writes text
+        return value
 
     def resolve(self, where: str) -> str:
         """The value, or a :class:`ConfigError` naming the variable and ``where`` it is used."""

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assettui.errors import ConfigError
+from assettui.model.secrets import register_secret
 
 _NO_DEFAULT = object()
 
@@ -194,6 +195,7 @@ def _process(schema: Any, value: Any, path: str, problems: list[str]) -> Any:
                 problems.append(f"{path}: environment variable {name!r} is not set.")
                 return None
             raw = os.environ[name]
+            register_secret(raw)
             return _scalar(schema.scalar, raw, path, problems, from_env=True)
         return _scalar(schema.scalar, value, path, problems)
     if isinstance(schema, ScalarUnion):

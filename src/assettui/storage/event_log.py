@@ -8,6 +8,7 @@ by SQLite, so event ids are allocated and committed in the same order: a reader 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from assettui.model.records.events import (
     record_from_new,
     record_from_row,
 )
+from assettui.model.secrets import known_secrets, scrub, scrub_value
 from assettui.storage.sqlite.database import write_transaction
 from assettui.storage.status_updates import apply_to_status, delete_status
 
@@ -71,6 +73,11 @@ class EventLog:
         """
         if not events:
             return []
+        if known_secrets():  # no secret value is ever written (messages, errors, payloads)
+            events = [
+                dataclasses.replace(e, message=scrub(e.message), payload=scrub_value(e.payload))
+                for e in events
+            ]
         db = self._db()
         stamp = now()
         rows = [event_row(event, stamp) for event in events]

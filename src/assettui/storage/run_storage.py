@@ -28,6 +28,7 @@ from assettui.model.records.runs import (
     allowed_predecessors,
 )
 from assettui.model.results import AssetCheckKey
+from assettui.model.secrets import scrub
 from assettui.storage.sqlite.database import write_transaction
 
 _COLUMNS = (
@@ -140,7 +141,7 @@ class RunStorage:
             params.append(stamp)
         if failure_reason is not None:
             sets.append("failure_reason = ?")
-            params.append(failure_reason)
+            params.append(scrub(failure_reason))
         marks = ", ".join("?" * len(sources))
         db = self._db()
         with write_transaction(db):
