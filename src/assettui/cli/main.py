@@ -18,6 +18,7 @@ from assettui.cli import (
     test_command,
     ui_command,
 )
+from assettui.cli.error_boundary import guarded
 
 
 class DefaultToUiGroup(click.Group):
@@ -67,4 +68,4 @@ for _module in (
 
 
 def main(argv: list[str] | None = None) -> Any:
-    return cli.main(args=argv, prog_name="assettui")
+    return guarded(lambda: cli.main(args=argv, prog_name="assettui"))

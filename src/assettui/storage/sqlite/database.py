@@ -101,6 +101,14 @@ def step_log_paths(home: str | os.PathLike[str], run_id: str, step_key: str) -> 
     return StepLogPaths(stdout=folder / f"{safe}.out", stderr=folder / f"{safe}.err")
 
 
+_last_opened: list[Path] = []  # the database this process opened last (for error messages)
+
+
+def last_opened_database() -> Path | None:
+    """The instance database this process opened most recently."""
+    return _last_opened[-1] if _last_opened else None
+
+
 def connect(path: str | os.PathLike[str]) -> sqlite_utils.Database:
     """Open one connection to the database at ``path`` with assettui's pragmas.
 
@@ -112,6 +120,7 @@ def connect(path: str | os.PathLike[str]) -> sqlite_utils.Database:
     Raises:
         StorageError: the file cannot be opened as a SQLite database.
     """
+    _last_opened[:] = [Path(path)]
     try:
         conn = sqlite3.connect(
             str(path),

@@ -1,0 +1,61 @@
+"""One error boundary for every command: a database that is corrupt, locked past the busy
+timeout, or in a folder that cannot be written becomes one message naming the file and what
+to do, and exit code 1 — never a traceback, and the file is left as it was."""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from assettui.storage.sqlite.database import BUSY_TIMEOUT_MS, last_opened_database
+
+
+def _database() -> str:
+    path = last_opened_database()
+    return str(path) if path else "the instance database (assettui.db)"
+
+
+def explain(exc: BaseException) -> str | None:
+    """The message for an instance fault, or ``None`` for anything else."""
+    database = _database()
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
+        return (
+            f"{database} stayed locked by another process for more than "
+            f"{BUSY_TIMEOUT_MS // 1000} s. Wait for it to finish (or stop it) and try again; "
+            "nothing was changed."
+        )
+    if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc).lower():
+        return (
+            f"{database} cannot be written: its folder or file is read-only. Make it "
+            "writable, or point --home / ASSETTUI_HOME at a writable folder."
+        )
+    if isinstance(exc, sqlite3.DatabaseError):
+        return (
+            f"{database} cannot be read as an assettui database ({exc}): it may be "
+            "corrupt. It was left untouched: move it away (or restore a backup, "
+            "assettui.db.bak-v*) and run the command again to start a new instance."
+        )
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        where = exc.filename or "the instance folder"
+        return (
+            f"Cannot write {where}: {exc.strerror}. Make it writable, or point --home / "
+            "ASSETTUI_HOME at a writable folder."
+        )
+    return None
+
+
+def guarded(command: Callable[[], Any]) -> Any:
+    """Run ``command``; an instance fault is printed as one clear line and exit code 1."""
+    try:
+        return command()
+    except (sqlite3.Error, OSError) as exc:
+        message = explain(exc)
+        if message is None:
+            raise
+        click.echo(f"error: {message}", err=True)
+        sys.exit(1)
