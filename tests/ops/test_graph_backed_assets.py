@@ -94,7 +94,9 @@ def test_partitioned_graph_assets_run_their_ops_for_the_partition(tmp_path) -> N
         [stamped], partition_key="2024-01-03", resources={"io_manager": io}, instance=instance
     )
     assert result.asset_value("stamped") == "day 2024-01-03"
-    assert (tmp_path / "stamped" / "2024-01-03").is_file()  # stored by the asset's IO manager
+    assert (
+        tmp_path / "stamped" / "%partitions" / "2024-01-03"
+    ).is_file()  # stored by the asset's IO manager
     assert instance.get_materialized_partitions(dg.AssetKey("stamped")) == {"2024-01-03"}
 
 
