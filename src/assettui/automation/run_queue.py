@@ -111,36 +111,45 @@ class RunQueue:
         self.tag_limits = parse_limits(tag_concurrency_limits)
 
     def launch_queued_runs(self) -> list[str]:
-        """Claim and launch as many queued runs as the limits allow; returns their ids."""
+        """Claim and launch as many queued runs as the limits allow; returns their ids.
+
+        Counting what is in progress and claiming happen in one write transaction, so two
+        schedulers on one instance (the UI's and a daemon, or two daemons) never claim more
+        than the limits allow between them; workers are started after it commits.
+        """
         if self.launcher is None or self.max_concurrent_runs == 0:
             return []
-        in_progress = self.storage.runs.list_runs(RunsFilter(statuses=list(IN_PROGRESS_STATUSES)))
-        queued = self.storage.runs.list_runs(
-            RunsFilter(statuses=[DagsterRunStatus.QUEUED]), ascending=True
-        )
-        if not queued:
-            return []
-        total = len(in_progress)
-        used: Counter[tuple[str, str | None]] = Counter()
-        for run in in_progress:
-            used.update(self._slots(run).keys())
+        claimed: list[str] = []
+        with self.storage.transaction():
+            in_progress = self.storage.runs.list_runs(
+                RunsFilter(statuses=list(IN_PROGRESS_STATUSES))
+            )
+            queued = self.storage.runs.list_runs(
+                RunsFilter(statuses=[DagsterRunStatus.QUEUED]), ascending=True
+            )
+            total = len(in_progress)
+            used: Counter[tuple[str, str | None]] = Counter()
+            for run in in_progress:
+                used.update(self._slots(run).keys())
+            for run in sorted(queued, key=_priority):  # stable: oldest first within a priority
+                if self.max_concurrent_runs >= 0 and total >= self.max_concurrent_runs:
+                    break
+                slots = self._slots(run)
+                if any(used[slot] >= limit for slot, limit in slots.items()):
+                    continue
+                if not self._claim(run.run_id):
+                    continue
+                total += 1
+                used.update(slots.keys())
+                claimed.append(run.run_id)
         launched: list[str] = []
-        for run in sorted(queued, key=_priority):  # stable: oldest first within a priority
-            if self.max_concurrent_runs >= 0 and total >= self.max_concurrent_runs:
-                break
-            slots = self._slots(run)
-            if any(used[slot] >= limit for slot, limit in slots.items()):
-                continue
-            if not self._claim(run.run_id):
-                continue
+        for run_id in claimed:
             try:
-                self.launcher.launch(run.run_id)
+                self.launcher.launch(run_id)
             except Exception as exc:
-                self._fail(run.run_id, f"The run could not be launched: {exc}")
+                self._fail(run_id, f"The run could not be launched: {exc}")
                 continue
-            total += 1
-            used.update(slots.keys())
-            launched.append(run.run_id)
+            launched.append(run_id)
         return launched
 
     def _slots(self, run: DagsterRun) -> dict[tuple[str, str | None], int]:
