@@ -49,7 +49,7 @@ def test_two_processes_claim_within_the_limits(tmp_path: Path, limits: str) -> N
             [sys.executable, "-c", CLAIMER, str(home), str(barrier), limits],
             stdout=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for _ in range(2)
     ]
     time.sleep(1.5)  # both are waiting at the barrier, storage opened

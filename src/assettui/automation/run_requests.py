@@ -7,8 +7,12 @@ a crash leaves either all of them or none.
 
 from __future__ import annotations
 
+import os
+import socket
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -187,6 +191,28 @@ def build_run(
         asset_check_selection=checks,
         run_config=run_config,
     )
+
+
+LEASE_MARGIN_SECONDS = 60.0  # a lease outlives the longest evaluation by this much
+
+
+def lease_owner() -> str:
+    """A scheduler's name on leases: ``<host>:<pid>:<random>`` (one per scheduler object)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def exclusive_tick(
+    storage: Storage, name: str, kind: InstigatorType, owner: str, seconds: float
+) -> Iterator[bool]:
+    """Whether this scheduler holds ``name``'s lease for the block (evaluation to commit);
+    another scheduler holding it means: skip ``name`` this pass. Released at the end."""
+    taken = storage.automation.acquire_lease(name, kind, owner, seconds + LEASE_MARGIN_SECONDS)
+    try:
+        yield taken
+    finally:
+        if taken:
+            storage.automation.release_lease(name, kind, owner)
 
 
 @dataclass(frozen=True)

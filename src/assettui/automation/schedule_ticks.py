@@ -22,6 +22,8 @@ from assettui.automation.run_requests import (
     commit_failed_tick,
     commit_tick,
     error_text,
+    exclusive_tick,
+    lease_owner,
 )
 from assettui.model.automation.schedules import (
     SCHEDULE_NAME_TAG,
@@ -34,6 +36,7 @@ from assettui.storage.automation_state import InstigatorState, InstigatorStatus,
 from assettui.storage.instance_storage import Storage
 
 SCHEDULE = InstigatorType.SCHEDULE
+SCHEDULE_LEASE_SECONDS = 300.0  # a schedule function has no time limit yet: a generous lease
 
 
 def is_schedule_running(schedule: ScheduleDefinition, state: InstigatorState | None) -> bool:
@@ -86,6 +89,7 @@ class ScheduleRunner:
     """
 
     def __init__(self, storage: Storage, max_catchup_ticks: int = 1):
+        self.owner = lease_owner()
         self.storage = storage
         self.max_catchup_ticks = max_catchup_ticks
         # name -> (cron, timezone, cursor) the next tick was computed for, and that tick
@@ -121,11 +125,22 @@ class ScheduleRunner:
                 continue
             if not self._may_be_due(schedule, cursor, last, now):
                 continue
-            outcomes.extend(
-                run_due_ticks(
-                    self.storage, defs, schedule, last, now, instance, self.max_catchup_ticks
+            with exclusive_tick(
+                self.storage, schedule.name, SCHEDULE, self.owner, SCHEDULE_LEASE_SECONDS
+            ) as mine:
+                if not mine:
+                    continue  # another scheduler is evaluating it right now
+                # Under the lease, the cursor another scheduler may have moved since the
+                # pass began: its ticks are not run again.
+                state = self.storage.automation.get_state(schedule.name, SCHEDULE)
+                last = last_tick_time(state.cursor if state else None)
+                if last is None or not is_schedule_running(schedule, state):
+                    continue
+                outcomes.extend(
+                    run_due_ticks(
+                        self.storage, defs, schedule, last, now, instance, self.max_catchup_ticks
+                    )
                 )
-            )
         if fresh:
             # One transaction for all of them: a pass over many new schedules stays cheap.
             with self.storage.transaction():

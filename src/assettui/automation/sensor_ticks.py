@@ -25,6 +25,8 @@ from assettui.automation.run_requests import (
     commit_failed_tick,
     commit_tick,
     error_text,
+    exclusive_tick,
+    lease_owner,
 )
 from assettui.errors import ScheduleError
 from assettui.model.automation.schedules import TickEvaluation
@@ -84,6 +86,7 @@ class SensorRunner:
     """
 
     def __init__(self, storage: Storage, timeout_seconds: float = DEFAULT_SENSOR_TIMEOUT_SECONDS):
+        self.owner = lease_owner()
         self.storage = storage
         self.timeout_seconds = timeout_seconds
         self._last_tick: dict[str, float] = {}
@@ -103,7 +106,18 @@ class SensorRunner:
             state = states.get(sensor.name)
             if not is_sensor_running(sensor, state) or not self._is_due(sensor, now):
                 continue
-            outcomes.append(self.run_sensor(defs, sensor, state, now, instance))
+            with exclusive_tick(
+                self.storage, sensor.name, SENSOR, self.owner, self.timeout_seconds
+            ) as mine:
+                if not mine:
+                    continue  # another scheduler is evaluating it right now
+                # Under the lease, read again what another scheduler may have committed: its
+                # cursor, and its tick (the minimum interval counts from any scheduler's).
+                self._last_tick.pop(sensor.name, None)
+                state = self.storage.automation.get_state(sensor.name, SENSOR)
+                if not is_sensor_running(sensor, state) or not self._is_due(sensor, now):
+                    continue
+                outcomes.append(self.run_sensor(defs, sensor, state, now, instance))
         return outcomes
 
     def _is_due(self, sensor: SensorDefinition, now: datetime) -> bool:

@@ -9,6 +9,8 @@ everything commits at once or not at all.
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -112,6 +114,42 @@ class AutomationStorage:
             sql += " WHERE kind = ?"
             params.append(InstigatorType(kind).value)
         return [_state(row) for row in self._db().execute(sql + " ORDER BY name, kind", params)]
+
+    def acquire_lease(self, name: str, kind: InstigatorType, owner: str, seconds: float) -> bool:
+        """Take the exclusive right to evaluate and commit a tick of ``name`` for ``seconds``.
+
+        One transaction reads and takes it, so of two schedulers (two processes, or hosts
+        sharing the instance) only one evaluates a given tick. A lease that expired, or whose
+        owner process on this host is gone, is taken over.
+
+        Args:
+            owner: ``<host>:<pid>:<scheduler id>`` of the taker.
+        """
+        db = self._db()
+        kind_value = InstigatorType(kind).value
+        stamp = now()
+        with write_transaction(db):
+            row = db.conn.execute(
+                "SELECT owner, expires_at FROM instigator_leases WHERE name = ? AND kind = ?",
+                (name, kind_value),
+            ).fetchone()
+            if row is not None and row[0] != owner and row[1] > stamp and _alive(row[0]):
+                return False
+            db.conn.execute(
+                "INSERT OR REPLACE INTO instigator_leases (name, kind, owner, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (name, kind_value, owner, stamp + seconds),
+            )
+        return True
+
+    def release_lease(self, name: str, kind: InstigatorType, owner: str) -> None:
+        """Give back a lease taken with :meth:`acquire_lease` (only its owner's)."""
+        db = self._db()
+        with write_transaction(db):
+            db.conn.execute(
+                "DELETE FROM instigator_leases WHERE name = ? AND kind = ? AND owner = ?",
+                (name, InstigatorType(kind).value, owner),
+            )
 
     def set_status(
         self, name: str, kind: InstigatorType, status: InstigatorStatus
@@ -304,6 +342,22 @@ def _state(row: tuple[Any, ...]) -> InstigatorState:
     return InstigatorState(
         name, InstigatorType(kind), InstigatorStatus(status), cursor, float(updated_at)
     )
+
+
+def _alive(owner: str) -> bool:
+    """Whether a lease owner ``<host>:<pid>:<id>`` may still be running (only a process on
+    this host can be known to be gone)."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _tick(row: tuple[Any, ...]) -> TickRecord:

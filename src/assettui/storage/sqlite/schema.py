@@ -195,6 +195,20 @@ def m002_tick_log_lines(db: sqlite_utils.Database) -> None:
     _run(db, "ALTER TABLE ticks ADD COLUMN log_lines TEXT NOT NULL DEFAULT '[]'")
 
 
+@MIGRATIONS()
+def m003_instigator_leases(db: sqlite_utils.Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE instigator_leases (
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (name, kind)
+        ) WITHOUT ROWID""",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SchemaState:
     """How a database's schema compares with the code's migrations."""
