@@ -7,6 +7,7 @@ the real app (``run_test`` + pilot) screen by screen. ``make screenshots`` runs 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -126,6 +127,10 @@ def shoot_browser(home: Path) -> None:
 
 
 def main() -> None:
+    # The default look, whatever terminal runs this: 256 colours, UTF-8, colour on.
+    os.environ["TERM"] = "xterm-256color"
+    for name in ("NO_COLOR", "ASSETTUI_ASCII", "LC_ALL", "LC_CTYPE"):
+        os.environ.pop(name, None)
     with tempfile.TemporaryDirectory(prefix="assettui-shots-") as tmp:
         home = Path(tmp) / "home"
         materialize_some(home)

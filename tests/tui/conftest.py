@@ -47,6 +47,17 @@ def definitions_source(extra: str = "", extra_names: str = "") -> str:
     return DEFINITIONS.replace("{extra}", extra).replace("{extra_names}", extra_names)
 
 
+@pytest.fixture(autouse=True)
+def terminal_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every UI test sees the same terminal (256 colours, UTF-8, colour on), whatever the
+    shell running the suite has: the app picks its theme and glyphs from these."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("COLORTERM", "LC_ALL", "LC_CTYPE", "NO_COLOR", "ASSETTUI_ASCII",
+                 "TEXTUAL_COLOR_SYSTEM"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def project_dir(tmp_path: Path) -> Path:
     root = tmp_path / "project"

@@ -347,3 +347,15 @@ def test_an_error_inside_the_app_makes_the_command_exit_non_zero(target, monkeyp
     monkeypatch.setattr(AssetTuiApp, "run", lambda self: real_run(self, headless=True))
     result = CliRunner().invoke(ui, [str(target.root), "--no-scheduler"])
     assert result.exit_code == 1
+
+
+def test_a_health_bar_cell_shows_failures_first_then_what_most_partitions_are():
+    from assettui.tui.status import health_bar
+
+    assert health_bar(["failed", "materialized", "materialized", "missing"], 2).plain == "✘●"
+    assert (
+        health_bar(["materialized"] * 3 + ["missing"] + ["missing"] * 3 + ["materialized"], 2).plain
+        == "●·"
+    )
+    assert health_bar(["in_progress"] + ["materialized"] * 5, 2).plain == "◐●"
+    assert health_bar([], 10).plain == ""

@@ -67,8 +67,9 @@ PARTITION_STYLES: dict[str, tuple[str, Style]] = {
     AssetPartitionStatus.IN_PROGRESS.value: ("◐", Style(color="yellow")),
     PARTITION_MISSING: ("·", Style(color="grey50")),
 }
-# A health bar's cell covering several partitions shows the one that needs attention most.
-_BAR_PRIORITY = ("failed", "in_progress", PARTITION_MISSING, "materialized")
+# A health bar's cell covering several partitions shows a failure or a run in progress if it
+# holds one, else what most of its partitions are (materialized or missing).
+_BAR_PRIORITY = ("failed", "in_progress")
 
 
 def health_bar(statuses: Sequence[str], width: int) -> Text:
@@ -78,8 +79,11 @@ def health_bar(statuses: Sequence[str], width: int) -> Text:
     cells = min(width, len(statuses))
     text = Text()
     for cell in range(cells):
-        bucket = set(statuses[cell * len(statuses) // cells : (cell + 1) * len(statuses) // cells])
-        status = next((s for s in _BAR_PRIORITY if s in bucket), PARTITION_MISSING)
+        bucket = statuses[cell * len(statuses) // cells : (cell + 1) * len(statuses) // cells]
+        status = next((s for s in _BAR_PRIORITY if s in bucket), None)
+        if status is None:
+            done = sum(1 for s in bucket if s == "materialized")
+            status = "materialized" if done * 2 >= len(bucket) else PARTITION_MISSING
         glyph, style = PARTITION_STYLES[status]
         text.append(glyph, style)
     return text
