@@ -58,3 +58,45 @@ def test_a_corrupt_database_is_one_clear_message(corrupt, command) -> None:
     assert f"error: {database} cannot be read as an assettui database" in out.stderr
     assert "move it away" in out.stderr
     assert hashlib.sha256(database.read_bytes()).hexdigest() == digest  # untouched
+
+
+@pytest.mark.slow
+def test_a_lock_held_past_the_busy_timeout_is_one_clear_message(write_project) -> None:
+    """Another process holds the database's write lock for 70 s (the busy timeout is 60 s):
+    a command that must write waits, then says so and exits 1. Reading commands keep working
+    meanwhile (the database is in WAL mode), and afterwards everything works as before."""
+    import subprocess
+    import sys
+    import time
+
+    project = write_project(PROJECT)
+    assert assettui("materialize", str(project), "--select", "orders").returncode == 0
+    database = project / ".assettui" / "assettui.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import sqlite3, sys, time\n"
+            "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "db.execute('BEGIN EXCLUSIVE')\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(70)\n"
+            "db.execute('ROLLBACK')\n"
+        ), str(database)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert assettui("runs", str(project)).returncode == 0  # reading is not blocked
+        started = time.monotonic()
+        out = assettui("materialize", str(project), "--select", "orders")
+        waited = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr
+    assert f"error: {database} stayed locked by another process for more than 60 s" in out.stderr
+    assert waited >= 55  # it waited for the lock rather than failing at once
+    assert (
+        "orders" in assettui("runs", str(project)).stdout
+        or assettui("runs", str(project)).returncode == 0
+    )  # afterwards the instance works as before
