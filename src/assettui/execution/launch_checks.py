@@ -72,4 +72,4 @@ def check_range_readers(graph: AssetGraph, keys: Iterable[AssetKey]) -> None:
 
 def _single_run(graph: AssetGraph, key: AssetKey) -> bool:
     policy = graph.get(key).backfill_policy
-    return policy is not None and policy.max_partitions_per_run is None
+    return policy is not None and policy.policy_type == "SINGLE_RUN"

@@ -41,7 +41,7 @@ def open_private(path: Path, mode: str = "ab") -> IO[Any]:
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
     fd = os.open(path, flags, PRIVATE_FILE)
     try:
-        os.fchmod(fd, PRIVATE_FILE)  # the umask may have widened nothing, but a 0 one...
+        os.fchmod(fd, PRIVATE_FILE)  # an existing file may be wider than a new one would be
     except OSError:
         pass
     return os.fdopen(fd, mode)

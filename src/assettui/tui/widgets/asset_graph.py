@@ -116,6 +116,7 @@ class AssetGraph(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self.marked: set[AssetKey] = set()  # space marks; m materializes them together
         self.framed_groups = True  # g: groups in framed bands, or one compact drawing
+        self._fitted_width = 0  # the pane width the current drawing was fitted to
 
     # ---- public API ---------------------------------------------------------------------
 
@@ -145,6 +146,7 @@ class AssetGraph(ScrollView, can_focus=True):
         )
 
     def _fit_width(self) -> int | None:
+        self._fitted_width = self.size.width
         return self.size.width or None
 
     def set_graph(self, graph: DefGraph, view: GraphView | None = None) -> None:
@@ -317,9 +319,11 @@ class AssetGraph(ScrollView, can_focus=True):
     def action_reveal(self) -> None:
         self._reveal()
 
-    def on_resize(self) -> None:
-        # A wide drawing is fitted to the pane: lay it out again for the new width.
-        if self.graph is not None and self._layered is not None:
+    def on_resize(self, event: events.Resize) -> None:
+        # A wide drawing is fitted to the pane's width: lay it out again when that changes
+        # (not when only the height does, as when the runs area opens below).
+        width = event.size.width
+        if width != self._fitted_width and self.graph is not None and self._layered is not None:
             self._rebuild()
 
     def action_move(self, direction: str) -> None:
