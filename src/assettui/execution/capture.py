@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from assettui.execution.leftover_threads import filter_leftover_writes
 from assettui.model.secrets import known_secrets, scrub_bytes
 from assettui.storage.compute_logs import times_path
 from assettui.storage.private import open_private
@@ -75,6 +76,7 @@ class _Copier(threading.Thread):
 @contextlib.contextmanager
 def capture_fds(out_path: Path, err_path: Path) -> Iterator[None]:
     """Point file descriptors 1 and 2 at ``out_path`` and ``err_path``, time-stamped."""
+    filter_leftover_writes()
     sys.stdout.flush()
     sys.stderr.flush()
     saved = [os.dup(1), os.dup(2)]

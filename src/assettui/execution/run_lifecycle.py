@@ -153,6 +153,7 @@ def execute_stored_run(
             ) as res:
                 runner.use_resources(res)
                 outcome = executor.execute(plan, runner, cancel)
+            runner.report_leftovers()
         except RunInterrupted:
             outcome = RunOutcome(False, True, {}, {}, [], None, "The run was canceled.")
         except AssettuiError as exc:

@@ -28,6 +28,7 @@ from assettui.execution.context import AssetExecutionContext
 from assettui.execution.errors_info import error_info, user_location
 from assettui.execution.event_sink import EventSink
 from assettui.execution.io_managers.base import InputContext, OutputContext
+from assettui.execution.leftover_threads import count_late_event, late_report, step_scope
 from assettui.execution.outputs import (
     NO_VALUE,
     StepResults,
@@ -154,6 +155,7 @@ class StepRunner:
         self.blocked: set[AssetKey] = set()
         self.materialized: set[AssetKey] = set()  # assets recorded so far in this run
         self.outcomes: dict[str, StepOutcome] = {}
+        self.running: set[str] = set()  # steps executing now (their context.log is live)
 
     def expand(self, step: Step) -> list[Step] | None:
         """The concrete steps to run for ``step`` once it is ready (a dynamic op's one per
@@ -204,6 +206,20 @@ class StepRunner:
                 timestamp=time.time(),
             )
         )
+
+    def step_log(self, step_key: str, level: str, text: str) -> None:
+        """A ``context.log`` line of ``step_key``; dropped (and counted) once the step ended,
+        when a thread the step left running logs on."""
+        if step_key in self.running:
+            self.emit(E.LOG, text, step=step_key, level=level)
+        else:
+            count_late_event(self.run_id, step_key)
+
+    def report_leftovers(self) -> None:
+        """One warning on what threads left running by this run's steps tried to add."""
+        message = late_report(self.run_id)
+        if message:
+            self.emit(E.ENGINE_EVENT, message, level="WARNING")
 
     def emit_planned(self) -> None:
         for step in self.plan.steps:
@@ -296,48 +312,55 @@ class StepRunner:
     def run_step(self, step: Step) -> StepOutcome:
         """Run ``step`` with its retries; raises :class:`RunInterrupted` if canceled meanwhile."""
         policy = self._retry_policy(step)
-        attempt = 0
         capture = self.step_capture(step.key) if self.step_capture else nullcontext()
-        with capture:
-            self.emit(E.STEP_START, f'Started execution of step "{step.key}".', step=step.key)
-            while True:
-                started = time.perf_counter()
-                try:
-                    outcome = self._attempt(step, attempt)
-                except RunInterrupted:
-                    raise
-                except (SystemExit, KeyboardInterrupt) as ended:  # the step ends, not the run
-                    return self._step_failed(step, StepExitError.of(ended))
-                except Exception as exc:  # the user's code failed
-                    max_retries = policy.max_retries if policy else 0
-                    delay = policy.delay_for_attempt(attempt + 1) if policy else 0.0
-                    if isinstance(exc, RetryRequested):
-                        max_retries = exc.max_retries
-                        delay = exc.seconds_to_wait or 0.0
-                    retriable = not (isinstance(exc, Failure) and not exc.allow_retries)
-                    if retriable and attempt < max_retries and not self.cancel.is_set():
-                        attempt += 1
-                        self.emit(
-                            E.STEP_UP_FOR_RETRY,
-                            f'Step "{step.key}" failed ({type(exc).__name__}: {exc}); retry '
-                            f"{attempt} of {max_retries} in {delay:.1f}s.",
-                            step=step.key,
-                            level="WARNING",
-                            payload={"error": error_info(exc)},
-                        )
-                        if delay:
-                            self.cancel.wait(delay)
-                        self.emit(E.STEP_RESTARTED, f'Restarting step "{step.key}".', step=step.key)
-                        continue
-                    return self._step_failed(step, exc)
-                elapsed = time.perf_counter() - started
-                self.emit(
-                    E.STEP_SUCCESS,
-                    f'Finished execution of step "{step.key}" in {_ms(elapsed)}.',
-                    step=step.key,
-                    payload={"duration_ms": round(elapsed * 1000, 3)},
-                )
-                return outcome
+        self.running.add(step.key)
+        try:
+            with capture, step_scope(self.run_id, step.key):
+                return self._run_attempts(step, policy)
+        finally:
+            self.running.discard(step.key)
+
+    def _run_attempts(self, step: Step, policy: Any) -> StepOutcome:
+        attempt = 0
+        self.emit(E.STEP_START, f'Started execution of step "{step.key}".', step=step.key)
+        while True:
+            started = time.perf_counter()
+            try:
+                outcome = self._attempt(step, attempt)
+            except RunInterrupted:
+                raise
+            except (SystemExit, KeyboardInterrupt) as ended:  # the step ends, not the run
+                return self._step_failed(step, StepExitError.of(ended))
+            except Exception as exc:  # the user's code failed
+                max_retries = policy.max_retries if policy else 0
+                delay = policy.delay_for_attempt(attempt + 1) if policy else 0.0
+                if isinstance(exc, RetryRequested):
+                    max_retries = exc.max_retries
+                    delay = exc.seconds_to_wait or 0.0
+                retriable = not (isinstance(exc, Failure) and not exc.allow_retries)
+                if retriable and attempt < max_retries and not self.cancel.is_set():
+                    attempt += 1
+                    self.emit(
+                        E.STEP_UP_FOR_RETRY,
+                        f'Step "{step.key}" failed ({type(exc).__name__}: {exc}); retry '
+                        f"{attempt} of {max_retries} in {delay:.1f}s.",
+                        step=step.key,
+                        level="WARNING",
+                        payload={"error": error_info(exc)},
+                    )
+                    if delay:
+                        self.cancel.wait(delay)
+                    self.emit(E.STEP_RESTARTED, f'Restarting step "{step.key}".', step=step.key)
+                    continue
+                return self._step_failed(step, exc)
+            elapsed = time.perf_counter() - started
+            self.emit(
+                E.STEP_SUCCESS,
+                f'Finished execution of step "{step.key}" in {_ms(elapsed)}.',
+                step=step.key,
+                payload={"duration_ms": round(elapsed * 1000, 3)},
+            )
+            return outcome
 
     def _step_failed(self, step: Step, exc: Exception) -> StepOutcome:
         info = error_info(exc)
@@ -392,7 +415,7 @@ class StepRunner:
         step_key = step.key
 
         def emit_log(level: str, text: str) -> None:
-            self.emit(E.LOG, text, step=step_key, level=level)
+            self.step_log(step_key, level, text)
 
         return AssetExecutionContext(
             run_id=self.run_id,

@@ -191,4 +191,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    from assettui.execution.leftover_threads import leftovers_alive
+
+    if leftovers_alive():  # the run ended: threads its steps left running end with it
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

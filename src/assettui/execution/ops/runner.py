@@ -252,7 +252,7 @@ class OpStepRunner(StepRunner):
         step_key = step.key
 
         def emit_log(level: str, text: str) -> None:
-            self.emit(E.LOG, text, step=step_key, level=level)
+            self.step_log(step_key, level, text)
 
         raw = op_config_at(self.run_config, step.config_path).get("config")
         definition = step.definition
