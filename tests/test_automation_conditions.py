@@ -321,3 +321,34 @@ def test_declared_partition_mapping_is_followed(storage):
     materialize(storage, AssetKey("readings"), partition="2026-03-01")
     # Older partitions are still missing, but only the last one matters.
     assert requested(storage, step(scheduler, clock)) == [(["latest_summary"], None)]
+
+
+def test_two_schedulers_evaluate_automation_once_per_interval(storage):
+    """The automation sensor is under the same lease as other sensors: while another
+    scheduler holds it nothing is evaluated, and a second scheduler on the instance sees the
+    first one's tick and keeps the interval instead of requesting the same runs again."""
+
+    @asset(automation_condition=AC.on_missing())
+    def a() -> int:
+        return 1
+
+    first, clock, _ = make(storage, [a], hold=True)
+    other = "another-scheduler:1"
+    assert storage.automation.acquire_lease(
+        AUTOMATION_SENSOR_NAME, InstigatorType.SENSOR, other, 60
+    )
+    assert first.run_once().automation_tick is None  # the other one is evaluating it
+    storage.automation.release_lease(AUTOMATION_SENSOR_NAME, InstigatorType.SENSOR, other)
+    report = first.run_once()
+    assert requested(storage, report) == [(["a"], None)]
+
+    second = Scheduler(
+        storage,
+        Definitions(assets=[a]),
+        MaterializingLauncher(storage, hold=True),
+        clock=clock,
+        settings=SchedulerSettings(automation_interval_seconds=30),
+        monitor_runs=False,
+    )
+    assert second.run_once().automation_tick is None  # within the first one's interval
+    assert len(storage.runs.list_runs()) == 1

@@ -17,6 +17,7 @@ from benchmarks.scheduler_pass import scheduler_pass_seconds
 from assettui.automation.clock import ManualClock, SystemClock
 from assettui.automation.run_monitor import RunMonitor
 from assettui.automation.scheduler import Scheduler, SchedulerThread
+from assettui.errors import StorageError
 from assettui.model.assets.decorator import asset
 from assettui.model.automation.schedules import DefaultScheduleStatus, ScheduleDefinition
 from assettui.model.definitions import Definitions
@@ -235,3 +236,35 @@ def test_sigkill_mid_pass_neither_duplicates_nor_loses_runs(tmp_path):
     assert all(t.status is TickStatus.SKIPPED for t in sensor_ticks[:-1])
     storage.close()
     assert os.path.exists(home / "assettui.db")
+
+
+def test_a_pass_commits_nothing_while_the_instance_folder_is_deleted_then_reopens_it(
+    storage, tmp_path
+):
+    """A daemon whose instance folder was deleted ticks nothing into the deleted file (the
+    ticks would be lost) and does not make the folder again; once the folder is restored,
+    the next pass re-opens it and ticks there."""
+    import shutil
+
+    clock = ManualClock(START)
+    launcher = CompletingLauncher(storage)
+    defs = Definitions(assets=[numbers], schedules=[hourly])
+    scheduler = Scheduler(storage, defs, launcher, clock=clock, monitor_runs=False)
+    scheduler.run_once()
+    backup = tmp_path / "backup"
+    shutil.copytree(storage.home, backup)
+    shutil.rmtree(storage.home)
+    clock.advance(timedelta(hours=1))
+    report = scheduler.run_once()
+    assert not report.launched_run_ids
+    [(stage, message)] = report.errors
+    assert stage == "instance" and "was deleted" in message and str(storage.home) in message
+    assert not storage.home.exists()
+    with pytest.raises(StorageError, match="was deleted"):
+        storage.runs.create_run(DagsterRun(job_name="__ASSET_JOB"))
+
+    shutil.copytree(backup, storage.home)
+    report = scheduler.run_once()
+    assert not report.errors and len(report.launched_run_ids) == 1
+    with Storage(storage.home) as on_disk:  # the tick's run is in the restored file
+        assert [r.run_id for r in on_disk.runs.list_runs()] == list(report.launched_run_ids)

@@ -100,3 +100,45 @@ def test_a_lock_held_past_the_busy_timeout_is_one_clear_message(write_project) -
         "orders" in assettui("runs", str(project)).stdout
         or assettui("runs", str(project)).returncode == 0
     )  # afterwards the instance works as before
+
+
+def _read_only_mounts_work() -> bool:
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which("unshare") is None:
+        return False
+    with tempfile.TemporaryDirectory() as folder:
+        probe = subprocess.run(
+            ["unshare", "-m", "sh", "-c", f"mount --bind -o ro {folder} {folder}"],
+            capture_output=True,
+        )
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(
+    not _read_only_mounts_work(), reason="needs `unshare -m` and bind mounts (root in Linux)"
+)
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c))
+def test_a_read_only_instance_folder_is_one_clear_message(write_project, command) -> None:
+    """The instance folder is a read-only bind mount (a real one, in a private mount
+    namespace): every command says so, exits 1, and the database is left as it was."""
+    import shlex
+    import subprocess
+    import sys
+
+    project = write_project(PROJECT)
+    assert assettui("materialize", str(project), "--select", "orders").returncode == 0
+    home = project / ".assettui"
+    database = home / "assettui.db"
+    digest = hashlib.sha256(database.read_bytes()).hexdigest()
+    argv = [sys.executable, "-m", "assettui.cli.main_entry", command[0], str(project), *command[1:]]
+    script = f"mount --bind -o ro {home} {home} && exec {shlex.join(argv)}"
+    out = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr + out.stdout
+    assert f"error: {database} cannot be opened for writing: its folder is read-only" in out.stderr
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == digest

@@ -53,9 +53,12 @@ class RunningPoller:
 def test_a_commit_from_another_connection_reaches_every_view(tmp_path):
     storage = Storage(tmp_path)
     runs, logs = RecordingView(), RecordingView()
-    with RunningPoller(storage) as poller:
-        poller.subscribe(runs, every=0)  # type: ignore[arg-type]
-        poller.subscribe(logs, every=0)  # type: ignore[arg-type]
+    running = RunningPoller(storage)
+    # Subscribed before the thread starts, so its first look (a change from nothing) is
+    # seen by both views: one message from subscribing, one from that first look.
+    running.poller.subscribe(runs, every=0)  # type: ignore[arg-type]
+    running.poller.subscribe(logs, every=0)  # type: ignore[arg-type]
+    with running:
         wait_until(lambda: runs.messages >= 2 and logs.messages >= 2, "first loads")
         time.sleep(0.2)
         quiet = runs.messages, logs.messages

@@ -39,6 +39,7 @@ from assettui.automation.run_requests import (
     commit_failed_tick,
     commit_tick,
     error_text,
+    exclusive_tick,
 )
 from assettui.automation.schedule_ticks import ScheduleRunner
 from assettui.automation.sensor_ticks import (
@@ -179,6 +180,11 @@ class Scheduler:
     def _run_pass(self, now: datetime) -> PassReport:
         started = time.perf_counter()
         state = _PassState()
+        gone = self.storage.gone()
+        if gone is not None:  # nothing may be committed to a deleted database
+            if not self.storage.paths.database.exists():
+                return PassReport(now=now, errors=(("instance", gone),), duration_seconds=0.0)
+            self.storage.reopen()  # it was restored (or replaced): go on with that one
         defs = self._stage(state, "definitions", self.definitions)
         schedule_ticks: Sequence[TickOutcome] = ()
         sensor_ticks: Sequence[TickOutcome] = ()
@@ -254,15 +260,37 @@ class Scheduler:
         state = sensor_states.get(AUTOMATION_SENSOR_NAME)
         if state is not None and state.status is InstigatorStatus.STOPPED:
             return None
-        last = self._last_automation
+        if not self._automation_due(now, from_storage=False):
+            return None
+        # Two schedulers on one instance evaluate it once: under its lease, read again the
+        # cursor and the last tick another scheduler may have committed meanwhile.
+        with exclusive_tick(
+            self.storage,
+            AUTOMATION_SENSOR_NAME,
+            InstigatorType.SENSOR,
+            self.sensors.owner,
+            self.sensors.timeout_seconds,
+        ) as mine:
+            if not mine or not self._automation_due(now, from_storage=True):
+                return None
+            state = self.storage.automation.get_state(AUTOMATION_SENSOR_NAME, InstigatorType.SENSOR)
+            if state is not None and state.status is InstigatorStatus.STOPPED:
+                return None
+            return self._automation_tick(defs, graph, state, now)
+
+    def _automation_due(self, now: datetime, *, from_storage: bool) -> bool:
+        last = None if from_storage else self._last_automation
         if last is None:
             tick = self.storage.automation.latest_tick(
                 AUTOMATION_SENSOR_NAME, InstigatorType.SENSOR
             )
             last = tick.timestamp if tick is not None else None
         interval = self.settings.automation_interval_seconds
-        if next_sensor_tick(interval, last, now.timestamp()) > now.timestamp():
-            return None
+        return next_sensor_tick(interval, last, now.timestamp()) <= now.timestamp()
+
+    def _automation_tick(
+        self, defs: Any, graph: Any, state: InstigatorState | None, now: datetime
+    ) -> TickOutcome:
         self._last_automation = now.timestamp()
         origin = RunOrigin(
             name=AUTOMATION_SENSOR_NAME,

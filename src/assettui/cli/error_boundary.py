@@ -5,6 +5,7 @@ to do, and exit code 1 — never a traceback, and the file is left as it was."""
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -20,6 +21,13 @@ def _database() -> str:
     return str(path) if path else "the instance database (assettui.db)"
 
 
+def _not_writable(database: str) -> bool:
+    """Whether the database's folder exists but cannot be written (``os.access`` also sees a
+    read-only mount, for root too)."""
+    folder = os.path.dirname(database)
+    return os.path.isdir(folder) and not os.access(folder, os.W_OK)
+
+
 def explain(exc: BaseException) -> str | None:
     """The message for an instance fault, or ``None`` for anything else."""
     database = _database()
@@ -33,6 +41,12 @@ def explain(exc: BaseException) -> str | None:
         return (
             f"{database} cannot be written: its folder or file is read-only. Make it "
             "writable, or point --home / ASSETTUI_HOME at a writable folder."
+        )
+    if isinstance(exc, sqlite3.DatabaseError) and _not_writable(database):
+        return (
+            f"{database} cannot be opened for writing: its folder is read-only (a read-only "
+            "mount or its permissions). Make it writable, or point --home / ASSETTUI_HOME at "
+            "a writable folder; nothing was changed."
         )
     if isinstance(exc, sqlite3.DatabaseError):
         return (

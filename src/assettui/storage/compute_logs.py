@@ -123,7 +123,7 @@ class CapturedOutput:
             step_key: the step.
             final: the step will write no more: also yield an unterminated last line.
         """
-        paths = self.storage.step_log_paths(self.run_id, step_key)
+        paths = self.storage.step_log_paths(self.run_id, step_key, create=False)
         yield from self._read(paths.stdout, "STDOUT", final)
         yield from self._read(paths.stderr, "STDERR", final)
 

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from assettui.errors import StorageError
 from assettui.model.records.events import DagsterEventType, NewEvent
 from assettui.model.records.runs import DagsterRunStatus
 from assettui.storage.asset_status import AssetStatusQueries
@@ -64,31 +65,80 @@ class Storage:
     def __init__(self, home: str | os.PathLike[str], *, migrations: Migrations = MIGRATIONS):
         self.paths: InstancePaths = ensure_home(home)
         self._migrations = migrations
-        self._local = threading.local()
         self._lock = threading.Lock()
         # (pid, opening thread, connection): closed when that thread has ended.
         self._connections: list[tuple[int, threading.Thread, sqlite_utils.Database]] = []
-        if not self.paths.database.exists():  # created private; SQLite's own files follow it
-            open_private(self.paths.database).close()
-        db = connect(self.paths.database)
-        try:
-            # Refuse a newer database before anything (even the WAL pragma) touches it.
-            check_not_newer(schema_state(db, migrations), self.paths.database)
-            apply_pragmas(db)
-            self.schema_version = migrate(db, self.paths.database, migrations).version
-        except BaseException:
-            db.close()
-            raise
-        for suffix in ("", "-wal", "-shm"):
-            narrow(Path(f"{self.paths.database}{suffix}"), PRIVATE_FILE)
-        self._adopt(db)
-        self.runs = RunStorage(self.database)
+        self._generation = 0  # bumped by reopen(): every thread then opens a new connection
+        self._local = threading.local()
+        self._reopen_lock = threading.Lock()
+        self._open()
+        self.runs = RunStorage(self.database, before_create=self.check_present)
         self.event_log = EventLog(self.database)
         self.asset_status = AssetStatusQueries(self.database)
         self.automation = AutomationStorage(self.database)
         self.dynamic_partitions = DynamicPartitionsStorage(self.database)
         self.backfills = BackfillStorage(self.database)
         self.settings = SettingsStorage(self.database)
+
+    def _open(self) -> None:
+        """Open (creating and migrating if needed) the database at this storage's path."""
+        if not self.paths.database.exists():  # created private; SQLite's own files follow it
+            open_private(self.paths.database).close()
+        db = connect(self.paths.database)
+        try:
+            # Refuse a newer database before anything (even the WAL pragma) touches it.
+            check_not_newer(schema_state(db, self._migrations), self.paths.database)
+            apply_pragmas(db)
+            self.schema_version = migrate(db, self.paths.database, self._migrations).version
+        except BaseException:
+            db.close()
+            raise
+        for suffix in ("", "-wal", "-shm"):
+            narrow(Path(f"{self.paths.database}{suffix}"), PRIVATE_FILE)
+        stat = self.paths.database.stat()
+        self._identity = (stat.st_dev, stat.st_ino)
+        self._adopt(db)
+
+    def gone(self) -> str | None:
+        """Why the database on disk is no longer the one this storage has open (its folder
+        or file was deleted or replaced), or ``None`` while it is. One ``stat``."""
+        try:
+            stat = self.paths.database.stat()
+        except OSError:
+            what = "folder" if not self.paths.home.exists() else "database"
+            return (
+                f"The instance {what} {self.paths.database if what == 'database' else self.home}"
+                " was deleted while assettui had it open. Nothing is written until it is back:"
+                " restore it (or create the folder again for a new instance) and assettui "
+                "re-opens it."
+            )
+        if (stat.st_dev, stat.st_ino) != self._identity:
+            return (
+                f"The instance database {self.paths.database} was replaced while assettui had "
+                "it open; assettui re-opens it."
+            )
+        return None
+
+    def check_present(self) -> None:
+        """Raise :class:`StorageError` if the database this storage opened is gone."""
+        message = self.gone()
+        if message is not None:
+            raise StorageError(message)
+
+    def reopen(self) -> None:
+        """Open the database at this storage's path again (it was restored, replaced or is
+        to be created anew); every thread's next query uses the new file. Does nothing
+        while the database this storage has open is still in place."""
+        # Other threads may be inside a query: each closes its own old connection when it
+        # next asks for one (closing it from here could crash SQLite mid-call).
+        with self._reopen_lock:
+            if self.gone() is None:
+                return  # another thread re-opened it already
+            self.paths = ensure_home(self.paths.home)
+            with self._lock:
+                self._generation += 1
+            self._drop_stale_connection()
+            self._open()
 
     @property
     def home(self) -> Path:
@@ -98,14 +148,32 @@ class Storage:
     def database(self) -> sqlite_utils.Database:
         """This thread's connection (opened on first use, and again after a fork)."""
         db = getattr(self._local, "db", None)
-        if db is None or self._local.pid != os.getpid():
+        if (
+            db is None
+            or self._local.pid != os.getpid()
+            or self._local.generation != self._generation
+        ):
+            self._drop_stale_connection()
             db = connect(self.paths.database)
             apply_pragmas(db)
             self._adopt(db)
         return db
 
+    def _drop_stale_connection(self) -> None:
+        """Close this thread's connection if it belongs to an earlier :meth:`reopen`."""
+        db = getattr(self._local, "db", None)
+        if db is None or self._local.pid != os.getpid():
+            return
+        if self._local.generation == self._generation:
+            return
+        with self._lock:
+            self._connections = [c for c in self._connections if c[2] is not db]
+        self._local.db = None
+        db.close()
+
     def _adopt(self, db: sqlite_utils.Database) -> None:
         self._local.db = db
+        self._local.generation = self._generation
         pid = self._local.pid = os.getpid()
         with self._lock:
             # Short-lived threads (the UI's workers) each open a connection: close the ones
@@ -116,16 +184,16 @@ class Storage:
         for _, _, stale in ended:
             stale.close()
 
-    def change_token(self) -> tuple[int, int]:
+    def change_token(self) -> tuple[int, int, int]:
         """A value that changes whenever anyone commits a write to the instance.
 
         Cheap enough to call twice a second: SQLite's ``data_version`` (bumped by other
         connections' commits) and this connection's own change count. Compare tokens taken
-        on the same thread.
+        on the same thread. Re-opening the database (:meth:`reopen`) changes it too.
         """
         db = self.database()
         version = db.execute("PRAGMA data_version").fetchone()[0]
-        return int(version), db.conn.total_changes
+        return self._generation, int(version), db.conn.total_changes
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
@@ -188,9 +256,9 @@ class Storage:
             self.runs.update_run_status(run_id, status, failure_reason=reason)
         return event
 
-    def step_log_paths(self, run_id: str, step_key: str) -> StepLogPaths:
+    def step_log_paths(self, run_id: str, step_key: str, *, create: bool = True) -> StepLogPaths:
         """Where a step's stdout/stderr are captured (see :func:`step_log_paths`)."""
-        return step_log_paths(self.paths.home, run_id, step_key)
+        return step_log_paths(self.paths.home, run_id, step_key, create=create)
 
     def close(self) -> None:
         """Close every connection this process opened through this storage."""

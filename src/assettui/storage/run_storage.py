@@ -46,8 +46,14 @@ class RunStorage:
         database: returns the calling thread's connection.
     """
 
-    def __init__(self, database: Callable[[], sqlite_utils.Database]):
+    def __init__(
+        self,
+        database: Callable[[], sqlite_utils.Database],
+        before_create: Callable[[], None] | None = None,
+    ):
         self._db = database
+        # raises when no new run may be stored (the instance's database was deleted)
+        self._before_create = before_create
 
     # ------------------------------------------------------------ writes
 
@@ -55,8 +61,11 @@ class RunStorage:
         """Store a new run; returns it as stored (with creation time).
 
         Raises:
-            StorageError: a run with this id already exists.
+            StorageError: a run with this id already exists, or the instance's database
+                was deleted while open.
         """
+        if self._before_create is not None:
+            self._before_create()
         db = self._db()
         stamp = now()
         checks = (

@@ -54,6 +54,10 @@ from assettui.tui.widgets.responsive import FooterBar, RunsArea
 from assettui.tui.widgets.runs_pane import RunsPane
 
 MONITOR_SECONDS = 5.0  # between dead-worker checks when no scheduler runs
+PRESENCE_SECONDS = 1.0  # between checks that the instance database is still on disk
+# A folder that came back without a database gets a new one after this many checks (a
+# restore in progress has time to copy the file in first).
+EMPTY_FOLDER_CHECKS = 3
 
 
 class AssetTuiApp(App[None]):
@@ -176,6 +180,7 @@ class AssetTuiApp(App[None]):
         self.watcher = ProjectWatcher(target.source_dirs(), self._files_changed, ignore=[self.home])
         self.instance_poller = InstancePoller(self.storage)
         self._states_read: tuple[int, int] | None = None  # (graph, latest event) of the states
+        self._instance_gone_checks = 0  # presence checks since the instance folder vanished
         self.title = f"assettui · {target.project_name}"
 
     # ---- layout -------------------------------------------------------------------------
@@ -212,6 +217,7 @@ class AssetTuiApp(App[None]):
         self.instance_poller.start(self)
         self.instance_poller.subscribe(self)
         self.set_interval(MONITOR_SECONDS, self._monitor)
+        self.set_interval(PRESENCE_SECONDS, self._check_instance_presence)
 
     def on_unmount(self) -> None:
         self.watcher.stop()
@@ -334,6 +340,35 @@ class AssetTuiApp(App[None]):
             f"Run {run_id[:8]} ({what}) {run.status.value.lower()}{reason}. Press L for its log.",
             title="Run failed" if run.status is DagsterRunStatus.FAILURE else "Run canceled",
             severity="error",
+        )
+
+    @work(thread=True, exclusive=True, group="presence", exit_on_error=False)
+    def _check_instance_presence(self) -> None:
+        """Notice an instance folder deleted under the UI: say so (launches are refused
+        meanwhile, see ``Storage.check_present``) and re-open the database once it is back."""
+        gone = self.storage.gone()
+        if gone is None:
+            return
+        self._instance_gone_checks += 1
+        if self._instance_gone_checks == 1:
+            self.call_from_thread(
+                self.notify, gone, title="Instance missing", severity="error", timeout=30
+            )
+        back = self.storage.paths.database.exists() or (
+            self.storage.home.is_dir() and self._instance_gone_checks > EMPTY_FOLDER_CHECKS
+        )
+        if not back:
+            return
+        try:
+            self.storage.reopen()
+        except AssettuiError as exc:
+            self.call_from_thread(self.notify, str(exc), title="Cannot re-open", severity="error")
+            return
+        self._instance_gone_checks = 0
+        self._states_read = None
+        self.instance_poller.poke()
+        self.call_from_thread(
+            self.notify, f"Re-opened {self.storage.paths.database}.", title="Instance back"
         )
 
     @work(thread=True, exclusive=True, group="monitor", exit_on_error=False)

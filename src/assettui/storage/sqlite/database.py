@@ -87,8 +87,11 @@ def ensure_home(home: str | os.PathLike[str]) -> InstancePaths:
     return paths
 
 
-def step_log_paths(home: str | os.PathLike[str], run_id: str, step_key: str) -> StepLogPaths:
-    """The stdout/stderr capture files of one step (their folder is created).
+def step_log_paths(
+    home: str | os.PathLike[str], run_id: str, step_key: str, *, create: bool = True
+) -> StepLogPaths:
+    """The stdout/stderr capture files of one step (their folder is created unless
+    ``create`` is false: a reader must not make an instance folder that was deleted again).
 
     Args:
         home: the instance folder.
@@ -96,7 +99,8 @@ def step_log_paths(home: str | os.PathLike[str], run_id: str, step_key: str) -> 
         step_key: the step (an asset step's key); ``/`` is replaced so it stays one file.
     """
     folder = instance_paths(home).logs / run_id
-    make_private_folder(folder)
+    if create:
+        make_private_folder(folder)
     safe = step_key.replace("/", "__").replace(os.sep, "__")
     return StepLogPaths(stdout=folder / f"{safe}.out", stderr=folder / f"{safe}.err")
 
