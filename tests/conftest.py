@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,3 +23,14 @@ def write_project(tmp_path: Path) -> Callable[[str], Path]:
         return project
 
     return write
+
+
+@pytest.fixture(scope="session")
+def dask_address() -> Iterator[str]:
+    """The scheduler address of a real Dask cluster (a scheduler and two one-thread worker
+    processes on loopback) shared by the session's tests."""
+    pytest.importorskip("distributed", reason="Dask's distributed package is not installed")
+    from tests.servers import dask_cluster
+
+    with dask_cluster(workers=2) as cluster:
+        yield cluster.address

@@ -1,7 +1,8 @@
 """Executor contract suite: every :class:`Executor` implementation must pass these tests.
 
-Implementations are the params of the ``executor`` fixture (in-process and multiprocess today;
-a cluster executor joins by adding itself). Each test runs a real plan through a real
+Implementations are the params of the ``executor`` fixture: in-process, multiprocess, and
+Dask on a real cluster (a scheduler and two worker processes, which load the assets from
+``contract_assets.py`` as a project). Each test runs a real plan through a real
 ``StepRunner`` against a real SQLite instance, with values passed through the filesystem IO
 manager, and checks only what the contract in ``execution/executors/base.py`` promises.
 """
@@ -15,6 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.contracts.contract_assets import (
+    after_broken,
+    after_checked,
+    broken,
+    checked,
+    doubled,
+    flaky,
+    flaky_marker,
+    source,
+    squared,
+    total,
+)
 
 import assettui as dg
 from assettui.execution.event_sink import EventSink
@@ -26,19 +39,26 @@ from assettui.execution.step_runner import RunOutcome, StepRunner, StepStatus
 from assettui.model.asset_key import AssetKey
 from assettui.model.records.events import DagsterEventType
 from assettui.model.records.runs import DagsterRun
+from assettui.project import ProjectTarget
 from assettui.storage.instance import DagsterInstance
 
-EXECUTORS = {
-    "in_process": InProcessExecutor,
-    "multiprocess": lambda: MultiprocessExecutor(max_concurrent=2),
-}
+PROJECT = ProjectTarget(
+    root=Path(__file__).parent, python_file=Path(__file__).parent / "contract_assets.py"
+)
 
 
-@pytest.fixture(params=sorted(EXECUTORS))
+@pytest.fixture(params=["dask", "in_process", "multiprocess"])
 def executor(request: pytest.FixtureRequest) -> Executor:
-    if request.param == "multiprocess" and not can_fork():
-        pytest.skip("the multiprocess executor needs os.fork")
-    return EXECUTORS[request.param]()
+    if request.param in {"multiprocess", "dask"} and not can_fork():
+        pytest.skip(f"the {request.param} executor needs os.fork")
+    if request.param == "dask":
+        from assettui.integrations.dask import DaskExecutor
+
+        address = request.getfixturevalue("dask_address")
+        return DaskExecutor({"cluster": {"existing": {"address": address}}}, PROJECT)
+    if request.param == "multiprocess":
+        return MultiprocessExecutor(max_concurrent=2)
+    return InProcessExecutor()
 
 
 @pytest.fixture
@@ -73,47 +93,6 @@ def _execute(
 
 def _events(instance: DagsterInstance, run_id: str, kind: DagsterEventType) -> list:
     return [e for e in instance.storage.event_log.run_events(run_id) if e.event_type is kind]
-
-
-@dg.asset
-def source() -> int:
-    return 2
-
-
-@dg.asset
-def doubled(source: int) -> int:
-    return source * 2
-
-
-@dg.asset
-def squared(source: int) -> int:
-    return source**2
-
-
-@dg.asset
-def total(doubled: int, squared: int) -> int:
-    return doubled + squared
-
-
-@dg.asset
-def broken(source: int) -> int:
-    raise ValueError("broken on purpose")
-
-
-@dg.asset
-def after_broken(broken: int) -> int:
-    return broken
-
-
-@dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="checked", blocking=True)])
-def checked():
-    yield dg.Output(-1)
-    yield dg.AssetCheckResult(passed=False, check_name="positive")
-
-
-@dg.asset
-def after_checked(checked: int) -> int:
-    return checked
 
 
 def test_every_step_runs_after_its_upstream_and_values_flow(executor, instance) -> None:
@@ -171,17 +150,11 @@ def test_a_run_canceled_before_it_starts_runs_nothing(executor, instance) -> Non
     assert _events(instance, run_id, DagsterEventType.STEP_START) == []
 
 
-def test_retries_rerun_a_step_until_it_succeeds(executor, instance, tmp_path) -> None:
-    marker = tmp_path / "tried"
-
-    @dg.asset(retry_policy=dg.RetryPolicy(max_retries=2))
-    def flaky() -> str:
-        if not marker.exists():
-            marker.write_text(str(os.getpid()))
-            raise RuntimeError("first try fails")
-        return "ok"
-
+def test_retries_rerun_a_step_until_it_succeeds(executor, instance) -> None:
     outcome, run_id = _execute(executor, instance, [flaky])
     assert outcome.success
     assert len(_events(instance, run_id, DagsterEventType.STEP_UP_FOR_RETRY)) == 1
     assert len(_events(instance, run_id, DagsterEventType.STEP_SUCCESS)) == 1
+    ran_in = flaky_marker(run_id).read_text()
+    flaky_marker(run_id).unlink()
+    assert (ran_in == str(os.getpid())) == (executor.name == "in_process")

@@ -14,8 +14,9 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from assettui.execution.leftover_threads import filter_leftover_writes
 from assettui.model.secrets import known_secrets, scrub_bytes
@@ -101,3 +102,14 @@ def capture_fds(out_path: Path, err_path: Path) -> Iterator[None]:
         deadline = time.monotonic() + DRAIN_SECONDS
         for copier in copiers:
             copier.join(max(0.0, deadline - time.monotonic()))
+
+
+def step_capture_into(storage: Any, run_id: str) -> Callable[[str], Any]:
+    """What a run's steps capture into: each step's stdout and stderr files under the
+    instance (``storage.step_log_paths``)."""
+
+    def capture(step_key: str) -> Any:
+        paths = storage.step_log_paths(run_id, step_key)
+        return capture_fds(paths.stdout, paths.stderr)
+
+    return capture

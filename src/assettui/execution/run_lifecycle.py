@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,12 +92,15 @@ def execute_stored_run(
     executor_def: ExecutorDefinition | None = None,
     job: Any = None,
     op_plan: OpPlan | None = None,
+    project: Any = None,
 ) -> tuple[RunOutcome, EventSink]:
     """Execute ``run`` (already stored, not yet started) and finish it in storage.
 
     ``executor_def`` (the job's or the Definitions' executor) picks the executor, see
     :func:`~assettui.execution.executors.executor_for`. For an op job (``job.graph_def``)
     the run executes the job's ops (``op_plan`` if it was made already), not assets.
+    ``project`` (the :class:`~assettui.project.ProjectTarget` a run worker loaded) lets an
+    executor that runs steps in other processes load the same code there.
     """
     storage = instance.storage
     sink = EventSink(
@@ -114,38 +118,21 @@ def execute_stored_run(
         sink.emit(_run_event(run_id, E.RUN_START, f"Started run {run_id}."))
         try:
             cancel = cancel or threading.Event()
-            runner_args: dict[str, Any] = {
-                "run": run,
-                "sink": sink,
-                "instance": instance,
-                "run_config": run_config,
-                "keep_values": keep_values,
-                "cancel": cancel,
-                "step_capture": step_capture,
-                "dynamic_partitions_store": instance,
-                "op_retry_policy": op_retry_policy,
-            }
-            runner: StepRunner
-            plan: ExecutionPlan
-            if job is not None and job.graph_def is not None:
-                # the run's partition was checked when the run was made (a schedule's tick
-                # may name a partition that only exists at the tick's time)
-                run_config = op_job_run_config(
-                    job, run_config, run.partition_key, check_partition=False
-                )
-                runner_args["run_config"] = run_config
-                plan = op_plan or build_op_plan(job, run_config)
-                needed = op_plan_resource_keys(plan)
-                runner = OpStepRunner(plan, job=job, **runner_args)
-                if run.parent_run_id and run.tags.get(RESUME_RETRY_TAG) == "true":
-                    parent_events = storage.event_log.run_events(run.parent_run_id)
-                    runner.reuse_parent(run.parent_run_id, parent_events)
-            else:
-                assert graph is not None, "an asset run needs the asset graph"
-                plan = _asset_plan(graph, run, instance)
-                needed = plan_resource_keys(plan, graph)
-                runner = StepRunner(plan, graph, run_graph=run_asset_graph, **runner_args)
-            executor = executor_for(executor_def, run_config, keep_values)
+            prepared = prepare_run(
+                instance=instance,
+                graph=graph,
+                run=run,
+                sink=sink,
+                run_config=run_config,
+                keep_values=keep_values,
+                cancel=cancel,
+                step_capture=step_capture,
+                op_retry_policy=op_retry_policy,
+                job=job,
+                op_plan=op_plan,
+            )
+            plan, runner, needed = prepared.plan, prepared.runner, prepared.resource_keys
+            executor = executor_for(executor_def, runner.run_config, keep_values, project)
             runner.emit_planned()
             init = InitResourceContext(instance=instance, run_id=run_id, dagster_run=run)
             with initialized_resources(
@@ -200,6 +187,61 @@ def run_here(
         instance=instance, run=run, run_config=run_config, keep_values=True, **execute
     )
     return instance.storage.runs.get_run(run.run_id) or run, outcome, sink
+
+
+@dataclass
+class PreparedRun:
+    """A run's plan, the runner that runs its steps and the resources they need."""
+
+    plan: ExecutionPlan
+    runner: StepRunner
+    resource_keys: set[str]
+
+
+def prepare_run(
+    *,
+    instance: Any,
+    graph: AssetGraph | None,
+    run: DagsterRun,
+    sink: EventSink,
+    run_config: Mapping[str, Any] | None,
+    keep_values: bool = False,
+    cancel: threading.Event | None = None,
+    step_capture: StepCapture | None = None,
+    op_retry_policy: Any = None,
+    job: Any = None,
+    op_plan: OpPlan | None = None,
+) -> PreparedRun:
+    """Plan ``run`` and make its runner: what a run worker does before executing, and what a
+    cluster executor's task does again on the host where it runs one step."""
+    runner_args: dict[str, Any] = {
+        "run": run,
+        "sink": sink,
+        "instance": instance,
+        "run_config": run_config,
+        "keep_values": keep_values,
+        "cancel": cancel,
+        "step_capture": step_capture,
+        "dynamic_partitions_store": instance,
+        "op_retry_policy": op_retry_policy,
+    }
+    runner: StepRunner
+    plan: ExecutionPlan
+    if job is not None and job.graph_def is not None:
+        # the run's partition was checked when the run was made (a schedule's tick may name
+        # a partition that only exists at the tick's time)
+        run_config = op_job_run_config(job, run_config, run.partition_key, check_partition=False)
+        runner_args["run_config"] = run_config
+        plan = op_plan or build_op_plan(job, run_config)
+        runner = OpStepRunner(plan, job=job, **runner_args)
+        if run.parent_run_id and run.tags.get(RESUME_RETRY_TAG) == "true":
+            parent_events = instance.storage.event_log.run_events(run.parent_run_id)
+            runner.reuse_parent(run.parent_run_id, parent_events)
+        return PreparedRun(plan, runner, op_plan_resource_keys(plan))
+    assert graph is not None, "an asset run needs the asset graph"
+    plan = _asset_plan(graph, run, instance)
+    runner = StepRunner(plan, graph, run_graph=run_asset_graph, **runner_args)
+    return PreparedRun(plan, runner, plan_resource_keys(plan, graph))
 
 
 def _asset_plan(graph: AssetGraph, run: DagsterRun, instance: Any) -> ExecutionPlan:

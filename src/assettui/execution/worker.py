@@ -75,7 +75,7 @@ def scheduled_later_than_now(tags: Mapping[str, str]) -> datetime | None:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     # Imports after parsing so `--help` is instant; the worker never imports Textual.
-    from assettui.execution.capture import capture_fds
+    from assettui.execution.capture import step_capture_into
     from assettui.execution.errors_info import error_info
     from assettui.execution.run_lifecycle import execute_stored_run
     from assettui.execution.step_runner import RunInterrupted
@@ -147,10 +147,6 @@ def main(argv: list[str] | None = None) -> int:
     if run.job_name and run.job_name in defs.job_names:
         job = defs.resolve_job_def(run.job_name)
 
-    def capture(step_key: str) -> Any:
-        paths = storage.step_log_paths(run.run_id, step_key)
-        return capture_fds(paths.stdout, paths.stderr)
-
     try:
         with partition_loading_context(effective_dt=scheduled_later_than_now(run.tags)):
             outcome, _sink = execute_stored_run(
@@ -161,10 +157,11 @@ def main(argv: list[str] | None = None) -> int:
                 run_config=run.run_config,
                 live=True,
                 cancel=cancel,
-                step_capture=capture,
+                step_capture=step_capture_into(storage, run.run_id),
                 op_retry_policy=job.op_retry_policy if job else None,
                 executor_def=(job.executor_def if job else None) or defs.executor,
                 job=job if job is not None and job.is_op_job else None,
+                project=target,
             )
     except RunInterrupted:
         with contextlib.suppress(Exception):

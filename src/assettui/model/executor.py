@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assettui.errors import DefinitionError
@@ -19,19 +19,24 @@ class ExecutorDefinition:
 
     name: str
     config: Mapping[str, Any] = field(default_factory=dict)
+    # An executor from an integration (the Dask executor): the config keys it takes, and
+    # ``make(config, project)`` returning the executor (an object with ``execute``).
+    config_keys: frozenset[str] | None = None
+    make: Callable[[Mapping[str, Any], Any], Any] | None = field(default=None, compare=False)
 
     def configured(self, config: Mapping[str, Any]) -> ExecutorDefinition:
         allowed = {
             "in_process": {"retries", "marker_to_close"},
             "multiprocess": {"max_concurrent", "retries", "start_method", "tag_concurrency_limits"},
         }
-        unknown = set(config) - allowed.get(self.name, set())
+        takes = set(self.config_keys) if self.config_keys is not None else allowed.get(self.name)
+        unknown = set(config) - (takes or set())
         if unknown:
             raise DefinitionError(
                 f"Executor {self.name!r} does not take config {sorted(unknown)}; "
-                f"it takes {sorted(allowed.get(self.name, set()))}."
+                f"it takes {sorted(takes or set())}."
             )
-        return ExecutorDefinition(self.name, {**self.config, **config})
+        return replace(self, config={**self.config, **config})
 
     @property
     def max_concurrent(self) -> int | None:

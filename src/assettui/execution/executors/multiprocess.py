@@ -24,12 +24,13 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from assettui.errors import ExecutionError
 from assettui.execution.event_sink import LIVE_EAGER_TYPES, EventSink
-from assettui.execution.io_managers.filesystem import InMemoryIOManager
+from assettui.execution.executors.parallel import ParallelRun
 from assettui.execution.plan import ExecutionPlan, Step
 from assettui.execution.step_runner import (
     RunInterrupted,
@@ -49,14 +50,6 @@ _PR_SET_PDEATHSIG = 1
 def can_fork() -> bool:
     """Whether this platform can run the multiprocess executor (it forks)."""
     return hasattr(os, "fork")
-
-
-@dataclass
-class _Child:
-    step: Step
-    pid: int
-    fd: int
-    data: bytearray = field(default_factory=bytearray)
 
 
 class MultiprocessExecutor:
@@ -80,227 +73,206 @@ class MultiprocessExecutor:
         return _ForkedRun(plan, runner, cancel, self.max_concurrent).execute()
 
 
-class _ForkedRun:
+class _ForkedRun(ParallelRun):
     """One run's steps scheduled onto forked step processes."""
+
+    executor_name = "multiprocess"
 
     def __init__(
         self, plan: ExecutionPlan, runner: StepRunner, cancel: threading.Event, limit: int
     ):
-        self.plan = plan
-        self.runner = runner
-        self.cancel = cancel
-        self.max_concurrent = limit
+        super().__init__(plan, runner, cancel, limit)
+        self.children: dict[int, StepProcess] = {}
+        self.selector = selectors.DefaultSelector()
 
-    def execute(self) -> RunOutcome:
-        self._refuse_in_memory_io()
-        deps = {step.key: set(step.upstream_steps) for step in self.plan.steps}
-        pending = list(self.plan.steps)
-        running: dict[int, _Child] = {}
-        selector = selectors.DefaultSelector()
-        first_exc: BaseException | None = None
-        canceled = False
-        try:
-            while pending or running:
-                if self.cancel.is_set():
-                    canceled = True
-                    break
-                self._start_ready(pending, running, deps, selector)
-                if not running:
-                    if pending:  # nothing runs and nothing can start: a plan bug, not user's
-                        raise ExecutionError(
-                            "The multiprocess executor found steps whose dependencies never "
-                            f"ran: {', '.join(s.key for s in pending)}."
-                        )
-                    break
-                for done in self._wait(selector, running):
-                    outcome = self._collect(done)
-                    if outcome.exception is not None and first_exc is None:
-                        first_exc = outcome.exception
-        except RunInterrupted:
-            canceled = True
-            self.cancel.set()
-        finally:
-            if running:
-                self._stop_children(selector, running)
-            selector.close()
-        return self.runner.outcome(canceled, first_exc)
+    def _launch(self, step: Step) -> None:
+        child = fork_step(self.runner, step)
+        self.children[child.pid] = child
+        self.selector.register(child.fd, selectors.EVENT_READ, child)
 
-    # ---- scheduling ------------------------------------------------------------------------
+    def _running(self) -> int:
+        return len(self.children)
 
-    def _start_ready(
-        self,
-        pending: list[Step],
-        running: dict[int, _Child],
-        deps: dict[str, set[str]],
-        selector: selectors.BaseSelector,
-    ) -> None:
-        progressed = True
-        while progressed and len(running) < self.max_concurrent:
-            progressed = False
-            for step in list(pending):
-                if len(running) >= self.max_concurrent:
-                    return
-                if not deps[step.key] <= self.runner.outcomes.keys():
-                    continue
-                pending.remove(step)
-                progressed = True
-                reason = self.runner.skip_reason(step)
-                if reason:
-                    self.runner.skip(step, reason)  # may make further steps ready: look again
-                    break
-                expanded = self.runner.expand(step)
-                if expanded is not None:  # a dynamic op's steps, one per mapping key
-                    for concrete in expanded:
-                        deps[concrete.key] = set(concrete.upstream_steps)
-                    pending[:0] = expanded
-                    break
-                child = self._fork(step)
-                running[child.pid] = child
-                selector.register(child.fd, selectors.EVENT_READ, child)
+    def _finished(self) -> list[StepOutcome]:
+        return [self._collect(child) for child in self._wait()]
 
-    def _wait(self, selector: selectors.BaseSelector, running: dict[int, _Child]) -> list[_Child]:
+    def _wait(self) -> list[StepProcess]:
         """Block until at least one child has finished; return the finished ones."""
-        finished: list[_Child] = []
+        finished: list[StepProcess] = []
         while not finished:
-            for key, _ in selector.select(timeout=0.5):
-                child: _Child = key.data
-                chunk = os.read(child.fd, 65536)
-                if chunk:
-                    child.data.extend(chunk)
+            for key, _ in self.selector.select(timeout=0.5):
+                child: StepProcess = key.data
+                if child.read():
                     continue
-                selector.unregister(child.fd)
+                self.selector.unregister(child.fd)
                 os.close(child.fd)
-                del running[child.pid]
+                del self.children[child.pid]
                 finished.append(child)
             if self.cancel.is_set() and not finished:
                 raise RunInterrupted()
         return finished
 
-    def _collect(self, child: _Child) -> StepOutcome:
+    def _collect(self, child: StepProcess) -> StepOutcome:
         _, status = os.waitpid(child.pid, 0)
-        report = _parse_report(bytes(child.data))
-        step = child.step
-        if report is None:
-            how = (
-                f"killed by signal {os.WTERMSIG(status)}"
-                if os.WIFSIGNALED(status)
-                else f"exited with code {os.WEXITSTATUS(status) if os.WIFEXITED(status) else status}"
-            )
-            message = f'The process of step "{step.key}" {how} before reporting its outcome.'
-            self.runner.emit(E.STEP_FAILURE, message, step=step.key, level="ERROR")
-            self.runner.fail_assets(step, error_payload(message, "StepProcessDied"))
-            outcome = StepOutcome(StepStatus.FAILURE, missing=set(step.asset_keys))
-            outcome.exception = ExecutionError(message)
-        else:
-            outcome = StepOutcome(
-                StepStatus(report["status"]),
-                materialized=_keys(report["materialized"]),
-                missing=_keys(report["missing"]),
-                blocked=_keys(report["blocked"]),
-            )
-            if report.get("error"):
-                outcome.exception = ExecutionError(report["error"])
-            self.runner.unavailable |= _keys(report["unavailable"])
-            self.runner.blocked |= _keys(report["blocked_assets"])
-            self.runner.absorb_child_state(report.get("runner") or {})
-        self.runner.record_outcome(step, outcome)
-        return outcome
+        return record_report(self.runner, child.step, child.report(), exit_how(status))
 
-    def _stop_children(self, selector: selectors.BaseSelector, running: dict[int, _Child]) -> None:
+    def _stop_all(self) -> None:
         """Cancel: SIGTERM every child, then SIGKILL those still there after the grace."""
-        for pid in running:
+        for pid in self.children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + CHILD_STOP_GRACE_SECONDS
-        while running and time.monotonic() < deadline:
+        while self.children and time.monotonic() < deadline:
             with contextlib.suppress(RunInterrupted):  # a second SIGTERM while we wait
-                for child in self._wait(selector, running):
+                for child in self._wait():
                     self._collect(child)
-        for pid, child in list(running.items()):
+        for pid, child in list(self.children.items()):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            selector.unregister(child.fd)
+            self.selector.unregister(child.fd)
             os.close(child.fd)
             self._collect(child)
-        running.clear()
+        self.children.clear()
 
-    def _refuse_in_memory_io(self) -> None:
+    def _close(self) -> None:
+        self.selector.close()
 
-        for step in self.plan.steps:
-            definition = step.definition
-            for name, out in getattr(definition, "outs", {}).items():  # an op's outputs
-                if isinstance(self.runner.resources.get(out.io_manager_key), InMemoryIOManager):
-                    raise ExecutionError(
-                        f"Output {name!r} of op {step.key!r} uses an in-memory IO manager, which "
-                        "cannot pass values between the multiprocess executor's step "
-                        "processes. Use a filesystem IO manager or the in_process_executor."
-                    )
-            for key in step.asset_keys:
-                manager = self.runner.resources.get(definition.get_io_manager_key(key))
-                if isinstance(manager, InMemoryIOManager):
-                    raise ExecutionError(
-                        f"Asset {key.to_user_string()!r} uses an in-memory IO manager, which "
-                        "cannot pass values between the multiprocess executor's step "
-                        "processes. Use a filesystem IO manager or the in_process_executor."
-                    )
 
-    # ---- the child -------------------------------------------------------------------------
+# ---- one step in a forked process (also used by executors that fork on another host) ------
 
-    def _fork(self, step: Step) -> _Child:
-        self.runner.sink.flush()  # the parent's events so far land before the child's
-        sys.stdout.flush()  # or the child would write the parent's buffered output again
-        sys.stderr.flush()
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the step's process: never returns
-            os.close(read_fd)
-            self._child_main(step, write_fd)
-        os.close(write_fd)
-        return _Child(step, pid, read_fd)
 
-    def _child_main(self, step: Step, write_fd: int) -> None:
-        code = 0
+@dataclass
+class StepProcess:
+    """A forked process running one step, and what it has reported so far on its pipe."""
+
+    step: Step
+    pid: int
+    fd: int
+    data: bytearray = field(default_factory=bytearray)
+
+    def read(self) -> bool:
+        """Read what is waiting on the pipe; ``False`` once the child closed it."""
+        chunk = os.read(self.fd, 65536)
+        self.data.extend(chunk)
+        return bool(chunk)
+
+    def report(self) -> dict[str, Any] | None:
+        return _parse_report(bytes(self.data))
+
+
+def fork_step(runner: StepRunner, step: Step, *, own_signals: bool = False) -> StepProcess:
+    """Fork a process that runs ``step`` through ``runner`` (with its retries), writes its
+    events to the instance through its own connection and reports on a pipe.
+
+    A step process forked by a run worker keeps the worker's SIGTERM handling (cancel);
+    with ``own_signals`` (forked from a process that is not a run worker) the child sets
+    its own: SIGTERM or SIGINT interrupts the step, which ends canceled.
+    """
+    runner.sink.flush()  # the parent's events so far land before the child's
+    sys.stdout.flush()  # or the child would write the parent's buffered output again
+    sys.stderr.flush()
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the step's process: never returns
+        os.close(read_fd)
+        _child_main(runner, step, write_fd, own_signals)
+    os.close(write_fd)
+    return StepProcess(step, pid, read_fd)
+
+
+def exit_how(status: int) -> str:
+    """How a child process ended, from its ``waitpid`` status."""
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exited with code {os.WEXITSTATUS(status) if os.WIFEXITED(status) else status}"
+
+
+def record_report(
+    runner: StepRunner,
+    step: Step,
+    report: Mapping[str, Any] | None,
+    how: str,
+    died: str | None = None,
+) -> StepOutcome:
+    """Record the outcome a step's process reported; with no report, fail the step with
+    ``died`` (or a message saying the process ended ``how``)."""
+    if report is None:
+        message = died or f'The process of step "{step.key}" {how} before reporting its outcome.'
+        runner.emit(E.STEP_FAILURE, message, step=step.key, level="ERROR")
+        runner.fail_assets(step, error_payload(message, "StepProcessDied"))
+        outcome = StepOutcome(StepStatus.FAILURE, missing=set(step.asset_keys))
+        outcome.exception = ExecutionError(message)
+    else:
+        outcome = StepOutcome(
+            StepStatus(report["status"]),
+            materialized=_keys(report["materialized"]),
+            missing=_keys(report["missing"]),
+            blocked=_keys(report["blocked"]),
+        )
+        if report.get("error"):
+            outcome.exception = ExecutionError(report["error"])
+        runner.unavailable |= _keys(report["unavailable"])
+        runner.blocked |= _keys(report["blocked_assets"])
+        runner.absorb_child_state(report.get("runner") or {})
+    runner.record_outcome(step, outcome)
+    return outcome
+
+
+def _child_main(runner: StepRunner, step: Step, write_fd: int, own_signals: bool) -> None:
+    code = 0
+    try:
+        _die_with_parent()
+        if own_signals:
+            _interrupt_on_term(runner.cancel)
+        storage = Storage(runner.instance.storage.home)
+        runner.sink = EventSink(
+            storage.event_log.store_events, flush_interval=0.1, eager_types=LIVE_EAGER_TYPES
+        )
+        runner.sink.start_flusher()
+        unavailable, blocked = set(runner.unavailable), set(runner.blocked)
+        error: str | None = None
         try:
-            _die_with_parent()
+            outcome = runner.run_step(step)
+            if outcome.exception is not None:
+                error = f"{type(outcome.exception).__name__}: {outcome.exception}"
+        except RunInterrupted:
+            runner.interrupted(step)
+            outcome = runner.outcomes[step.key]
+            error = "The run was canceled during this step."
+        runner.sink.flush()
+        runner.sink.close()
+        report = {
+            "status": outcome.status,
+            "materialized": _names(outcome.materialized),
+            "missing": _names(outcome.missing),
+            "blocked": _names(outcome.blocked),
+            "unavailable": _names(runner.unavailable - unavailable),
+            "blocked_assets": _names(runner.blocked - blocked),
+            "error": error,
+            "runner": runner.child_state(),
+        }
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(json.dumps(report).encode())
+    except BaseException:  # never let the child run on into the parent's code
+        traceback.print_exc(file=sys.stderr)
+        code = 1
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
 
-            runner = self.runner
-            storage = Storage(runner.instance.storage.home)
-            runner.sink = EventSink(
-                storage.event_log.store_events, flush_interval=0.1, eager_types=LIVE_EAGER_TYPES
-            )
-            runner.sink.start_flusher()
-            unavailable, blocked = set(runner.unavailable), set(runner.blocked)
-            error: str | None = None
-            try:
-                outcome = runner.run_step(step)
-                if outcome.exception is not None:
-                    error = f"{type(outcome.exception).__name__}: {outcome.exception}"
-            except RunInterrupted:
-                runner.interrupted(step)
-                outcome = runner.outcomes[step.key]
-                error = "The run was canceled during this step."
-            runner.sink.flush()
-            runner.sink.close()
-            report = {
-                "status": outcome.status,
-                "materialized": _names(outcome.materialized),
-                "missing": _names(outcome.missing),
-                "blocked": _names(outcome.blocked),
-                "unavailable": _names(runner.unavailable - unavailable),
-                "blocked_assets": _names(runner.blocked - blocked),
-                "error": error,
-                "runner": runner.child_state(),
-            }
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(json.dumps(report).encode())
-        except BaseException:  # never let the child run on into the parent's code
-            traceback.print_exc(file=sys.stderr)
-            code = 1
-        finally:
-            with contextlib.suppress(Exception):
-                sys.stdout.flush()
-                sys.stderr.flush()
-            os._exit(code)
+
+def _interrupt_on_term(cancel: threading.Event) -> None:
+    """SIGTERM or SIGINT: set ``cancel`` and interrupt the step (once)."""
+
+    def on_term(signum: int, frame: Any) -> None:
+        if not cancel.is_set():
+            cancel.set()
+            raise RunInterrupted()
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
 
 
 def _die_with_parent() -> None:
