@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,3 +35,35 @@ def dask_address() -> Iterator[str]:
 
     with dask_cluster(workers=2) as cluster:
         yield cluster.address
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A real PostgreSQL server for the session (the machine's initdb and pg_ctl, run as the
+    postgres user when the tests run as root), on a free loopback port."""
+    pytest.importorskip("psycopg", reason="psycopg is not installed")
+    from tests.servers import postgres_bindir, postgres_server
+
+    if postgres_bindir() is None:
+        pytest.skip("PostgreSQL's initdb and pg_ctl are not on this machine")
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(pg_server: Any) -> str:
+    """The URL of a new, empty database on the session's PostgreSQL server."""
+    import uuid
+
+    return str(pg_server.create_database(f"t_{uuid.uuid4().hex[:12]}"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test on each instance-storage backend: ``Storage(home)`` opens the folder's
+    SQLite file, or (through ``$ASSETTUI_STORAGE``) a fresh PostgreSQL database."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("ASSETTUI_STORAGE", request.getfixturevalue("postgres_url"))
+    else:
+        monkeypatch.delenv("ASSETTUI_STORAGE", raising=False)
+    return str(request.param)

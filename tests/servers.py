@@ -130,3 +130,121 @@ def dask_cluster(workers: int = 2, env: Mapping[str, str] | None = None) -> Iter
     finally:
         cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def postgres_bindir() -> Path | None:
+    """The folder of the machine's PostgreSQL server programs (``initdb``, ``pg_ctl``)."""
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True)
+        folder = Path(out.stdout.strip())
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    initdb = shutil.which("initdb")
+    return Path(initdb).resolve().parent if initdb and shutil.which("pg_ctl") else None
+
+
+class PostgresServer:
+    """A PostgreSQL server in its own temporary folder, on a free loopback port. Connections
+    over TCP need the superuser's password (``postgres`` / :attr:`password`)."""
+
+    password = "assettui-test-pw"
+
+    def __init__(self, bindir: Path):
+        self.bindir = bindir
+        self.folder = Path(tempfile.mkdtemp(prefix="assettui-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self._as_postgres = os.geteuid() == 0  # the server refuses to run as root
+
+    def url(self, database: str = "postgres", password: str | None = None) -> str:
+        secret = self.password if password is None else password
+        return f"postgresql://postgres:{secret}@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        command = list(args)
+        if self._as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    def _check(self, out: subprocess.CompletedProcess[str], what: str) -> None:
+        if out.returncode != 0:
+            raise RuntimeError(f"{what} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+
+    def start(self) -> None:
+        if self._as_postgres:
+            shutil.chown(self.folder, "postgres", "postgres")
+        pwfile = self.folder / "pw"
+        pwfile.write_text(self.password + "\n")
+        if self._as_postgres:
+            shutil.chown(pwfile, "postgres", "postgres")
+        self._check(
+            self._run(
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "--encoding=UTF8",
+                "--no-sync",
+            ),
+            "initdb",
+        )
+        self.start_server()
+
+    def start_server(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
+            "-c fsync=off -c max_connections=200"
+        )
+        self._check(
+            self._run(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-l",
+                str(self.folder / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ),
+            "pg_ctl start",
+        )
+
+    def stop_server(self, mode: str = "fast") -> None:
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def create_database(self, name: str) -> str:
+        """A new empty database; returns its URL."""
+        import psycopg
+
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        self.stop_server("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[PostgresServer]:
+    """A running PostgreSQL server (the machine's binaries), stopped and removed at the end.
+
+    Raises:
+        LookupError: the binaries are not installed.
+    """
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise LookupError("PostgreSQL's initdb and pg_ctl are not on this machine")
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

@@ -9,6 +9,9 @@ from assettui.model.metadata.values import MetadataValue, metadata_to_json
 from assettui.model.results import AssetCheckSeverity
 from assettui.storage import AssetPartitionStatus, DagsterEventType, DagsterRun, NewEvent, Storage
 
+# Each test runs on SQLite and on a fresh PostgreSQL database (see conftest.backend).
+pytestmark = pytest.mark.usefixtures("backend")
+
 T = DagsterEventType
 P = AssetPartitionStatus
 KEY = AssetKey(["raw", "orders"])

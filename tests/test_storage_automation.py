@@ -13,6 +13,9 @@ from assettui.storage import (
     TickStatus,
 )
 
+# Each test runs on SQLite and on a fresh PostgreSQL database (see conftest.backend).
+pytestmark = pytest.mark.usefixtures("backend")
+
 SENSOR = InstigatorType.SENSOR
 SCHEDULE = InstigatorType.SCHEDULE
 

@@ -8,6 +8,9 @@ from assettui.errors import StorageError
 from assettui.model.asset_key import AssetKey
 from assettui.storage import BulkActionStatus, Storage
 
+# Each test runs on SQLite and on a fresh PostgreSQL database (see conftest.backend).
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def test_backfills(tmp_path):
     with Storage(tmp_path) as storage:

@@ -20,6 +20,9 @@ from assettui.storage import (
     RunsFilter,
 )
 
+# Each test runs on SQLite and on a fresh PostgreSQL database (see conftest.backend).
+pytestmark = pytest.mark.usefixtures("backend")
+
 T = DagsterEventType
 KEY = AssetKey(["raw", "orders"])
 

@@ -9,6 +9,9 @@ from assettui.model.asset_key import AssetKey
 from assettui.model.results import AssetCheckKey
 from assettui.storage import DagsterRun, DagsterRunStatus, RunsFilter, Storage
 
+# Each test runs on SQLite and on a fresh PostgreSQL database (see conftest.backend).
+pytestmark = pytest.mark.usefixtures("backend")
+
 S = DagsterRunStatus
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assettui.storage import Storage
+
+# Each test runs on SQLite and on a fresh PostgreSQL database (see conftest.backend).
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 def test_settings_persist_across_opens(tmp_path):

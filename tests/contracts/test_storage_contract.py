@@ -1,6 +1,7 @@
 """Storage contract suite: every instance-storage backend must pass these tests.
 
-Backends are the params of the ``storage`` fixture; today only "sqlite".
+Backends are the params of the ``storage`` fixture: the instance folder's SQLite file, and a
+fresh database on a real PostgreSQL server (started once per test session).
 Covered so far: settings, dynamic partitions, run create/get, backfills, event
 log append/tail, asset partition status, ending a run, the change token. Not yet in the suite: run pid/heartbeat/tags,
 latest materialization, automation ticks/cursors.
@@ -26,12 +27,13 @@ from assettui.storage import (
     Storage,
 )
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(params=BACKENDS)
 def storage(request: pytest.FixtureRequest, tmp_path) -> Iterator[Storage]:
-    with Storage(tmp_path) as opened:
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
+    with Storage(tmp_path, url=url) as opened:
         yield opened
 
 
@@ -175,7 +177,7 @@ def test_change_token_moves_on_every_commit_from_any_connection(storage: Storage
     storage.settings.set("theme", "light")  # this connection's own write
     own = storage.change_token()
     assert own != quiet
-    with Storage(storage.home) as other:  # another connection (another process, say)
+    with Storage(storage.home, url=storage.url or "") as other:  # another connection
         other.dynamic_partitions.add("customers", ["a"])
     assert storage.change_token() != own
 

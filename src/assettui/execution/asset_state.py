@@ -82,12 +82,20 @@ def _status_counts(storage: Storage) -> dict[AssetKey, dict[str, int]]:
 
 def _latest_rows(storage: Storage) -> dict[AssetKey, PartitionRow]:
     """Per asset, its most recently materialized partition's row (one grouped read)."""
-    # SQLite returns the bare columns of the row holding MAX(...) in each group.
-    cursor = storage.database().execute(
-        "SELECT asset_key, status, MAX(last_materialization_timestamp), code_version, "
-        "last_materialization_run_id FROM asset_partition_status "
-        "WHERE last_materialization_timestamp IS NOT NULL GROUP BY asset_key"
-    )
+    if storage.dialect == "postgresql":
+        sql = (
+            "SELECT DISTINCT ON (asset_key) asset_key, status, last_materialization_timestamp, "
+            "code_version, last_materialization_run_id FROM asset_partition_status "
+            "WHERE last_materialization_timestamp IS NOT NULL "
+            "ORDER BY asset_key, last_materialization_timestamp DESC"
+        )
+    else:  # SQLite returns the bare columns of the row holding MAX(...) in each group
+        sql = (
+            "SELECT asset_key, status, MAX(last_materialization_timestamp), code_version, "
+            "last_materialization_run_id FROM asset_partition_status "
+            "WHERE last_materialization_timestamp IS NOT NULL GROUP BY asset_key"
+        )
+    cursor = storage.database().execute(sql)
     return {
         AssetKey.from_user_string(key): PartitionRow(status, ts, code_version, run_id)
         for key, status, ts, code_version, run_id in cursor

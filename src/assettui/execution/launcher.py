@@ -27,7 +27,7 @@ from assettui.model.records.runs import (
 )
 from assettui.model.results import AssetCheckKey
 from assettui.project.target import ProjectTarget
-from assettui.storage.instance_storage import Storage
+from assettui.storage.instance_storage import STORAGE_ENV, Storage
 from assettui.storage.private import make_private_folder, open_private
 
 CANCEL_GRACE_SECONDS = 5.0
@@ -268,6 +268,7 @@ class RunLauncher:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=str(self.cwd),
+                env=self._worker_env(),
                 start_new_session=True,
             )
         self.storage.runs.set_run_pid(run_id, proc.pid)
@@ -277,6 +278,13 @@ class RunLauncher:
             target=self._reap, args=(run_id, proc), daemon=True, name=f"assettui-reap-{run_id[:8]}"
         ).start()
         return proc
+
+    def _worker_env(self) -> dict[str, str]:
+        """The worker's environment: this one, with the storage this launcher uses (the
+        URL travels in the environment, never on a command line others can read)."""
+        env = dict(os.environ)
+        env[STORAGE_ENV] = self.storage.url or ""
+        return env
 
     def _reap(self, run_id: str, proc: subprocess.Popen[bytes]) -> None:
         code = proc.wait()

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-import sqlite_utils
-
 from assettui.model.asset_key import AssetKey
 from assettui.model.metadata.values import metadata_from_json
 from assettui.model.records.events import (
@@ -35,6 +33,7 @@ from assettui.model.records.events import (
     record_from_row,
 )
 from assettui.model.results import AssetCheckEvaluation, AssetCheckSeverity
+from assettui.storage.sqlite.database import Database
 
 UNPARTITIONED = ""
 
@@ -114,7 +113,7 @@ class AssetStatusQueries:
         database: returns the calling thread's connection.
     """
 
-    def __init__(self, database: Callable[[], sqlite_utils.Database]):
+    def __init__(self, database: Callable[[], Database]):
         self._db = database
 
     def asset_keys(self) -> list[AssetKey]:

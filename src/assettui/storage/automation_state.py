@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-import sqlite_utils
-
 from assettui.errors import StorageError
 from assettui.model.records.events import encode_json, now
-from assettui.storage.sqlite.database import write_transaction
+from assettui.storage.sqlite.database import Database, write_transaction
 
 
 class InstigatorType(Enum):
@@ -88,7 +86,7 @@ class AutomationStorage:
         database: returns the calling thread's connection.
     """
 
-    def __init__(self, database: Callable[[], sqlite_utils.Database]):
+    def __init__(self, database: Callable[[], Database]):
         self._db = database
 
     # ------------------------------------------------------------ on/off and cursor
@@ -136,8 +134,9 @@ class AutomationStorage:
             if row is not None and row[0] != owner and row[1] > stamp and _alive(row[0]):
                 return False
             db.conn.execute(
-                "INSERT OR REPLACE INTO instigator_leases (name, kind, owner, expires_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO instigator_leases (name, kind, owner, expires_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (name, kind) DO UPDATE SET "
+                "owner = excluded.owner, expires_at = excluded.expires_at",
                 (name, kind_value, owner, stamp + seconds),
             )
         return True
@@ -175,8 +174,10 @@ class AutomationStorage:
             )
             new_cursor = cursor if cursor is not _UNSET else (current.cursor if current else None)
             db.conn.execute(
-                "INSERT OR REPLACE INTO automation_state (name, kind, status, cursor, updated_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO automation_state (name, kind, status, cursor, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, kind) DO UPDATE SET "
+                "status = excluded.status, cursor = excluded.cursor, "
+                "updated_at = excluded.updated_at",
                 (name, kind_value, InstigatorStatus(new_status).value, new_cursor, now()),
             )
             state = self.get_state(name, kind)
@@ -205,11 +206,11 @@ class AutomationStorage:
             tick_id = db.conn.execute(
                 "INSERT INTO ticks (name, kind, timestamp, status, run_ids, run_keys, "
                 "skip_reason, error, cursor, log_lines, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (name, InstigatorType(kind).value, timestamp, TickStatus(status).value,
                  encode_json(list(run_ids)), encode_json(list(run_keys)), skip_reason, error,
                  cursor, encode_json(list(log_lines)), now()),
-            ).lastrowid  # fmt: skip
+            ).fetchone()[0]  # fmt: skip
         tick = self.get_tick(int(tick_id or 0))
         assert tick is not None
         return tick
@@ -318,8 +319,8 @@ class AutomationStorage:
         db = self._db()
         with write_transaction(db):
             cursor = db.conn.execute(
-                "INSERT OR IGNORE INTO run_keys (sensor_name, run_key, run_id, created_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO run_keys (sensor_name, run_key, run_id, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (sensor_name, run_key, run_id, now()),
             )
         return cursor.rowcount == 1

@@ -10,12 +10,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-import sqlite_utils
-
 from assettui.errors import StorageError
 from assettui.model.asset_key import AssetKey
 from assettui.model.records.events import encode_json, now
-from assettui.storage.sqlite.database import write_transaction
+from assettui.storage.sqlite.database import Database, write_transaction
 
 
 class BulkActionStatus(Enum):
@@ -74,7 +72,7 @@ class BackfillStorage:
         database: returns the calling thread's connection.
     """
 
-    def __init__(self, database: Callable[[], sqlite_utils.Database]):
+    def __init__(self, database: Callable[[], Database]):
         self._db = database
 
     def create_backfill(

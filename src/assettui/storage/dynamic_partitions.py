@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import sqlite_utils
-
 from assettui.model.records.events import now
-from assettui.storage.sqlite.database import write_transaction
+from assettui.storage.sqlite.database import Database, write_transaction
 
 
 class DynamicPartitionsStorage:
@@ -17,7 +15,7 @@ class DynamicPartitionsStorage:
         database: returns the calling thread's connection.
     """
 
-    def __init__(self, database: Callable[[], sqlite_utils.Database]):
+    def __init__(self, database: Callable[[], Database]):
         self._db = database
 
     def add(self, partitions_def_name: str, partition_keys: Iterable[str]) -> list[str]:
@@ -32,8 +30,9 @@ class DynamicPartitionsStorage:
         with write_transaction(db):
             for key in partition_keys:
                 cursor = db.conn.execute(
-                    "INSERT OR IGNORE INTO dynamic_partitions "
-                    "(partitions_def_name, partition_key, created_at) VALUES (?, ?, ?)",
+                    "INSERT INTO dynamic_partitions "
+                    "(partitions_def_name, partition_key, created_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
                     (partitions_def_name, str(key), stamp),
                 )
                 if cursor.rowcount == 1:

@@ -12,8 +12,6 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import sqlite_utils
-
 from assettui.model.asset_key import AssetKey
 from assettui.model.records.events import (
     EVENT_COLUMNS,
@@ -26,7 +24,7 @@ from assettui.model.records.events import (
     record_from_row,
 )
 from assettui.model.secrets import known_secrets, scrub, scrub_value
-from assettui.storage.sqlite.database import write_transaction
+from assettui.storage.sqlite.database import Database, write_transaction
 from assettui.storage.status_updates import apply_to_status, delete_status
 
 _INSERT = (
@@ -62,7 +60,7 @@ class EventLog:
         database: returns the calling thread's connection.
     """
 
-    def __init__(self, database: Callable[[], sqlite_utils.Database]):
+    def __init__(self, database: Callable[[], Database]):
         self._db = database
 
     def store_events(self, events: Sequence[NewEvent]) -> list[EventRecord]:
@@ -83,8 +81,8 @@ class EventLog:
         rows = [event_row(event, stamp) for event in events]
         with write_transaction(db):
             db.conn.executemany(_INSERT, rows)
-            # Inside BEGIN IMMEDIATE nobody else inserts: the batch's ids are contiguous.
-            last = db.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+            # Inside the write lock nobody else inserts: the batch's ids are contiguous.
+            last = db.conn.execute("SELECT MAX(id) FROM events")
             last_id = int(last.fetchone()[0])
             first_id = last_id - len(events) + 1
             records = [

@@ -58,9 +58,10 @@ class DagsterInstance:
 
     @staticmethod
     def ephemeral() -> DagsterInstance:
-        """A throwaway instance in a temporary folder (removed on dispose or exit)."""
+        """A throwaway instance in a temporary folder (removed on dispose or exit), always on
+        SQLite there: nothing of it reaches a shared storage."""
         home = tempfile.mkdtemp(prefix="assettui-instance-")
-        return DagsterInstance(Storage(home), temporary=True)
+        return DagsterInstance(Storage(home, url=""), temporary=True)
 
     @staticmethod
     def get() -> DagsterInstance:

@@ -1,4 +1,8 @@
-"""``Storage``: one instance folder, one SQLite file, one connection per thread and process.
+"""``Storage``: one instance folder and its database, one connection per thread and process.
+
+The database is the folder's SQLite file, or a PostgreSQL database named by a storage URL
+(``--storage``, ``ASSETTUI_STORAGE``, ``[tool.assettui] storage``) that several machines
+share; captured step output and values stay in the folder either way.
 
 ``Storage`` composes the storage areas (runs, event log, asset status, automation state,
 dynamic partitions, backfills, settings); each area lives in its own module and is reached as
@@ -15,7 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from sqlite_utils import Migrations
 
 from assettui.errors import StorageError
@@ -26,10 +29,19 @@ from assettui.storage.automation_state import AutomationStorage
 from assettui.storage.backfills import BackfillStorage
 from assettui.storage.dynamic_partitions import DynamicPartitionsStorage
 from assettui.storage.event_log import EventLog
+from assettui.storage.postgres.connection import (
+    PgDatabase,
+    change_count,
+    ensure_changes_table,
+    is_postgres_url,
+    masked,
+)
+from assettui.storage.postgres.schema import migrate as migrate_postgres
 from assettui.storage.private import PRIVATE_FILE, narrow, open_private
 from assettui.storage.run_storage import RunStorage
 from assettui.storage.settings import SettingsStorage
 from assettui.storage.sqlite.database import (
+    Database,
     InstancePaths,
     StepLogPaths,
     apply_pragmas,
@@ -39,6 +51,28 @@ from assettui.storage.sqlite.database import (
     write_transaction,
 )
 from assettui.storage.sqlite.schema import MIGRATIONS, check_not_newer, migrate, schema_state
+
+STORAGE_ENV = "ASSETTUI_STORAGE"
+
+
+def storage_url(url: str | None = None) -> str | None:
+    """The PostgreSQL URL the instance uses (``url``, else ``$ASSETTUI_STORAGE``), or ``None``
+    for the instance folder's SQLite file.
+
+    Raises:
+        StorageError: the URL is neither empty, ``sqlite`` nor ``postgresql://...``.
+    """
+    chosen = (url if url is not None else os.environ.get(STORAGE_ENV, "")).strip()
+    if not chosen or chosen == "sqlite" or chosen.startswith("sqlite:"):
+        return None
+    if is_postgres_url(chosen):
+        return chosen
+    raise StorageError(
+        f"Unknown storage URL {masked(chosen)!r}: use postgresql://user@host:port/database "
+        "(the password through PGPASSWORD), or leave it unset for the instance folder's "
+        "SQLite file."
+    )
+
 
 _END_EVENTS = {
     DagsterRunStatus.SUCCESS: (DagsterEventType.RUN_SUCCESS, "INFO"),
@@ -54,7 +88,9 @@ class Storage:
     passed to a subprocess (it pickles as its home path).
 
     Args:
-        home: the instance folder; the database is ``<home>/assettui.db``.
+        home: the instance folder; the database is ``<home>/assettui.db`` unless ``url``
+            (or ``$ASSETTUI_STORAGE``) names a PostgreSQL database.
+        url: a ``postgresql://`` storage URL (see :func:`storage_url`).
         migrations: the migration set (tests pass an extended one).
 
     Raises:
@@ -62,12 +98,19 @@ class Storage:
             migration failed.
     """
 
-    def __init__(self, home: str | os.PathLike[str], *, migrations: Migrations = MIGRATIONS):
+    def __init__(
+        self,
+        home: str | os.PathLike[str],
+        *,
+        url: str | None = None,
+        migrations: Migrations = MIGRATIONS,
+    ):
         self.paths: InstancePaths = ensure_home(home)
+        self.url = storage_url(url)
         self._migrations = migrations
         self._lock = threading.Lock()
         # (pid, opening thread, connection): closed when that thread has ended.
-        self._connections: list[tuple[int, threading.Thread, sqlite_utils.Database]] = []
+        self._connections: list[tuple[int, threading.Thread, Database]] = []
         self._generation = 0  # bumped by reopen(): every thread then opens a new connection
         self._local = threading.local()
         self._reopen_lock = threading.Lock()
@@ -80,8 +123,30 @@ class Storage:
         self.backfills = BackfillStorage(self.database)
         self.settings = SettingsStorage(self.database)
 
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return "postgresql" if self.url else "sqlite"
+
+    def describe(self) -> str:
+        """The database, as it may be shown (a URL without its password)."""
+        return masked(self.url) if self.url else str(self.paths.database)
+
     def _open(self) -> None:
         """Open (creating and migrating if needed) the database at this storage's path."""
+        if self.url is not None:
+            pg = PgDatabase(self.url)
+            try:
+                ensure_changes_table(pg)
+                self.schema_version = migrate_postgres(
+                    pg, self.describe(), self._migrations
+                ).version
+            except BaseException:
+                pg.close()
+                raise
+            self._identity = (0, 0)
+            self._adopt(pg)
+            return
         if not self.paths.database.exists():  # created private; SQLite's own files follow it
             open_private(self.paths.database).close()
         db = connect(self.paths.database)
@@ -101,7 +166,10 @@ class Storage:
 
     def gone(self) -> str | None:
         """Why the database on disk is no longer the one this storage has open (its folder
-        or file was deleted or replaced), or ``None`` while it is. One ``stat``."""
+        or file was deleted or replaced), or ``None`` while it is. One ``stat``; always
+        ``None`` on PostgreSQL."""
+        if self.url is not None:
+            return None
         try:
             stat = self.paths.database.stat()
         except OSError:
@@ -145,7 +213,7 @@ class Storage:
         """The instance folder."""
         return self.paths.home
 
-    def database(self) -> sqlite_utils.Database:
+    def database(self) -> Database:
         """This thread's connection (opened on first use, and again after a fork)."""
         db = getattr(self._local, "db", None)
         if (
@@ -154,9 +222,15 @@ class Storage:
             or self._local.generation != self._generation
         ):
             self._drop_stale_connection()
-            db = connect(self.paths.database)
-            apply_pragmas(db)
+            db = self._connect()
             self._adopt(db)
+        return db
+
+    def _connect(self) -> Database:
+        if self.url is not None:
+            return PgDatabase(self.url)
+        db = connect(self.paths.database)
+        apply_pragmas(db)
         return db
 
     def _drop_stale_connection(self) -> None:
@@ -171,7 +245,7 @@ class Storage:
         self._local.db = None
         db.close()
 
-    def _adopt(self, db: sqlite_utils.Database) -> None:
+    def _adopt(self, db: Database) -> None:
         self._local.db = db
         self._local.generation = self._generation
         pid = self._local.pid = os.getpid()
@@ -192,11 +266,13 @@ class Storage:
         on the same thread. Re-opening the database (:meth:`reopen`) changes it too.
         """
         db = self.database()
+        if isinstance(db, PgDatabase):  # every write transaction bumps a counter row
+            return self._generation, change_count(db), 0
         version = db.execute("PRAGMA data_version").fetchone()[0]
         return self._generation, int(version), db.conn.total_changes
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
+    def transaction(self) -> Iterator[Database]:
         """Group several storage writes of this thread into one atomic transaction.
 
         Every write made inside (``create_run``, ``claim_run_key``, ``create_tick``, ...)
@@ -277,7 +353,13 @@ class Storage:
         self.close()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Storage, (str(self.paths.home),))
+        return (_reopen, (str(self.paths.home), self.url))
 
     def __repr__(self) -> str:
-        return f"Storage({str(self.paths.home)!r})"
+        where = f", url={self.describe()!r}" if self.url else ""
+        return f"Storage({str(self.paths.home)!r}{where})"
+
+
+def _reopen(home: str, url: str | None) -> Storage:
+    # "" (not None) so a pickled SQLite storage stays SQLite whatever $ASSETTUI_STORAGE says
+    return Storage(home, url=url or "")

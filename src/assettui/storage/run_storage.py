@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlite_utils
-
 from assettui.errors import InvalidRunTransitionError, RunNotFoundError, StorageError
 from assettui.model.asset_key import AssetKey
 from assettui.model.records.events import encode_json, now
@@ -29,7 +27,7 @@ from assettui.model.records.runs import (
 )
 from assettui.model.results import AssetCheckKey
 from assettui.model.secrets import scrub
-from assettui.storage.sqlite.database import write_transaction
+from assettui.storage.sqlite.database import Database, write_transaction
 
 _COLUMNS = (
     "r.id, r.run_id, r.status, r.job_name, r.asset_selection, r.asset_check_selection, "
@@ -48,7 +46,7 @@ class RunStorage:
 
     def __init__(
         self,
-        database: Callable[[], sqlite_utils.Database],
+        database: Callable[[], Database],
         before_create: Callable[[], None] | None = None,
     ):
         self._db = database
@@ -88,7 +86,7 @@ class RunStorage:
                 "asset_check_selection, partition, partition_range_start, partition_range_end, "
                 "tags, run_config, pid, heartbeat, created_at, updated_at, started_at, ended_at, "
                 "failure_reason, parent_run_id, root_run_id, backfill_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     run.run_id, DagsterRunStatus(run.status).value, run.job_name,
                     encode_json(selection) if selection is not None else None,
@@ -99,13 +97,15 @@ class RunStorage:
                     run.failure_reason, run.parent_run_id, run.root_run_id, run.backfill_id,
                 ),
             )  # fmt: skip
-            storage_id = cursor.lastrowid
+            storage_id = cursor.fetchone()[0]
             db.conn.executemany(
-                "INSERT OR IGNORE INTO run_tags (key, value, run_storage_id) VALUES (?, ?, ?)",
+                "INSERT INTO run_tags (key, value, run_storage_id) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 [(k, str(v), storage_id) for k, v in run.tags.items()],
             )
             db.conn.executemany(
-                "INSERT OR IGNORE INTO run_assets (asset_key, run_storage_id) VALUES (?, ?)",
+                "INSERT INTO run_assets (asset_key, run_storage_id) VALUES (?, ?) "
+                "ON CONFLICT DO NOTHING",
                 [(key, storage_id) for key in selection or ()],
             )
         stored = self.get_run(run.run_id)
@@ -194,7 +194,8 @@ class RunStorage:
                 [run.storage_id, *tags],
             )
             db.conn.executemany(
-                "INSERT OR IGNORE INTO run_tags (key, value, run_storage_id) VALUES (?, ?, ?)",
+                "INSERT INTO run_tags (key, value, run_storage_id) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 [(k, str(v), run.storage_id) for k, v in tags.items()],
             )
             db.conn.execute(
@@ -210,8 +211,8 @@ class RunStorage:
         db = self._db()
         with write_transaction(db):
             db.conn.executemany(
-                "INSERT OR IGNORE INTO run_assets (asset_key, run_storage_id) "
-                "SELECT ?, id FROM runs WHERE run_id = ?",
+                "INSERT INTO run_assets (asset_key, run_storage_id) "
+                "SELECT ?, id FROM runs WHERE run_id = ? ON CONFLICT DO NOTHING",
                 [(key.to_user_string(), run_id) for key in asset_keys],
             )
 

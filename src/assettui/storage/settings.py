@@ -6,10 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import sqlite_utils
-
 from assettui.model.records.events import encode_json, now
-from assettui.storage.sqlite.database import write_transaction
+from assettui.storage.sqlite.database import Database, write_transaction
 
 
 class SettingsStorage:
@@ -19,7 +17,7 @@ class SettingsStorage:
         database: returns the calling thread's connection.
     """
 
-    def __init__(self, database: Callable[[], sqlite_utils.Database]):
+    def __init__(self, database: Callable[[], Database]):
         self._db = database
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -32,7 +30,8 @@ class SettingsStorage:
         db = self._db()
         with write_transaction(db):
             db.conn.execute(
-                "INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)",
+                "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) "
+                "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                 (key, encode_json(value), now()),
             )
 

@@ -11,16 +11,16 @@ from collections.abc import Iterable, Sequence
 from itertools import groupby
 from typing import Any
 
-import sqlite_utils
-
 from assettui.model.records.events import DagsterEventType, EventRecord, encode_json
 from assettui.storage.asset_status import UNPARTITIONED
+from assettui.storage.sqlite.database import Database
 
 _UPSERT_PLANNED = """
 INSERT INTO asset_partition_status (asset_key, partition, status, last_run_id, updated_at)
 VALUES (?, ?, 'in_progress', ?, ?)
 ON CONFLICT (asset_key, partition) DO UPDATE SET
-  previous_status = CASE WHEN status = 'in_progress' THEN previous_status ELSE status END,
+  previous_status = CASE WHEN asset_partition_status.status = 'in_progress'
+    THEN asset_partition_status.previous_status ELSE asset_partition_status.status END,
   status = 'in_progress', last_run_id = excluded.last_run_id, updated_at = excluded.updated_at
 """
 _UPSERT_MATERIALIZED = """
@@ -68,8 +68,8 @@ ON CONFLICT (asset_key) DO UPDATE SET
   updated_at = excluded.updated_at
 """
 _RUN_TOUCHES_ASSET = """
-INSERT OR IGNORE INTO run_assets (asset_key, run_storage_id)
-SELECT ?, id FROM runs WHERE run_id = ?
+INSERT INTO run_assets (asset_key, run_storage_id)
+SELECT ?, id FROM runs WHERE run_id = ? ON CONFLICT DO NOTHING
 """
 _CHECK_PLANNED = """
 INSERT INTO asset_check_results (asset_key, check_name, partition, in_progress_run_id,
@@ -94,7 +94,7 @@ def _failure_text(record: EventRecord) -> str:
     return encode_json(error) if error else record.message
 
 
-def apply_to_status(db: sqlite_utils.Database, records: Sequence[EventRecord], now: float) -> None:
+def apply_to_status(db: Database, records: Sequence[EventRecord], now: float) -> None:
     """Update the status tables for freshly stored ``records`` (inside their transaction).
 
     Consecutive events of one type are applied with one ``executemany`` per statement: order
@@ -207,7 +207,7 @@ def _finish_run(
     )
 
 
-def delete_status(db: sqlite_utils.Database, asset_keys: Iterable[str]) -> None:
+def delete_status(db: Database, asset_keys: Iterable[str]) -> None:
     """Forget the status rows of ``asset_keys`` (user strings); part of a wipe."""
     for key in asset_keys:
         db.conn.execute("DELETE FROM asset_partition_status WHERE asset_key = ?", (key,))

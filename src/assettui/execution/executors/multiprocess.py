@@ -224,7 +224,8 @@ def _child_main(runner: StepRunner, step: Step, write_fd: int, own_signals: bool
         _die_with_parent()
         if own_signals:
             _interrupt_on_term(runner.cancel)
-        storage = Storage(runner.instance.storage.home)
+        parent = runner.instance.storage
+        storage = Storage(parent.home, url=parent.url or "")
         runner.sink = EventSink(
             storage.event_log.store_events, flush_interval=0.1, eager_types=LIVE_EAGER_TYPES
         )

@@ -149,6 +149,9 @@ class _DaskRun(ParallelRun):
         self.runner.sink.flush()  # the run's events so far land before the step's
         request = {
             "home": str(self.runner.instance.storage.home),
+            # a Dask worker reads a PostgreSQL storage's URL from its own environment
+            # (ASSETTUI_STORAGE, PGPASSWORD): no secret travels through the scheduler
+            "postgres": self.runner.instance.storage.dialect == "postgresql",
             "run_id": self.runner.run_id,
             "step_key": step.key,
             "project": self.project,

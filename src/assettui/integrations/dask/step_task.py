@@ -58,7 +58,12 @@ def run_step(request: Mapping[str, Any]) -> dict[str, Any]:
     """Run one step of a stored run on this Dask worker; return ``{"report", "how",
     "died"}`` for the run's executor (see ``multiprocess.record_report``)."""
     home, run_id, step_key = request["home"], request["run_id"], request["step_key"]
-    storage = Storage(home)
+    storage = Storage(home, url=None if request.get("postgres") else "")
+    if request.get("postgres") and storage.url is None:
+        raise ExecutionError(
+            "The run's instance is on PostgreSQL but this Dask worker has no storage URL: "
+            "start the worker with ASSETTUI_STORAGE set (and PGPASSWORD if needed)."
+        )
     try:
         earlier = _claim(storage, run_id, step_key)
         if earlier is not None:

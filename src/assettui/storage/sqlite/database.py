@@ -23,7 +23,12 @@ from typing import TypeVar
 import sqlite_utils
 
 from assettui.errors import StorageError
+from assettui.storage.postgres.connection import PgDatabase
 from assettui.storage.private import PRIVATE_FOLDER, make_private_folder, narrow
+
+# What the storage areas query through: a SQLite connection, or a PostgreSQL one that takes
+# the same SQL (see assettui.storage.postgres.connection).
+Database = sqlite_utils.Database | PgDatabase
 
 DATABASE_FILENAME = "assettui.db"
 # Writers must wait (not fail) while another process holds the lock for many seconds.
@@ -169,7 +174,7 @@ def _with_busy_retry(fn: Callable[[], T], attempts: int = 50) -> T:
 
 
 @contextmanager
-def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def write_transaction(db: Database) -> Iterator[Database]:
     """A write transaction: ``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on error.
 
     Nested use (inside another :func:`write_transaction` on the same connection) becomes a

@@ -219,11 +219,16 @@ class SchemaState:
     pending: tuple[str, ...]
 
 
+def known_migrations(migrations: Migrations = MIGRATIONS) -> list[Migrations._Migration]:
+    """Every migration the code knows, in order (through the public API: all are pending on
+    an empty database)."""
+    return migrations.pending(sqlite_utils.Database(memory=True))
+
+
 def schema_state(db: sqlite_utils.Database, migrations: Migrations = MIGRATIONS) -> SchemaState:
     """Read (never write) the migrations applied to ``db``."""
     applied = [m.name for m in migrations.applied(db)]
-    # every migration the code knows, through the public API: all are pending on an empty database
-    known = [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]
+    known = [m.name for m in known_migrations(migrations)]
     return SchemaState(
         version=len(applied),
         known_version=len(known),

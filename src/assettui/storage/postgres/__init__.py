@@ -1,0 +1,1 @@
+"""PostgreSQL instance storage (``--storage postgresql://...``), through psycopg 3."""
