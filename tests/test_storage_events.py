@@ -89,7 +89,9 @@ def test_a_failed_batch_writes_nothing(storage):
     storage.event_log.store_events([NewEvent("r", T.LOG, "kept")])
     # The second row fails to bind inside the transaction, after the first was inserted.
     with pytest.raises(Exception) as failed:  # the database driver's error
-        storage.event_log.store_events([NewEvent("r", T.LOG, "lost"), NewEvent("r", T.LOG, object())])
+        storage.event_log.store_events(
+            [NewEvent("r", T.LOG, "lost"), NewEvent("r", T.LOG, object())]
+        )
     assert failed.type.__module__.split(".")[0] in {"sqlite3", "psycopg"}
     assert [r.message for r in storage.event_log.events_after(0)] == ["kept"]
 

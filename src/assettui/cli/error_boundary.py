@@ -13,6 +13,9 @@ from typing import Any
 
 import click
 
+from assettui.errors import StorageError
+from assettui.storage.instance_storage import STORAGE_ENV
+from assettui.storage.postgres.connection import first_line, masked
 from assettui.storage.sqlite.database import BUSY_TIMEOUT_MS, last_opened_database
 
 
@@ -28,8 +31,20 @@ def _not_writable(database: str) -> bool:
     return os.path.isdir(folder) and not os.access(folder, os.W_OK)
 
 
+def _postgres_error(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] == "psycopg"
+
+
 def explain(exc: BaseException) -> str | None:
     """The message for an instance fault, or ``None`` for anything else."""
+    if _postgres_error(exc):
+        url = os.environ.get(STORAGE_ENV, "")
+        return (
+            f"The PostgreSQL instance storage at {masked(url)} failed: {first_line(exc)}. "
+            "Check that "
+            "the server is running and reachable, then run the command again; what was "
+            "committed before is kept."
+        )
     database = _database()
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
         return (
@@ -67,7 +82,12 @@ def guarded(command: Callable[[], Any]) -> Any:
     """Run ``command``; an instance fault is printed as one clear line and exit code 1."""
     try:
         return command()
-    except (sqlite3.Error, OSError) as exc:
+    except StorageError as exc:  # its message names the database and what to do
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        if not isinstance(exc, sqlite3.Error | OSError) and not _postgres_error(exc):
+            raise
         message = explain(exc)
         if message is None:
             raise

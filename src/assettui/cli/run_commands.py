@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from assettui.cli.common import fail, load, project_options, resolve_target
+from assettui.cli.common import fail, instance_home, load, project_options, resolve_target
 from assettui.errors import AssettuiError, ConfigError
 from assettui.execution.errors_info import format_error
 from assettui.model.asset_graph import AssetGraph
@@ -23,7 +23,6 @@ from assettui.model.records.events import DagsterEventType, EventRecord
 from assettui.model.records.launched_by import LAUNCHED_BY_TAG, launched_by_text
 from assettui.model.records.run_query import RunQueryError, parse_run_query
 from assettui.model.records.runs import DagsterRun
-from assettui.project import resolve_home
 from assettui.storage.compute_logs import CapturedOutput
 from assettui.storage.instance_storage import Storage
 
@@ -439,7 +438,7 @@ def run_json(run: DagsterRun) -> dict[str, Any]:
 
 def _storage(project: str | None, module: str | None, home: str | None) -> Storage:
     target = resolve_target(project, module)
-    return Storage(resolve_home(target, home))
+    return Storage(instance_home(target, home))
 
 
 @click.command()
@@ -568,7 +567,7 @@ def cancel(project: str | None, module: str | None, home: str | None, run_id: st
 
     project, run_id = _project_and_run_id(project, run_id)
     target = resolve_target(project, module)
-    launcher = RunLauncher(resolve_home(target, home), target)
+    launcher = RunLauncher(instance_home(target, home), target)
     run_id = _resolve_run_id(launcher.storage, run_id)
     launcher.cancel(run_id)
     run = launcher.wait(run_id, timeout=15)

@@ -7,8 +7,7 @@ import sys
 
 import click
 
-from assettui.cli.common import fail, project_options, resolve_target
-from assettui.project import resolve_home
+from assettui.cli.common import fail, instance_home, project_options, resolve_target
 
 
 @click.command("ui")
@@ -24,7 +23,7 @@ def ui(
 
     app = AssetTuiApp(
         target=target,
-        home=resolve_home(target, home),
+        home=instance_home(target, home),
         run_scheduler=not no_scheduler,
         theme_name=theme,
     )
@@ -53,7 +52,7 @@ def serve(
     command = [sys.executable, "-m", "assettui.cli.main_entry", "ui", str(target.root)]
     if module:
         command += ["-m", module]
-    command += ["--home", str(resolve_home(target, home))]
+    command += ["--home", str(instance_home(target, home))]
     if no_scheduler:
         command.append("--no-scheduler")
     server = Server(

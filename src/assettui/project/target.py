@@ -67,14 +67,42 @@ class ProjectTarget:
         return dirs
 
 
-def _module_from_pyproject(root: Path) -> tuple[str | None, str | None]:
+def _pyproject(root: Path) -> dict:
     pyproject = root / "pyproject.toml"
-    data: dict = {}
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text())
-        except (tomllib.TOMLDecodeError, OSError) as exc:
-            raise ProjectLoadError(f"{pyproject} is not valid TOML: {exc}") from None
+    if not pyproject.is_file():
+        return {}
+    try:
+        return tomllib.loads(pyproject.read_text())
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        raise ProjectLoadError(f"{pyproject} is not valid TOML: {exc}") from None
+
+
+def storage_setting(root: Path) -> str | None:
+    """The project's ``[tool.assettui] storage``: a storage URL, or ``{ env = "VAR" }``
+    naming the environment variable that holds it (so a password is never in the file).
+
+    Raises:
+        ProjectLoadError: the setting is malformed or names an unset variable.
+    """
+    setting = _pyproject(root).get("tool", {}).get("assettui", {}).get("storage")
+    if setting is None or isinstance(setting, str):
+        return setting
+    if isinstance(setting, dict) and set(setting) == {"env"}:
+        value = os.environ.get(str(setting["env"]))
+        if not value:
+            raise ProjectLoadError(
+                f"[tool.assettui] storage in {root / 'pyproject.toml'} reads the environment "
+                f"variable {setting['env']}, which is not set. Set it to the storage URL."
+            )
+        return value
+    raise ProjectLoadError(
+        f"[tool.assettui] storage in {root / 'pyproject.toml'} must be a URL string or "
+        '{ env = "VARIABLE" }.'
+    )
+
+
+def _module_from_pyproject(root: Path) -> tuple[str | None, str | None]:
+    data = _pyproject(root)
     tool = data.get("tool", {})
     own = tool.get("assettui", {})
     if own.get("module"):

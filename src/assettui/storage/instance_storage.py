@@ -147,6 +147,14 @@ class Storage:
             self._identity = (0, 0)
             self._adopt(pg)
             return
+        if not os.access(self.paths.home, os.W_OK):
+            # Refused up front, whatever the command: reading could work or not depending on
+            # the WAL files another process left behind.
+            raise StorageError(
+                f"{self.paths.database} cannot be opened for writing: its folder is read-only "
+                "(a read-only mount or its permissions). Make it writable, or point --home / "
+                "ASSETTUI_HOME at a writable folder; nothing was changed."
+            )
         if not self.paths.database.exists():  # created private; SQLite's own files follow it
             open_private(self.paths.database).close()
         db = connect(self.paths.database)

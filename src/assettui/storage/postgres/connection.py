@@ -82,9 +82,10 @@ class PgConnection:
 
     @property
     def in_transaction(self) -> bool:
-        import psycopg
+        from psycopg.pq import TransactionStatus
 
-        return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+        status = self.raw.info.transaction_status
+        return status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         statement = sql.strip().upper()
@@ -103,7 +104,26 @@ class PgConnection:
                 raise
             self.execute("COMMIT")
             return cursor
-        return self.raw.execute(translate(sql), _params(params))
+        return self._outside_transaction(lambda: self.raw.execute(translate(sql), _params(params)))
+
+    def _outside_transaction(self, call: Any) -> Any:
+        """Run one statement; outside a transaction, a connection the server dropped (it
+        restarted) is opened again and the statement retried once."""
+        import psycopg
+        from psycopg.pq import TransactionStatus
+
+        if self.in_transaction:
+            return call()
+        try:
+            return call()
+        except psycopg.OperationalError:
+            broken = self.raw.closed or (
+                self.raw.info.transaction_status == TransactionStatus.UNKNOWN
+            )
+            if not broken:
+                raise
+            self._reconnect()
+            return call()
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
         cursor = self.raw.cursor()
@@ -169,13 +189,20 @@ def _connect(url: str) -> Any:
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
     except psycopg.Error as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise StorageError(
-            f"Cannot connect to the PostgreSQL instance storage at {masked(url)}: {reason}. "
+            f"Cannot connect to the PostgreSQL instance storage at {masked(url)}: "
+            f"{first_line(exc)}. "
             "Check that the server is running and the storage URL (--storage, "
             "ASSETTUI_STORAGE or [tool.assettui] storage); give the password through "
             "PGPASSWORD or ~/.pgpass rather than in the URL."
         ) from None
+
+
+def first_line(exc: BaseException) -> str:
+    """The gist of a driver error: its first line, spaces collapsed, no trailing stop."""
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return " ".join(line.removeprefix("connection failed: ").split()).rstrip(".")
 
 
 def ensure_changes_table(db: PgDatabase) -> None:
