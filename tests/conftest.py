@@ -29,11 +29,12 @@ def write_project(tmp_path: Path) -> Callable[[str], Path]:
 @pytest.fixture(scope="session")
 def dask_address() -> Iterator[str]:
     """The scheduler address of a real Dask cluster (a scheduler and two one-thread worker
-    processes on loopback) shared by the session's tests."""
+    processes on loopback) shared by the session's tests. The workers know the test
+    PostgreSQL server's password (PGPASSWORD), as a team's workers would."""
     pytest.importorskip("distributed", reason="Dask's distributed package is not installed")
-    from tests.servers import dask_cluster
+    from tests.servers import PostgresServer, dask_cluster
 
-    with dask_cluster(workers=2) as cluster:
+    with dask_cluster(workers=2, env={"PGPASSWORD": PostgresServer.password}) as cluster:
         yield cluster.address
 
 

@@ -3,8 +3,9 @@
 Implementations are the params of the ``executor`` fixture: in-process, multiprocess, and
 Dask on a real cluster (a scheduler and two worker processes, which load the assets from
 ``contract_assets.py`` as a project). Each test runs a real plan through a real
-``StepRunner`` against a real SQLite instance, with values passed through the filesystem IO
-manager, and checks only what the contract in ``execution/executors/base.py`` promises.
+``StepRunner`` against a real instance on each storage backend (a SQLite file, a database on
+a real PostgreSQL server), with values passed through the filesystem IO manager, and checks
+only what the contract in ``execution/executors/base.py`` promises.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def executor(request: pytest.FixtureRequest) -> Executor:
 
 
 @pytest.fixture
-def instance(tmp_path: Path) -> Iterator[DagsterInstance]:
+def instance(tmp_path: Path, backend: str) -> Iterator[DagsterInstance]:
+    """The run's instance, on each storage backend (SQLite, then a PostgreSQL database)."""
     with DagsterInstance.from_home(tmp_path / "home") as inst:
         yield inst
 

@@ -27,6 +27,7 @@ from assettui.execution.step_runner import RunInterrupted, RunOutcome, StepOutco
 from assettui.integrations.dask.step_task import cancel_event_name, run_step
 from assettui.model.asset_key import AssetKey
 from assettui.model.executor import ExecutorDefinition
+from assettui.storage.postgres.connection import without_password
 
 CLUSTER_KINDS = ("existing", "local")
 UNSUPPORTED_KINDS = ("yarn", "ssh", "pbs", "moab", "sge", "lsf", "slurm", "oar", "kube")
@@ -149,9 +150,10 @@ class _DaskRun(ParallelRun):
         self.runner.sink.flush()  # the run's events so far land before the step's
         request = {
             "home": str(self.runner.instance.storage.home),
-            # a Dask worker reads a PostgreSQL storage's URL from its own environment
-            # (ASSETTUI_STORAGE, PGPASSWORD): no secret travels through the scheduler
-            "postgres": self.runner.instance.storage.dialect == "postgresql",
+            # A PostgreSQL storage travels without its password (no secret goes through the
+            # scheduler): the worker has it from PGPASSWORD or ~/.pgpass, or its own
+            # ASSETTUI_STORAGE.
+            "storage_url": without_password(self.runner.instance.storage.url or ""),
             "run_id": self.runner.run_id,
             "step_key": step.key,
             "project": self.project,

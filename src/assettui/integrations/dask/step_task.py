@@ -41,7 +41,7 @@ from assettui.model.asset_key import AssetKey
 from assettui.model.partitions.loading_context import partition_loading_context
 from assettui.project import LoadFailure, ProjectTarget, load_project
 from assettui.storage.instance import DagsterInstance
-from assettui.storage.instance_storage import Storage
+from assettui.storage.instance_storage import STORAGE_ENV, Storage
 
 CANCEL_POLL_SECONDS = 0.2
 # One project load per run and worker process (imports are not thread-safe to interleave).
@@ -58,12 +58,8 @@ def run_step(request: Mapping[str, Any]) -> dict[str, Any]:
     """Run one step of a stored run on this Dask worker; return ``{"report", "how",
     "died"}`` for the run's executor (see ``multiprocess.record_report``)."""
     home, run_id, step_key = request["home"], request["run_id"], request["step_key"]
-    storage = Storage(home, url=None if request.get("postgres") else "")
-    if request.get("postgres") and storage.url is None:
-        raise ExecutionError(
-            "The run's instance is on PostgreSQL but this Dask worker has no storage URL: "
-            "start the worker with ASSETTUI_STORAGE set (and PGPASSWORD if needed)."
-        )
+    url = request.get("storage_url") or ""
+    storage = Storage(home, url=(os.environ.get(STORAGE_ENV) or url) if url else "")
     try:
         earlier = _claim(storage, run_id, step_key)
         if earlier is not None:

@@ -58,6 +58,16 @@ def masked(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{netloc[-1]}"))
 
 
+def without_password(url: str) -> str:
+    """``url`` with no password in it (libpq then reads it from PGPASSWORD or ~/.pgpass)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit(parts._replace(netloc=f"{user}{host}"))
+
+
 def translate(sql: str) -> str:
     """The storage areas' SQL in PostgreSQL's spelling."""
     head = sql.lstrip()[:12].upper()
