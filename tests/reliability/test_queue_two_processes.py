@@ -13,6 +13,9 @@ import pytest
 
 from assettui.storage import DagsterRun, DagsterRunStatus, RunsFilter, Storage
 
+# On SQLite and on PostgreSQL (several machines claiming from one database).
+pytestmark = pytest.mark.usefixtures("backend")
+
 CLAIMER = textwrap.dedent(
     """
     import sys, time
