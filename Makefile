@@ -67,7 +67,7 @@ bench: $(STAMP)
 bench-dagster:
 	test -d .venv-dagster || $(PYTHON) -m venv .venv-dagster
 	.venv-dagster/bin/python -m pip install -q --upgrade pip
-	.venv-dagster/bin/python -m pip install -q dagster dagster-webserver 'dagster-dbt>=0.29' 'dbt-core~=1.11.0' 'dbt-duckdb~=1.11.0'
+	.venv-dagster/bin/python -m pip install -q dagster dagster-webserver dagster-postgres dagster-dask 'dagster-dbt>=0.29' 'dbt-core~=1.11.0' 'dbt-duckdb~=1.11.0'
 
 clean:
 	rm -rf $(VENV) .venv-dagster $(DBT_VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -248,7 +248,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="small sizes, one repetition, no warm-up"
     )
     parser.add_argument(
-        "--only", metavar="SUBSTRING", help="run only rows whose name contains this"
+        "--only",
+        metavar="SUBSTRING",
+        help="run only rows whose name contains this (or one of several, split by |)",
     )
     parser.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
     parser.add_argument(
@@ -272,13 +274,13 @@ def main(argv: Sequence[str] | None = None, log: Callable[[str], None] | None = 
     args = _parse(argv)
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     repeat = args.repeat or (1 if args.quick else 5)
-    only = (args.only or "").lower()
+    wanted = (args.only or "").lower().split("|")
     pythons = {ASSETTUI: sys.executable}
     if args.dagster_python.is_file():
         pythons[DAGSTER] = str(args.dagster_python)
     dagster_available = DAGSTER in pythons
 
-    selected = [m for m in discover(args.quick) if only in m.name.lower()]
+    selected = [m for m in discover(args.quick) if any(w in m.name.lower() for w in wanted)]
     args.workdir.mkdir(parents=True, exist_ok=True)
     results: list[Result] = []
     for number, measurement in enumerate(selected, 1):

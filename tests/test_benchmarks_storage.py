@@ -47,3 +47,35 @@ def test_quick_storage_rows_measure_every_figure_and_leave_no_copies(tmp_path: P
     # prepared datasets are kept for the next run; per-repetition copies are gone
     assert (workdir / "storage" / "assettui").is_dir()
     assert not any((workdir / "storage" / "scratch").glob("*/*"))
+
+
+@pytest.mark.slow
+def test_quick_cluster_rows_measure_postgres_and_dask(tmp_path: Path) -> None:
+    """The PostgreSQL and Dask rows start their real servers and measure every figure."""
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "--quick",
+            "--only",
+            "postgres:|fan-out",
+            "--workdir",
+            str(tmp_path / "generated"),
+            "--dagster-python",
+            str(tmp_path / "no-such-python"),
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(out.read_text())["results"]
+    assert len(rows) == 4, [row["name"] for row in rows]
+    for row in rows:
+        values = row["assettui"]["samples"]
+        assert values and all(isinstance(v, float) and v > 0 for v in values), row
