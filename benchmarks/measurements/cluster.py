@@ -30,7 +30,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measurements import ASSETTUI, BOTH, Context, Measurement, timed_script
+from benchmarks.measurements import ASSETTUI, BOTH, DAGSTER, Context, Measurement, timed_script
+from benchmarks.measurements.storage import append_script
 
 ROOT = Path(__file__).resolve().parents[2]
 _RUNNING: dict[str, Any] = {}
@@ -102,39 +103,10 @@ def dagster_instance(url: str, home: Path) -> Any:
     return dg.DagsterInstance.from_config(str(home))
 
 
-def _append_script(count: int, context: Context) -> str:
-    if context.tool == ASSETTUI:
-        setup = """
-            from assettui.execution.event_sink import EventSink
-            from assettui.storage import DagsterRun, Storage
-            from benchmarks.measurements.cluster import fresh_database
-            from benchmarks.measurements.storage import assettui_events, scratch
-            storage = Storage(scratch(WORKDIR), url=fresh_database(WORKDIR, "assettui"))
-            run_id = storage.runs.create_run(DagsterRun()).run_id
-            events = assettui_events(run_id, 0, COUNT, 1_000)
-            sink = EventSink(storage.event_log.store_events)
-        """
-        timed = """
-            for event in events:
-                sink.emit(event)
-            sink.close()
-        """
-        check = "assert len(storage.event_log.run_events(run_id)) == COUNT"
-    else:
-        setup = """
-            import dagster as dg
-            from benchmarks.measurements.cluster import dagster_instance, fresh_database
-            from benchmarks.measurements.storage import dagster_events, scratch
-            instance = dagster_instance(fresh_database(WORKDIR, "dagster"), scratch(WORKDIR))
-            run_id = instance.add_run(dg.DagsterRun(job_name="bench")).run_id
-            events = dagster_events(run_id, 0, COUNT, 1_000)
-        """
-        timed = """
-            for event in events:
-                instance.handle_new_event(event)
-        """
-        check = "assert len(instance.get_records_for_run(run_id).records) == COUNT"
-    return _fill(timed_script(setup, timed, check), context, COUNT=count)
+POSTGRES_INSTANCES = {
+    ASSETTUI: 'storage = Storage(scratch(WORKDIR), url=fresh_database(WORKDIR, "assettui"))',
+    DAGSTER: 'instance = dagster_instance(fresh_database(WORKDIR, "dagster"), scratch(WORKDIR))',
+}
 
 
 def _latest_script(assets: int, context: Context) -> str:
@@ -243,7 +215,7 @@ def _rows(append: int, assets: int, steps: int) -> list[Measurement]:
     rows = [
         Measurement(
             name=f"postgres: append {append:,} events (as a run writes them)",
-            script=partial(_append_script, append),
+            script=partial(append_script, instances=POSTGRES_INSTANCES, count=append),
             tools=BOTH,
             prepare=postgres,
         ),

@@ -300,13 +300,23 @@ def _prepare(datasets: tuple[Dataset, ...], tools: tuple[str, ...], workdir: Pat
 # ---------------------------------------------------------------- scripts
 
 
-def _append_script(count: int, context: Context) -> str:
+SQLITE_INSTANCES = {
+    ASSETTUI: "storage = Storage(scratch(WORKDIR))",
+    DAGSTER: "instance = dg.DagsterInstance.local_temp(str(scratch(WORKDIR)))",
+}
+
+
+def append_script(count: int, context: Context, instances: dict[str, str] | None = None) -> str:
+    """Append ``count`` events as a run writes them, into the instance ``instances[tool]``
+    opens (a statement assigning ``storage`` or ``instance``; SQLite by default)."""
+    opened = (instances or SQLITE_INSTANCES)[context.tool]
     if context.tool == ASSETTUI:
-        setup = """
+        setup = f"""
             from assettui.execution.event_sink import EventSink
             from assettui.storage import DagsterRun, Storage
+            from benchmarks.measurements.cluster import fresh_database
             from benchmarks.measurements.storage import assettui_events, scratch
-            storage = Storage(scratch(WORKDIR))
+            {opened}
             run_id = storage.runs.create_run(DagsterRun()).run_id
             events = assettui_events(run_id, 0, COUNT, 1_000)
             sink = EventSink(storage.event_log.store_events)  # the engine's batching
@@ -318,10 +328,11 @@ def _append_script(count: int, context: Context) -> str:
         """
         check = "assert len(storage.event_log.run_events(run_id)) == COUNT"
     else:
-        setup = """
+        setup = f"""
             import dagster as dg
+            from benchmarks.measurements.cluster import dagster_instance, fresh_database
             from benchmarks.measurements.storage import dagster_events, scratch
-            instance = dg.DagsterInstance.local_temp(str(scratch(WORKDIR)))
+            {opened}
             run_id = instance.add_run(dg.DagsterRun(job_name="bench")).run_id
             events = dagster_events(run_id, 0, COUNT, 1_000)
         """
@@ -423,7 +434,7 @@ def _rows(append: int, append_both: int, big: Log, small: Log, days: int) -> lis
     rows = [
         Measurement(
             name=f"storage: append {_count(count)} events (as a run writes them)",
-            script=partial(_append_script, count),
+            script=partial(append_script, count),
             goal=goal,
             tools=tools,
         )

@@ -15,6 +15,8 @@ async def test_a_run_on_another_host_is_listed_and_followed_live(make_app, home,
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_loaded(pilot, app)
         assert app.storage.dialect == backend
+        if backend == "postgresql":  # the header names the shared database
+            assert "· pg 127.0.0.1/t_" in screen_text(app)
         # another host: its own home folder (on SQLite, another process on this one)
         other = Storage(tmp_path / "other-host" if backend == "postgresql" else home)
         run = other.runs.create_run(DagsterRun(status=DagsterRunStatus.STARTED))

@@ -229,9 +229,12 @@ class AssetTuiApp(App[None]):
         headers = self.screen_stack[0].query(HeaderBar)
         if not headers:
             return  # the main screen is still being composed, or already torn down
+        where = _short_path(self.home, self.target.root)
+        if self.storage.url:  # a shared database: name it (never with its password)
+            where = _database_name(self.storage.describe())
         headers.first().show(
             self.target.project_name,
-            _short_path(self.home, self.target.root),
+            where,
             "on" if self.scheduler.is_running else "off",
             running,
             queued,
@@ -795,3 +798,11 @@ def _short_path(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
+
+
+def _database_name(url: str) -> str:
+    """``postgresql://user:***@host:5432/db`` as the header shows it: ``pg host/db``."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"pg {parts.hostname or 'localhost'}{parts.path or ''}"

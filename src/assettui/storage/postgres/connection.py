@@ -28,6 +28,7 @@ from assettui.errors import StorageError
 WRITE_LOCK_KEY = 0x6173736574747569
 CHANGES_TABLE = "_assettui_changes"
 CONNECT_TIMEOUT_SECONDS = 10
+LOCK_TIMEOUT_SECONDS = 60
 RECONNECT_ATTEMPTS = 30  # a restarting server gets this many seconds to come back
 _DDL_TYPES = (
     (
@@ -197,7 +198,10 @@ def _connect(url: str) -> Any:
             "PostgreSQL storage needs psycopg: pip install 'assettui[postgres]'."
         ) from exc
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        # A writer waits this long for the write lock, as SQLite's busy timeout, then fails.
+        conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
+        return conn
     except psycopg.Error as exc:
         raise StorageError(
             f"Cannot connect to the PostgreSQL instance storage at {masked(url)}: "

@@ -14,7 +14,13 @@ from sqlite_utils import Migrations
 from assettui.errors import StorageError
 from assettui.storage.postgres.connection import PgDatabase
 from assettui.storage.sqlite.database import write_transaction
-from assettui.storage.sqlite.schema import MIGRATIONS, SchemaState, known_migrations
+from assettui.storage.sqlite.schema import (
+    MIGRATIONS,
+    SchemaState,
+    check_not_newer,
+    known_migrations,
+    state_of,
+)
 
 MIGRATIONS_TABLE = "_assettui_migrations"
 
@@ -31,24 +37,12 @@ def _applied(db: PgDatabase, migrations: Migrations) -> list[str]:
 
 
 def schema_state(db: PgDatabase, migrations: Migrations = MIGRATIONS) -> SchemaState:
-    applied = _applied(db, migrations)
-    known = [m.name for m in known_migrations(migrations)]
-    return SchemaState(
-        version=len(applied),
-        known_version=len(known),
-        unknown=tuple(name for name in applied if name not in known),
-        pending=tuple(name for name in known if name not in applied),
-    )
+    """Read (never write) the migrations applied to the database."""
+    return state_of(_applied(db, migrations), migrations)
 
 
 def _check_not_newer(state: SchemaState, where: str) -> None:
-    if state.unknown:
-        raise StorageError(
-            f"The instance database {where} has schema version {state.version}, newer than "
-            f"this assettui knows ({state.known_version}; unknown migrations: "
-            f"{', '.join(state.unknown)}). It was left unchanged: upgrade assettui, or use "
-            "another database."
-        )
+    check_not_newer(state, where, other="database")
 
 
 def migrate(db: PgDatabase, where: str, migrations: Migrations = MIGRATIONS) -> SchemaState:

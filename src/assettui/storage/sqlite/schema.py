@@ -227,7 +227,11 @@ def known_migrations(migrations: Migrations = MIGRATIONS) -> list[Migrations._Mi
 
 def schema_state(db: sqlite_utils.Database, migrations: Migrations = MIGRATIONS) -> SchemaState:
     """Read (never write) the migrations applied to ``db``."""
-    applied = [m.name for m in migrations.applied(db)]
+    return state_of([m.name for m in migrations.applied(db)], migrations)
+
+
+def state_of(applied: list[str], migrations: Migrations = MIGRATIONS) -> SchemaState:
+    """How the migrations ``applied`` to a database (in order) compare with the code's."""
     known = [m.name for m in known_migrations(migrations)]
     return SchemaState(
         version=len(applied),
@@ -237,18 +241,19 @@ def schema_state(db: sqlite_utils.Database, migrations: Migrations = MIGRATIONS)
     )
 
 
-def check_not_newer(state: SchemaState, path: Path) -> None:
-    """Refuse a database written by a newer assettui.
+def check_not_newer(state: SchemaState, where: Path | str, other: str = "ASSETTUI_HOME") -> None:
+    """Refuse a database written by a newer assettui (``where`` names it; ``other`` is what
+    to use instead).
 
     Raises:
         StorageError: the database has migrations this code does not know.
     """
     if state.unknown:
         raise StorageError(
-            f"The instance database {path} has schema version {state.version}, newer than "
+            f"The instance database {where} has schema version {state.version}, newer than "
             f"this assettui knows ({state.known_version}; unknown migrations: "
             f"{', '.join(state.unknown)}). It was left unchanged: upgrade assettui, or use "
-            "another ASSETTUI_HOME."
+            f"another {other}."
         )
 
 
