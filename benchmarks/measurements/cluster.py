@@ -215,7 +215,7 @@ def _rows(append: int, assets: int, steps: int) -> list[Measurement]:
     rows = [
         Measurement(
             name=f"postgres: append {append:,} events (as a run writes them)",
-            script=partial(append_script, instances=POSTGRES_INSTANCES, count=append),
+            script=partial(append_script, append, instances=POSTGRES_INSTANCES),
             tools=BOTH,
             prepare=postgres,
         ),

@@ -192,7 +192,7 @@ class _DaskRun(ParallelRun):
             )
         error = _future_error(future)
         message = f'The Dask task of step "{step.key}" failed before the step ended: {error}'
-        if type(future.exception()).__name__ == "KilledWorker":
+        if error.startswith("KilledWorker"):
             message = (
                 f'The Dask worker running step "{step.key}" died before the step ended ({error}).'
             )
@@ -219,9 +219,10 @@ class _DaskRun(ParallelRun):
 
 
 def _future_error(future: Any) -> str:
-    with contextlib.suppress(Exception):
-        exc = future.exception()
-        return f"{type(exc).__name__}: {exc}"
+    if future.status == "error":  # (a canceled future's exception() raises instead)
+        with contextlib.suppress(Exception):
+            exc = future.exception()
+            return f"{type(exc).__name__}: {exc}"
     return f"the task ended {future.status}"
 
 
