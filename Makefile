@@ -50,7 +50,7 @@ $(CHROMIUM):
 	-command -v apt-get >/dev/null && (DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null))
 
 pytest: $(STAMP) $(DBT_STAMP) $(CHROMIUM)
-	ASSETTUI_DBT_EXECUTABLE=$(CURDIR)/$(DBT_VENV)/bin/dbt $(BIN)/python -m pytest
+	ASSETTUI_DBT_EXECUTABLE=$(CURDIR)/$(DBT_VENV)/bin/dbt $(BIN)/python -m pytest -n 2 --dist loadfile
 
 test: lint typecheck contracts pytest
 
