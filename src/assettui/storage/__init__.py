@@ -1,9 +1,11 @@
-"""The instance storage: one SQLite database per project, shared by every process.
+"""The instance storage: one database per instance, shared by every process (and, on
+PostgreSQL, every machine).
 
-``Storage(home)`` opens (creating and migrating as needed) ``<home>/assettui.db`` and exposes
-one object per area: ``runs``, ``event_log``, ``asset_status``, ``automation``,
-``dynamic_partitions``, ``backfills`` and ``settings``. ``DagsterInstance`` is Dagster's
-instance API over it.
+``Storage(home)`` opens (creating and migrating as needed) ``<home>/assettui.db``, or the
+PostgreSQL database a storage URL names (``Storage(home, url=...)``,
+``$ASSETTUI_STORAGE``), and exposes one object per area: ``runs``, ``event_log``,
+``asset_status``, ``automation``, ``dynamic_partitions``, ``backfills`` and ``settings``.
+``DagsterInstance`` is Dagster's instance API over it.
 """
 
 from assettui.model.records.event_log_entry import (

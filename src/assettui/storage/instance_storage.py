@@ -85,7 +85,7 @@ class Storage:
     """The instance storage at ``home`` (created if needed, migrated on open).
 
     Each thread and each process gets its own connection on first use; a ``Storage`` may be
-    passed to a subprocess (it pickles as its home path).
+    passed to a subprocess (it pickles as its home path and storage URL).
 
     Args:
         home: the instance folder; the database is ``<home>/assettui.db`` unless ``url``

@@ -1,4 +1,5 @@
-"""Executors: the in-process and multiprocess implementations of :class:`Executor`."""
+"""Executors: the in-process and multiprocess implementations of :class:`Executor`; an
+integration's executor (the Dask one) comes in through its definition's ``make``."""
 
 from __future__ import annotations
 
