@@ -209,6 +209,7 @@ def test_a_dead_dask_worker_fails_its_step_clearly(write_project) -> None:
         """
         import os
         import signal
+        import time
         import dagster as dg
         from dagster_dask import dask_executor
 
@@ -219,6 +220,7 @@ def test_a_dead_dask_worker_fails_its_step_clearly(write_project) -> None:
         @dg.asset
         def kills_its_worker(fine):
             os.kill(os.getppid(), signal.SIGKILL)  # the step's parent: the Dask worker
+            time.sleep(60)  # this step process dies with it (it never ends by itself)
 
         @dg.asset
         def after(kills_its_worker):

@@ -5,6 +5,7 @@ left exactly as it was."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,12 @@ def corrupt(write_project) -> tuple[Path, Path, str]:
     project = write_project(PROJECT)
     assert assettui("materialize", str(project), "--select", "orders").returncode == 0
     database = project / ".assettui" / "assettui.db"
+    # Everything into the main file first: a page still in the WAL would be read from there.
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
     data = bytearray(database.read_bytes())
     data[:16] = b"not a database!!"
     database.write_bytes(bytes(data))

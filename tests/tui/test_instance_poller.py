@@ -106,8 +106,9 @@ def test_changes_are_coalesced_to_one_message_per_interval_and_none_is_lost(tmp_
 def test_an_unsubscribed_view_hears_nothing_more(tmp_path):
     storage = Storage(tmp_path)
     view = RecordingView()
-    with RunningPoller(storage) as poller:
-        poller.subscribe(view, every=0)  # type: ignore[arg-type]
+    running = RunningPoller(storage)
+    running.poller.subscribe(view, every=0)  # type: ignore[arg-type]  (before its first look)
+    with running as poller:
         wait_until(lambda: view.messages >= 2, "first loads")
         poller.unsubscribe(view)  # type: ignore[arg-type]
         count = view.messages

@@ -156,6 +156,9 @@ class StepRunner:
         self.materialized: set[AssetKey] = set()  # assets recorded so far in this run
         self.outcomes: dict[str, StepOutcome] = {}
         self.running: set[str] = set()  # steps executing now (their context.log is live)
+        # Held while a log line is let in and while a step ends: a thread the step left
+        # running cannot slip a line in after the step's end event.
+        self.log_lock = threading.Lock()
 
     def expand(self, step: Step) -> list[Step] | None:
         """The concrete steps to run for ``step`` once it is ready (a dynamic op's one per
@@ -210,10 +213,16 @@ class StepRunner:
     def step_log(self, step_key: str, level: str, text: str) -> None:
         """A ``context.log`` line of ``step_key``; dropped (and counted) once the step ended,
         when a thread the step left running logs on."""
-        if step_key in self.running:
-            self.emit(E.LOG, text, step=step_key, level=level)
-        else:
-            count_late_event(self.run_id, step_key)
+        with self.log_lock:
+            if step_key in self.running:
+                self.emit(E.LOG, text, step=step_key, level=level)
+                return
+        count_late_event(self.run_id, step_key)
+
+    def _close_log(self, step: Step) -> None:
+        """The step is ending: from now on its threads' log lines are late."""
+        with self.log_lock:
+            self.running.discard(step.key)
 
     def report_leftovers(self) -> None:
         """One warning on what threads left running by this run's steps tried to add."""
@@ -354,6 +363,7 @@ class StepRunner:
                     continue
                 return self._step_failed(step, exc)
             elapsed = time.perf_counter() - started
+            self._close_log(step)
             self.emit(
                 E.STEP_SUCCESS,
                 f'Finished execution of step "{step.key}" in {_ms(elapsed)}.',
@@ -369,6 +379,7 @@ class StepRunner:
         names = ", ".join(k.to_user_string() for k in step.asset_keys) or step.key
         message = f"Error in {what} {names!r}" + (f" at {where}" if where else "")
         message += f": {info['message']}"
+        self._close_log(step)
         self.emit(E.STEP_FAILURE, message, step=step.key, level="ERROR", payload={"error": info})
         self.fail_assets(step, info)
         if step.is_check_step:

@@ -222,6 +222,7 @@ def _child_main(runner: StepRunner, step: Step, write_fd: int, own_signals: bool
     code = 0
     try:
         _die_with_parent()
+        runner.log_lock = threading.Lock()  # another thread may have held it at the fork
         if own_signals:
             _interrupt_on_term(runner.cancel)
         parent = runner.instance.storage

@@ -237,6 +237,7 @@ class OpStepRunner(StepRunner):
         where = user_location(exc)
         message = f"Error in op {step.key!r}" + (f" at {where}" if where else "")
         message += f": {info['message']}"
+        self._close_log(step)
         self.emit(E.STEP_FAILURE, message, step=step.key, level="ERROR", payload={"error": info})
         return StepOutcome(StepStatus.FAILURE, exception=exc)
 
