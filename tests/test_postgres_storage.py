@@ -73,6 +73,18 @@ def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess
     )
 
 
+def _start(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """A command in the background, its output (stdout and stderr) on a pipe."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "assettui.cli.main_entry", *args],
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def _host(tmp_path: Path, name: str, values: Path) -> Path:
     project = tmp_path / name
     project.mkdir()
@@ -150,21 +162,7 @@ def test_two_hosts_share_one_postgres_instance(tmp_path, postgres_url) -> None:
     host_a = _host(tmp_path, "a", values)
     host_b = _host(tmp_path, "b", values)
     env = {"ASSETTUI_STORAGE": postgres_url}
-    slow = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "assettui.cli.main_entry",
-            "materialize",
-            str(host_a),
-            "--select",
-            "slow",
-        ],
-        cwd=host_a,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    slow = _start("materialize", str(host_a), "--select", "slow", cwd=host_a, env=env)
     try:
         deadline = time.monotonic() + 60
         while not _runs(postgres_url, tmp_path / "probe"):
@@ -175,7 +173,7 @@ def test_two_hosts_share_one_postgres_instance(tmp_path, postgres_url) -> None:
         assert follow.returncode == 0, follow.stderr
         ticks = [line for line in follow.stdout.splitlines() if "slow tick" in line]
         assert len(ticks) == 6 and "RUN_SUCCESS" in follow.stdout
-        assert slow.wait(60) == 0
+        assert slow.wait(60) == 0, slow.communicate()[0]
     finally:
         if slow.poll() is None:
             slow.kill()
@@ -199,24 +197,7 @@ def test_two_daemons_on_two_hosts_tick_a_schedule_once(tmp_path, postgres_url) -
     assert started.returncode == 0, started.stderr  # started now: a later minute is due
     now = "2036-01-05T10:00:30+00:00"
     daemons = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "assettui.cli.main_entry",
-                "daemon",
-                str(host),
-                "--once",
-                "--now",
-                now,
-            ],
-            cwd=host,
-            env={**os.environ, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for host in hosts
+        _start("daemon", str(host), "--once", "--now", now, cwd=host, env=env) for host in hosts
     ]
     outputs = [daemon.communicate(timeout=120)[0] for daemon in daemons]
     assert all(d.returncode == 0 for d in daemons), outputs
@@ -249,22 +230,7 @@ def test_a_database_restart_mid_run_keeps_the_run(tmp_path, postgres_url, pg_ser
     connections are opened again, every event it logged is kept once, and it succeeds."""
     project = _host(tmp_path, "host", tmp_path / "values")
     env = {"ASSETTUI_STORAGE": postgres_url}
-    run = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "assettui.cli.main_entry",
-            "materialize",
-            str(project),
-            "--select",
-            "slow",
-        ],
-        cwd=project,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    run = _start("materialize", str(project), "--select", "slow", cwd=project, env=env)
     try:
         deadline = time.monotonic() + 60
         with Storage(tmp_path / "probe", url=postgres_url) as storage:

@@ -16,7 +16,11 @@ import click
 from assettui.errors import StorageError
 from assettui.storage.instance_storage import STORAGE_ENV
 from assettui.storage.postgres.connection import first_line, masked
-from assettui.storage.sqlite.database import BUSY_TIMEOUT_MS, last_opened_database
+from assettui.storage.sqlite.database import (
+    BUSY_TIMEOUT_MS,
+    last_opened_database,
+    read_only_message,
+)
 
 
 def _database() -> str:
@@ -58,11 +62,7 @@ def explain(exc: BaseException) -> str | None:
             "writable, or point --home / ASSETTUI_HOME at a writable folder."
         )
     if isinstance(exc, sqlite3.DatabaseError) and _not_writable(database):
-        return (
-            f"{database} cannot be opened for writing: its folder is read-only (a read-only "
-            "mount or its permissions). Make it writable, or point --home / ASSETTUI_HOME at "
-            "a writable folder; nothing was changed."
-        )
+        return read_only_message(database)
     if isinstance(exc, sqlite3.DatabaseError):
         return (
             f"{database} cannot be read as an assettui database ({exc}): it may be "

@@ -47,6 +47,7 @@ from assettui.storage.sqlite.database import (
     apply_pragmas,
     connect,
     ensure_home,
+    read_only_message,
     step_log_paths,
     write_transaction,
 )
@@ -150,11 +151,7 @@ class Storage:
         if not os.access(self.paths.home, os.W_OK):
             # Refused up front, whatever the command: reading could work or not depending on
             # the WAL files another process left behind.
-            raise StorageError(
-                f"{self.paths.database} cannot be opened for writing: its folder is read-only "
-                "(a read-only mount or its permissions). Make it writable, or point --home / "
-                "ASSETTUI_HOME at a writable folder; nothing was changed."
-            )
+            raise StorageError(read_only_message(self.paths.database))
         if not self.paths.database.exists():  # created private; SQLite's own files follow it
             open_private(self.paths.database).close()
         db = connect(self.paths.database)

@@ -181,6 +181,13 @@ class AssetTuiApp(App[None]):
         self.instance_poller = InstancePoller(self.storage)
         self._states_read: tuple[int, int] | None = None  # (graph, latest event) of the states
         self._instance_gone_checks = 0  # presence checks since the instance folder vanished
+        # what the header calls the instance: its folder, or a shared database (never with
+        # its password)
+        self._instance_name = (
+            _database_name(self.storage.describe())
+            if self.storage.url
+            else _short_path(self.home, self.target.root)
+        )
         self.title = f"assettui · {target.project_name}"
 
     # ---- layout -------------------------------------------------------------------------
@@ -217,7 +224,8 @@ class AssetTuiApp(App[None]):
         self.instance_poller.start(self)
         self.instance_poller.subscribe(self)
         self.set_interval(MONITOR_SECONDS, self._monitor)
-        self.set_interval(PRESENCE_SECONDS, self._check_instance_presence)
+        if self.storage.dialect == "sqlite":  # a file that can be deleted under the UI
+            self.set_interval(PRESENCE_SECONDS, self._check_instance_presence)
 
     def on_unmount(self) -> None:
         self.watcher.stop()
@@ -229,12 +237,9 @@ class AssetTuiApp(App[None]):
         headers = self.screen_stack[0].query(HeaderBar)
         if not headers:
             return  # the main screen is still being composed, or already torn down
-        where = _short_path(self.home, self.target.root)
-        if self.storage.url:  # a shared database: name it (never with its password)
-            where = _database_name(self.storage.describe())
         headers.first().show(
             self.target.project_name,
-            where,
+            self._instance_name,
             "on" if self.scheduler.is_running else "off",
             running,
             queued,

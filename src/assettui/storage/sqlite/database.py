@@ -63,6 +63,15 @@ class StepLogPaths:
     stderr: Path
 
 
+def read_only_message(database: str | os.PathLike[str]) -> str:
+    """What to say of a database whose folder cannot be written (a mount or permissions)."""
+    return (
+        f"{database} cannot be opened for writing: its folder is read-only (a read-only "
+        "mount or its permissions). Make it writable, or point --home / ASSETTUI_HOME at a "
+        "writable folder; nothing was changed."
+    )
+
+
 def instance_paths(home: str | os.PathLike[str]) -> InstancePaths:
     """The file layout of the instance at ``home`` (nothing is created)."""
     root = Path(home).expanduser().resolve()
